@@ -1,0 +1,318 @@
+// sparkMeasure-compatible JSON (KafkaSink, KafkaSinkExtended, KafkaSinkV2).
+//
+// Consumers written for sparkMeasure keep working: the event names, field names and field
+// types below are exactly sparkMeasure's, quirks included (stageId is a string in stage
+// records and a number in task records; ids of jobs and queries are strings; an unset
+// time is 0). sparkwire's additions are extra fields (appName, appAttemptId, labels,
+// eventId, ...) and new event names (executors_removed, streaming_*, observations).
+// One compact JSON object per record; stage and task ends become two records each, as in
+// sparkMeasure. Field-by-field vectors: proto/golden/.
+import type { SparkEvent, StageInfo, TaskInfo, TaskMetrics } from '@sparkwire/proto';
+import { TaskLocality } from '@sparkwire/proto';
+import type { Encoder } from './encoder';
+
+type Json = Record<string, unknown>;
+
+export const sparkMeasureJsonEncoder: Encoder = {
+  name: 'json',
+  encode(event) {
+    return toSparkMeasureRecords(event).map((r) => JSON.stringify(r));
+  },
+};
+
+/** The sparkMeasure records (as objects) for one event. */
+export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
+  const body = ev.body;
+  if (!body) return [];
+  const envelope = (name: string): Json => ({
+    name,
+    appId: ev.appId,
+    // sparkMeasure's epochMillis is when its listener saw the event.
+    epochMillis: ev.emittedTimeMs || ev.eventTimeMs,
+  });
+  const extras: Json = {
+    appName: ev.appName,
+    appAttemptId: ev.appAttemptId,
+    eventId: ev.eventId,
+    eventTimeMs: ev.eventTimeMs,
+    labels: ev.labels,
+  };
+  const one = (name: string, fields: Json): Json[] => [{ ...envelope(name), ...fields, ...extras }];
+
+  switch (body.$case) {
+    case 'applicationStart': {
+      const v = body.value;
+      const appLabels: Json = {};
+      for (const [k, val] of Object.entries(ev.labels)) appLabels[`appLabels.${k}`] = val;
+      return one('applications_started', {
+        appName: ev.appName,
+        startTime: v.startTimeMs,
+        ...appLabels,
+        sparkUser: v.sparkUser,
+        sparkVersion: v.sparkVersion,
+      });
+    }
+    case 'applicationEnd': {
+      const v = body.value;
+      return one('applications_ended', {
+        appName: ev.appName,
+        startTime: v.startTimeMs,
+        completionTime: v.completionTimeMs,
+        duration: v.completionTimeMs - v.startTimeMs,
+        executorsFailed: v.executorsFailed,
+        executorsKilled: v.executorsKilled,
+        totalJobsCompleted: v.totalJobsCompleted,
+        succeededJobsCount: v.succeededJobsCount,
+        failedJobsCount: v.failedJobsCount,
+        numStagesCompleted: v.numStagesCompleted,
+        numSucceededStages: v.numSucceededStages,
+        numFailedStages: v.numFailedStages,
+        totalTaskCount: v.totalTaskCount,
+        numTaskFailed: v.numTaskFailed,
+        numTaskKilled: v.numTaskKilled,
+        sparkConfigs: v.sparkConfigs,
+        ...(v.exitCode !== undefined ? { exitCode: v.exitCode } : {}),
+      });
+    }
+    case 'executorAdded': {
+      const v = body.value;
+      return one('executors_started', {
+        executorId: v.executorId,
+        host: v.host,
+        totalCores: v.totalCores,
+        startTime: ev.eventTimeMs,
+      });
+    }
+    case 'executorRemoved': {
+      const v = body.value;
+      return one('executors_removed', { executorId: v.executorId, reason: v.reason, removeTime: ev.eventTimeMs });
+    }
+    case 'jobStart': {
+      const v = body.value;
+      return one('jobs_started', {
+        jobId: String(v.jobId),
+        startTime: ev.eventTimeMs,
+        stageIds: v.stageIds,
+        ...(v.sqlExecutionId !== undefined ? { sqlExecutionId: v.sqlExecutionId } : {}),
+        jobGroup: v.jobGroup,
+        description: v.description,
+      });
+    }
+    case 'jobEnd': {
+      const v = body.value;
+      return one('jobs_ended', {
+        jobId: String(v.jobId),
+        completionTime: ev.eventTimeMs,
+        jobResult: v.result === 2 ? 'JobFailed' : 'JobSucceeded',
+        failureReason: v.failureReason,
+      });
+    }
+    case 'stageSubmitted': {
+      const s = body.value.stage!;
+      return one('stages_started', {
+        ...stageFields(s, false),
+        stageName: s.name,
+        numTasks: s.numTasks,
+        ...(body.value.jobId !== undefined ? { jobId: body.value.jobId } : {}),
+      });
+    }
+    case 'stageCompleted': {
+      const s = body.value.stage!;
+      const m = body.value.metrics;
+      const extra: Json = { stageName: s.name, numTasks: s.numTasks };
+      if (body.value.jobId !== undefined) extra.jobId = body.value.jobId;
+      const ended = { ...envelope('stages_ended'), ...stageFields(s, true), ...extra, ...extras };
+      const metrics = {
+        ...envelope('stage_metrics'),
+        ...stageFields(s, true),
+        failureReason: s.failureReason,
+        ...stageMetricFields(m, true),
+        ...extra,
+        stageDuration: s.completionTimeMs !== undefined && s.submissionTimeMs !== undefined ? s.completionTimeMs - s.submissionTimeMs : 0,
+        diskBytesSpilled: m?.diskBytesSpilled ?? 0,
+        ...extras,
+      };
+      return [ended, metrics];
+    }
+    case 'taskStart': {
+      const v = body.value;
+      return one('tasks_started', { ...taskFields(v.stageId, v.info!), stageAttemptId: v.stageAttemptId });
+    }
+    case 'taskEnd': {
+      const v = body.value;
+      const info = v.info!;
+      const base = { ...taskFields(v.stageId, info), finishTime: info.finishTimeMs };
+      const successful = v.reason === 'Success' || (!info.failed && !info.killed);
+      const metrics: Json = {
+        ...envelope('task_metrics'),
+        ...base,
+        failed: info.failed,
+        speculative: info.speculative,
+        killed: info.killed,
+        finished: info.finishTimeMs !== 0,
+        successful,
+        executorId: info.executorId,
+        duration: info.finishTimeMs !== 0 ? info.finishTimeMs - info.launchTimeMs : 0,
+        host: info.host,
+        taskLocality: localityCode(info.locality),
+        // sparkMeasure adds metrics only when Spark gave some (it gives none for most failures).
+        ...(v.metrics ? { ...stageMetricFields(v.metrics, false), diskBytesSpilled: v.metrics.diskBytesSpilled } : {}),
+        stageAttemptId: v.stageAttemptId,
+        taskType: v.taskType,
+        index: info.index,
+        partitionId: info.partitionId,
+        endReason: v.reason,
+        ...(v.reasonMessage ? { endReasonMessage: v.reasonMessage } : {}),
+        ...extras,
+      };
+      return [{ ...envelope('tasks_ended'), ...base, stageAttemptId: v.stageAttemptId, ...extras }, metrics];
+    }
+    case 'sqlExecutionStart': {
+      const v = body.value;
+      return one('queries_started', {
+        queryId: String(v.executionId),
+        description: v.description,
+        startTime: ev.eventTimeMs,
+        ...(v.rootExecutionId !== undefined ? { rootExecutionId: v.rootExecutionId } : {}),
+      });
+    }
+    case 'sqlExecutionEnd': {
+      const v = body.value;
+      return one('queries_ended', {
+        queryId: String(v.executionId),
+        endTime: ev.eventTimeMs,
+        ...(v.errorMessage ? { errorMessage: v.errorMessage } : {}),
+      });
+    }
+    case 'streamingQueryStarted': {
+      const v = body.value;
+      return one('streaming_query_started', { queryId: v.id, runId: v.runId, queryName: v.name, startTime: ev.eventTimeMs });
+    }
+    case 'streamingProgress': {
+      const v = body.value;
+      return one('streaming_progress', {
+        queryId: v.id,
+        runId: v.runId,
+        queryName: v.name,
+        timestamp: v.timestamp,
+        batchId: v.batchId,
+        batchDuration: v.batchDurationMs,
+        numInputRows: v.numInputRows,
+        inputRowsPerSecond: v.inputRowsPerSecond,
+        processedRowsPerSecond: v.processedRowsPerSecond,
+        durationMs: v.durationMs,
+        eventTime: v.eventTime,
+        stateOperators: v.stateOperators.map((o) => ({
+          operatorName: o.operatorName,
+          numRowsTotal: o.numRowsTotal,
+          numRowsUpdated: o.numRowsUpdated,
+          memoryUsedBytes: o.memoryUsedBytes,
+          numRowsDroppedByWatermark: o.numRowsDroppedByWatermark,
+          customMetrics: o.customMetrics,
+        })),
+        sources: v.sources.map((s) => ({
+          description: s.description,
+          startOffset: s.startOffset,
+          endOffset: s.endOffset,
+          latestOffset: s.latestOffset,
+          numInputRows: s.numInputRows,
+          inputRowsPerSecond: s.inputRowsPerSecond,
+          processedRowsPerSecond: s.processedRowsPerSecond,
+          metrics: s.metrics,
+        })),
+        sink: v.sink ? { description: v.sink.description, numOutputRows: v.sink.numOutputRows } : null,
+        observedMetrics: v.observedMetrics,
+      });
+    }
+    case 'streamingQueryTerminated': {
+      const v = body.value;
+      return one('streaming_query_terminated', {
+        queryId: v.id,
+        runId: v.runId,
+        endTime: ev.eventTimeMs,
+        ...(v.exception ? { exception: v.exception } : {}),
+      });
+    }
+    case 'observation': {
+      const v = body.value;
+      return one('observations', {
+        observationName: v.name,
+        numeric: v.numeric,
+        text: v.text,
+        ...(v.queryId ? { queryId: v.queryId } : {}),
+        ...(v.batchId !== undefined ? { batchId: v.batchId } : {}),
+      });
+    }
+  }
+}
+
+function stageFields(s: StageInfo, ended: boolean): Json {
+  const f: Json = {
+    stageId: String(s.stageId),
+    attemptNumber: s.attemptNumber,
+    submissionTime: s.submissionTimeMs ?? 0,
+  };
+  if (ended) f.completionTime = s.completionTimeMs ?? 0;
+  return f;
+}
+
+function taskFields(stageId: number, info: TaskInfo): Json {
+  return {
+    taskId: info.taskId,
+    attemptNumber: info.attemptNumber,
+    stageId,
+    launchTime: info.launchTimeMs,
+  };
+}
+
+// sparkMeasure's task locality codes: 0 PROCESS_LOCAL ... 4 ANY, -1 anything else.
+function localityCode(l: TaskLocality): number {
+  switch (l) {
+    case TaskLocality.TASK_LOCALITY_PROCESS_LOCAL:
+      return 0;
+    case TaskLocality.TASK_LOCALITY_NODE_LOCAL:
+      return 1;
+    case TaskLocality.TASK_LOCALITY_RACK_LOCAL:
+      return 2;
+    case TaskLocality.TASK_LOCALITY_NO_PREF:
+      return 3;
+    case TaskLocality.TASK_LOCALITY_ANY:
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+/** sparkMeasure's metric names in raw Spark units; task records omit shuffleRemoteBytesReadToDisk. */
+function stageMetricFields(m: TaskMetrics | undefined, stage: boolean): Json {
+  const z = (n: number | undefined) => n ?? 0;
+  const f: Json = {
+    executorRunTime: z(m?.executorRunTimeMs),
+    executorCpuTime: z(m?.executorCpuTimeNs),
+    executorDeserializeCpuTime: z(m?.executorDeserializeCpuTimeNs),
+    executorDeserializeTime: z(m?.executorDeserializeTimeMs),
+    jvmGCTime: z(m?.jvmGcTimeMs),
+    memoryBytesSpilled: z(m?.memoryBytesSpilled),
+    peakExecutionMemory: z(m?.peakExecutionMemory),
+    resultSerializationTime: z(m?.resultSerializationTimeMs),
+    resultSize: z(m?.resultSize),
+    bytesRead: z(m?.bytesRead),
+    recordsRead: z(m?.recordsRead),
+    bytesWritten: z(m?.bytesWritten),
+    recordsWritten: z(m?.recordsWritten),
+    shuffleTotalBytesRead: z(m?.shuffleTotalBytesRead),
+    shuffleRemoteBytesRead: z(m?.shuffleRemoteBytesRead),
+    shuffleRemoteBytesReadToDisk: z(m?.shuffleRemoteBytesReadToDisk),
+    shuffleLocalBytesRead: z(m?.shuffleLocalBytesRead),
+    shuffleTotalBlocksFetched: z(m?.shuffleTotalBlocksFetched),
+    shuffleLocalBlocksFetched: z(m?.shuffleLocalBlocksFetched),
+    shuffleRemoteBlocksFetched: z(m?.shuffleRemoteBlocksFetched),
+    shuffleRecordsRead: z(m?.shuffleRecordsRead),
+    shuffleFetchWaitTime: z(m?.shuffleFetchWaitTimeMs),
+    shuffleBytesWritten: z(m?.shuffleBytesWritten),
+    shuffleRecordsWritten: z(m?.shuffleRecordsWritten),
+    shuffleWriteTime: z(m?.shuffleWriteTimeNs),
+  };
+  if (!stage) delete f.shuffleRemoteBytesReadToDisk;
+  return f;
+}

@@ -1,0 +1,1 @@
+export { FileSink, type FileSinkConfig } from './file-sink';

@@ -1,0 +1,4 @@
+export { startReceiver, LISTENER_SERVICE_NAME, type Receiver, type ReceiverOptions, type ReceiverTls } from './receiver';
+export { createListenerService, listenerServiceDefinition, type ReceiverCounters, type ReceiverLogger } from './listener-service';
+export { tokenCheck, type TokenCheck } from './auth';
+export { decodePublishRequest } from './decode';

@@ -1,0 +1,99 @@
+// The gRPC server: ListenerService, grpc.health.v1 (with the sink as a dependency) and
+// server reflection, on loopback unless configured otherwise.
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import { LISTENER_PROTO, PROTO_ROOT } from '@sparkwire/proto';
+import type { Pipeline } from '@sparkwire/pipeline';
+import { tokenCheck } from './auth';
+import { createListenerService, listenerServiceDefinition, type ReceiverCounters, type ReceiverLogger } from './listener-service';
+
+export const LISTENER_SERVICE_NAME = 'sparkwire.v1.ListenerService';
+
+export interface ReceiverTls {
+  certFile: string;
+  keyFile: string;
+  /** With a CA, clients must present a certificate signed by it (mutual TLS). */
+  caFile?: string;
+}
+
+export interface ReceiverOptions {
+  host: string;
+  port: number;
+  token?: string;
+  tls?: ReceiverTls;
+  maxBatchBytes: number;
+  maxInFlightPerStream: number;
+  pipeline: Pipeline;
+  log: ReceiverLogger;
+  /** Name of the sink's health entry, e.g. "sparkwire.kafka". */
+  sinkHealthName: string;
+}
+
+export interface Receiver {
+  /** The bound port (useful with port 0). */
+  port: number;
+  address: string;
+  counters: ReceiverCounters;
+  health: HealthImplementation;
+  setSinkReady(ready: boolean): void;
+  /** Refuses new batches, lets in-flight ones finish until the deadline, then closes. */
+  shutdown(deadlineMs: number): Promise<void>;
+}
+
+export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
+  const server = new grpc.Server({
+    // Our own max_batch_bytes check names the limit; grpc's cap just stops absurd frames.
+    'grpc.max_receive_message_length': opts.maxBatchBytes + 1024 * 1024,
+    'grpc.max_send_message_length': 4 * 1024 * 1024,
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const counters: ReceiverCounters = { openStreams: 0, authFailures: 0, malformedFrames: 0 };
+  const listener = createListenerService(
+    { pipeline: opts.pipeline, auth: tokenCheck(opts.token), log: opts.log, maxInFlightPerStream: opts.maxInFlightPerStream },
+    counters,
+  );
+  server.addService(listenerServiceDefinition, listener.implementation);
+
+  const health = new HealthImplementation({ '': 'SERVING', [LISTENER_SERVICE_NAME]: 'NOT_SERVING', [opts.sinkHealthName]: 'NOT_SERVING' });
+  health.addToServer(server);
+  const packageDefinition = protoLoader.loadSync(LISTENER_PROTO, { includeDirs: [PROTO_ROOT] });
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  const credentials = opts.tls
+    ? grpc.ServerCredentials.createSsl(
+        opts.tls.caFile ? readFileSync(opts.tls.caFile) : null,
+        [{ cert_chain: readFileSync(opts.tls.certFile), private_key: readFileSync(opts.tls.keyFile) }],
+        Boolean(opts.tls.caFile),
+      )
+    : grpc.ServerCredentials.createInsecure();
+  const hostPort = opts.host.includes(':') ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(hostPort, credentials, (err, p) => (err ? reject(new Error(`server.port: cannot listen on ${hostPort}: ${err.message}`)) : resolve(p))),
+  );
+
+  const setSinkReady = (ready: boolean) => {
+    health.setStatus(opts.sinkHealthName, ready ? 'SERVING' : 'NOT_SERVING');
+    health.setStatus(LISTENER_SERVICE_NAME, ready ? 'SERVING' : 'NOT_SERVING');
+  };
+  setSinkReady(opts.pipeline.sink.isReady());
+
+  return {
+    port,
+    address: opts.host.includes(':') ? `[${opts.host}]:${port}` : `${opts.host}:${port}`,
+    counters,
+    health,
+    setSinkReady,
+    async shutdown(deadlineMs) {
+      listener.startDraining();
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(LISTENER_SERVICE_NAME, 'NOT_SERVING');
+      const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadlineMs).unref());
+      if ((await Promise.race([graceful, timer])) === 'timeout') server.forceShutdown();
+    },
+  };
+}

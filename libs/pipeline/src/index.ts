@@ -1,0 +1,7 @@
+export { Pipeline, type PipelineOptions, type PublishResult } from './pipeline';
+export { PipelineError, Status, type StatusCode } from './errors';
+export { validateBatch, isTaskEvent, type BatchLimits } from './validate';
+export { BatchLedger, EventIdWindow } from './dedupe';
+export { Router, type RouteConfig } from './route';
+export type { Sink, OutRecord } from './sink';
+export { PipelineStats, type ClientReport } from './stats';

@@ -1,0 +1,181 @@
+// The pipeline, in the order data flows: validate -> dedupe -> filter -> encode+route ->
+// publish to the sink. Receivers (gRPC, or an embedding program calling publish directly)
+// hand it whole batches; a batch is accepted whole or rejected whole, and publish()
+// resolves only once every record of the batch is in the sink.
+import type { PublishRequest, SparkEvent } from '@sparkwire/proto';
+import type { Encoder } from '@sparkwire/encoding';
+import { BatchLedger, EventIdWindow, type BatchOutcome } from './dedupe';
+import { PipelineError, Status } from './errors';
+import { Router, type RouteConfig } from './route';
+import type { OutRecord, Sink } from './sink';
+import { PipelineStats } from './stats';
+import { isTaskEvent, validateBatch, type BatchLimits } from './validate';
+
+export interface PipelineOptions {
+  /** Extended mode publishes task-level events; otherwise they are filtered and clients told not to send them. */
+  extended: boolean;
+  limits: BatchLimits;
+  route: RouteConfig;
+  encoder: Encoder;
+  sink: Sink;
+  dedupe: { batchWindow: number; eventWindow: number };
+  /** How long a caller waits for the sink before it gets UNAVAILABLE (the publish itself goes on). */
+  ackTimeoutMs: number;
+}
+
+export interface PublishResult {
+  batchSeq: number;
+  accepted: number;
+  duplicates: number;
+  taskEventsWanted: boolean;
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  3: 'INVALID_ARGUMENT',
+  8: 'RESOURCE_EXHAUSTED',
+  14: 'UNAVAILABLE',
+};
+
+export class Pipeline {
+  readonly stats = new PipelineStats();
+  private readonly ledger: BatchLedger;
+  private readonly published: EventIdWindow;
+  private readonly router: Router;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private embeddedSeq = 0;
+
+  constructor(readonly options: PipelineOptions) {
+    this.ledger = new BatchLedger(options.dedupe.batchWindow);
+    this.published = new EventIdWindow(options.dedupe.eventWindow);
+    this.router = new Router(options.route, options.encoder);
+  }
+
+  get taskEventsWanted(): boolean {
+    return this.options.extended;
+  }
+
+  get sink(): Sink {
+    return this.options.sink;
+  }
+
+  /**
+   * Publishes one batch. Resolves when all of it is in the sink; rejects with a
+   * PipelineError: INVALID_ARGUMENT / RESOURCE_EXHAUSTED (the batch is refused, nothing
+   * of it published, do not resend) or UNAVAILABLE (retry the same batch later).
+   */
+  async publish(req: PublishRequest, sizeBytes = 0): Promise<PublishResult> {
+    const n = req.events.length;
+    try {
+      validateBatch(req, sizeBytes, this.options.limits);
+    } catch (err) {
+      this.countRejected(err, n);
+      throw err;
+    }
+    if (req.clientStats) this.recordClientStats(req);
+    const result = (o: BatchOutcome): PublishResult => ({
+      batchSeq: req.batchSeq,
+      accepted: o.accepted,
+      duplicates: o.duplicates,
+      taskEventsWanted: this.options.extended,
+    });
+    if (n === 0) return result({ accepted: 0, duplicates: 0 });
+
+    const original = this.ledger.lookup(req.clientId, req.batchSeq);
+    if (original) {
+      // A resend: the first copy is published or on its way; never publish it twice.
+      const o = await this.withTimeout(original);
+      PipelineStats.add(this.stats.duplicates, 'batch_resend', n);
+      return result({ accepted: o.accepted, duplicates: n });
+    }
+    if (!this.options.sink.isReady()) {
+      this.countRejected(null, n, 'UNAVAILABLE');
+      throw new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name} is not reachable; retry later`);
+    }
+    const outcome = this.write(req.events);
+    this.ledger.track(req.clientId, req.batchSeq, outcome);
+    return result(await this.withTimeout(outcome));
+  }
+
+  /** For embedding programs: publish events without gRPC, as one batch of this process. */
+  publishEvents(events: SparkEvent[], clientId = 'embedded'): Promise<PublishResult> {
+    return this.publish({ clientId, batchSeq: ++this.embeddedSeq, events, clientStats: undefined });
+  }
+
+  /** Waits for every publish in flight (used by shutdown). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async write(events: SparkEvent[]): Promise<BatchOutcome> {
+    const records: OutRecord[] = [];
+    const fresh: SparkEvent[] = [];
+    let duplicates = 0;
+    for (const ev of events) {
+      const kind = ev.body!.$case;
+      PipelineStats.add(this.stats.received, kind);
+      if (!this.options.extended && isTaskEvent(ev)) {
+        PipelineStats.add(this.stats.filtered, kind);
+        continue;
+      }
+      if (this.published.has(ev.eventId)) {
+        duplicates++;
+        PipelineStats.add(this.stats.duplicates, kind);
+        continue;
+      }
+      fresh.push(ev);
+      this.router.route(ev, records);
+    }
+    const task = records.length > 0 ? this.options.sink.write(records) : Promise.resolve();
+    this.inFlight.add(task);
+    this.stats.inFlightBatches++;
+    try {
+      await task;
+    } catch (err) {
+      this.countRejected(null, events.length, 'UNAVAILABLE');
+      throw new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name}: ${(err as Error).message}; retry later`);
+    } finally {
+      this.inFlight.delete(task);
+      this.stats.inFlightBatches--;
+    }
+    // Remembered only once published: a duplicate racing an in-flight original is
+    // published twice rather than risk acking something that then fails.
+    for (const ev of fresh) {
+      this.published.add(ev.eventId);
+      PipelineStats.add(this.stats.published, ev.body!.$case);
+    }
+    this.stats.batches++;
+    this.stats.recordsWritten += records.length;
+    return { accepted: events.length - duplicates, duplicates };
+  }
+
+  private withTimeout<T>(p: Promise<T>): Promise<T> {
+    const ms = this.options.ackTimeoutMs;
+    let timer: NodeJS.Timeout;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name} did not confirm within ${ms} ms; retry later`)),
+        ms,
+      );
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private countRejected(err: unknown, n: number, name?: string): void {
+    const code = err instanceof PipelineError ? err.code : undefined;
+    PipelineStats.add(this.stats.rejected, name ?? STATUS_NAMES[code ?? -1] ?? 'UNKNOWN', n);
+  }
+
+  private recordClientStats(req: PublishRequest): void {
+    const s = req.clientStats!;
+    this.stats.clients.set(req.clientId, {
+      clientId: req.clientId,
+      clientKind: s.clientKind,
+      droppedBufferFull: s.droppedBufferFull,
+      droppedSidecarUnavailable: s.droppedSidecarUnavailable,
+      sparkDroppedEvents: s.sparkDroppedEvents,
+      eventsSent: s.eventsSent,
+      taskEventsSkipped: s.taskEventsSkipped,
+      updatedAtMs: Date.now(),
+    });
+  }
+}

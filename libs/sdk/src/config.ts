@@ -1,0 +1,134 @@
+// The one configuration object, shared by the sidecar and embedding programs. Every value
+// has a default except Kafka brokers; objects are strict so an unknown key is an error
+// that names it. Flags, SPARKWIRE_* variables and files all fill this same shape
+// (apps/sidecar/src/config-sources.ts).
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const port = z.number().int().min(0).max(65535);
+const positive = z.number().int().positive();
+
+export const serverSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(50551),
+  /** Binding a non-loopback address without a token needs this explicit opt-in. */
+  allowUnauthenticatedNonLoopback: z.boolean().default(false),
+  /** Bearer token required on every RPC when set. Secret: never logged. */
+  token: z.string().min(16, 'must be at least 16 characters').optional(),
+  tlsCertFile: z.string().optional(),
+  tlsKeyFile: z.string().optional(),
+  /** With a CA file the server requires client certificates (mutual TLS). */
+  tlsCaFile: z.string().optional(),
+  maxBatchBytes: positive.max(64 * MiB).default(8 * MiB),
+  maxBatchEvents: positive.max(100_000).default(10_000),
+  maxInFlightPerStream: positive.max(10_000).default(64),
+});
+
+export const kafkaSchema = z.strictObject({
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1),
+  clientId: z.string().min(1).default('sparkwire'),
+  topic: z.string().min(1).default('spark-events'),
+  /** Task events go to this topic when set. */
+  tasksTopic: z.string().min(1).optional(),
+  encoding: z.enum(['json', 'protobuf']).default('json'),
+  key: z.enum(['appId', 'none']).default('appId'),
+  compression: z.enum(['none', 'gzip']).default('none'),
+  createTopics: z.boolean().default(true),
+  partitions: positive.max(10_000).default(6),
+  replicationFactor: positive.max(32).default(1),
+  maxBatchRecords: positive.max(1_000_000).default(20_000),
+  connectTimeoutMs: positive.default(3_000),
+  requestTimeoutMs: positive.default(30_000),
+  retries: z.number().int().min(0).max(100).default(5),
+  tls: z.boolean().default(false),
+  tlsCaFile: z.string().optional(),
+  tlsCertFile: z.string().optional(),
+  tlsKeyFile: z.string().optional(),
+  tlsRejectUnauthorized: z.boolean().default(true),
+  saslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  saslUsername: z.string().optional(),
+  /** Secret: never logged. */
+  saslPassword: z.string().optional(),
+});
+
+export const fileSchema = z.strictObject({
+  dir: z.string().min(1).default('sparkwire-data/events'),
+  prefix: z.string().min(1).default('sparkwire-events'),
+  maxBytes: positive.default(64 * MiB),
+  maxFiles: positive.default(10),
+});
+
+export const configSchema = z
+  .strictObject({
+    /** Extended mode: task-level events are published (O(tasks) records). */
+    extended: z.boolean().default(false),
+    server: serverSchema.prefault({}),
+    /** When absent, events go to the rotating file sink. */
+    kafka: kafkaSchema.optional(),
+    file: fileSchema.prefault({}),
+    dedupeBatchWindow: positive.default(4096),
+    dedupeEventWindow: z.number().int().min(0).default(100_000),
+    /** How long a client waits for its batch to be confirmed before it hears UNAVAILABLE. */
+    ackTimeoutMs: positive.default(30_000),
+    shutdownDeadlineMs: positive.default(10_000),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const s = c.server;
+    if (!isLoopback(s.host) && !s.token && !s.allowUnauthenticatedNonLoopback) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'host'],
+        message: `${s.host} is not a loopback address: set server.token (or explicitly server.allowUnauthenticatedNonLoopback)`,
+      });
+    }
+    if (Boolean(s.tlsCertFile) !== Boolean(s.tlsKeyFile)) {
+      ctx.addIssue({ code: 'custom', path: ['server', s.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile'], message: 'TLS needs both tlsCertFile and tlsKeyFile' });
+    }
+    if (s.tlsCaFile && !s.tlsCertFile) ctx.addIssue({ code: 'custom', path: ['server', 'tlsCaFile'], message: 'mutual TLS needs tlsCertFile and tlsKeyFile too' });
+    const k = c.kafka;
+    if (k?.saslMechanism && (!k.saslUsername || !k.saslPassword)) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'saslUsername'], message: 'SASL needs saslUsername and saslPassword' });
+    }
+    if (k?.tasksTopic && k.tasksTopic === k.topic) ctx.addIssue({ code: 'custom', path: ['kafka', 'tasksTopic'], message: 'must differ from kafka.topic' });
+  });
+
+export type SparkwireConfig = z.output<typeof configSchema>;
+export type SparkwireConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    /** Dotted path of the value at fault, e.g. "kafka.brokers". */
+    readonly key: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates and fills defaults; throws a ConfigError naming the first bad value. */
+export function parseConfig(input: unknown): SparkwireConfig {
+  const r = configSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  let key = issue.path.join('.');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    key = [...issue.path, issue.keys[0]].join('.');
+    message = `unknown key ${JSON.stringify(key)}`;
+    return fail(message, key);
+  }
+  return fail(`${key || 'config'}: ${message}`, key);
+}
+
+function fail(message: string, key: string): never {
+  throw new ConfigError(message, key);
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Paths of secret values: redacted from logs. */
+export const SECRET_PATHS = ['server.token', 'kafka.saslPassword'];

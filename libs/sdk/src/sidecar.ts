@@ -1,0 +1,59 @@
+// The whole sidecar as a library: pipeline + sink + gRPC receiver, started and stopped
+// together. apps/sidecar only adds config sources, signals and the CLI on top.
+import { startReceiver, type Receiver } from '@sparkwire/grpc-receiver';
+import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
+import { createPipeline, type BuiltPipeline } from './create-pipeline';
+import { createLogger, type Logger } from './logger';
+
+export interface Sidecar {
+  built: BuiltPipeline;
+  receiver: Receiver;
+  /** host:port the gRPC server listens on. */
+  address: string;
+  /** Stop accepting, flush in-flight batches, close; bounded by config.shutdownDeadlineMs. */
+  stop(): Promise<void>;
+}
+
+export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig, logger?: Logger): Promise<Sidecar> {
+  const config = parseConfig(input);
+  const log = logger ?? createLogger(config.logLevel);
+  let receiver: Receiver | undefined;
+  const built = createPipeline(config, { logger: log, onReadyChange: (ready) => receiver?.setSinkReady(ready) });
+  await built.start();
+  receiver = await startReceiver({
+    host: config.server.host,
+    port: config.server.port,
+    token: config.server.token,
+    tls: config.server.tlsCertFile ? { certFile: config.server.tlsCertFile, keyFile: config.server.tlsKeyFile!, caFile: config.server.tlsCaFile } : undefined,
+    maxBatchBytes: config.server.maxBatchBytes,
+    maxInFlightPerStream: config.server.maxInFlightPerStream,
+    pipeline: built.pipeline,
+    log: log.child({ component: 'grpc' }),
+    sinkHealthName: built.sinkHealthName,
+  });
+  receiver.setSinkReady(built.sink.isReady());
+  log.info(
+    { address: receiver.address, sink: built.sink.name, sinkReady: built.sink.isReady(), extended: config.extended, tls: Boolean(config.server.tlsCertFile), auth: Boolean(config.server.token) },
+    'sparkwire sidecar listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    built,
+    receiver,
+    address: receiver.address,
+    stop() {
+      stopping ??= (async () => {
+        const deadline = config.shutdownDeadlineMs;
+        const started = Date.now();
+        await receiver!.shutdown(deadline);
+        const left = Math.max(0, deadline - (Date.now() - started));
+        const closed = built.close().then(() => 'closed' as const);
+        const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left).unref());
+        const how = await Promise.race([closed, timeout]);
+        log.info({ how, ms: Date.now() - started, stats: built.pipeline.stats.snapshot() }, 'sparkwire sidecar stopped');
+      })();
+      return stopping;
+    },
+  };
+}
