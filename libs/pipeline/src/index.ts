@@ -5,3 +5,4 @@ export { BatchLedger, EventIdWindow } from './dedupe';
 export { Router, type RouteConfig } from './route';
 export type { Sink, OutRecord } from './sink';
 export { PipelineStats, type ClientReport } from './stats';
+export { MemorySink } from './test-sink';

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { BatchLedger, EventIdWindow } from './dedupe';
+
+describe('EventIdWindow', () => {
+  it('forgets the oldest ids beyond its capacity', () => {
+    const w = new EventIdWindow(3);
+    for (const id of ['a', 'b', 'c', 'd']) w.add(id);
+    expect(w.has('a')).toBe(false);
+    expect(w.has('d')).toBe(true);
+    expect(w.size).toBe(3);
+  });
+});
+
+describe('BatchLedger', () => {
+  it('remembers a bounded number of batches per client and forgets failures', async () => {
+    const l = new BatchLedger(2);
+    l.track('c', 1, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    l.track('c', 2, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    l.track('c', 3, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    expect(l.lookup('c', 1)).toBeUndefined();
+    expect(l.lookup('c', 3)).toBeDefined();
+    const failing = Promise.reject(new Error('x'));
+    l.track('c', 4, failing);
+    await failing.catch(() => undefined);
+    await Promise.resolve();
+    expect(l.lookup('c', 4)).toBeUndefined();
+    expect(l.lookup('other', 3)).toBeUndefined();
+  });
+});

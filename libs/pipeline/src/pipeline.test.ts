@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { sparkMeasureJsonEncoder } from '@sparkwire/encoding';
+import type { PublishRequest, SparkEvent } from '@sparkwire/proto';
+import { batches, syntheticApplication } from '@sparkwire/synthetic';
+import { PipelineError, Status } from './errors';
+import { Pipeline, type PipelineOptions } from './pipeline';
+import { MemorySink } from './test-sink';
+
+const app = syntheticApplication({ appId: 'app-p', stagesPerJob: [2, 1], tasksPerStage: 4, executors: 1, sqlExecutions: 1, failedTasks: 1, streamingProgress: 2, startMs: Date.now() - 60_000 });
+const taskEvents = app.filter((e) => e.body?.$case === 'taskStart' || e.body?.$case === 'taskEnd').length;
+
+function make(extended: boolean, over: Partial<PipelineOptions> = {}) {
+  const sink = new MemorySink();
+  const pipeline = new Pipeline({
+    extended,
+    limits: { maxBatchEvents: 1000, maxBatchBytes: 1 << 20 },
+    route: { topic: 'events', tasksTopic: 'tasks', key: 'appId' },
+    encoder: sparkMeasureJsonEncoder,
+    sink,
+    dedupe: { batchWindow: 100, eventWindow: 10_000 },
+    ackTimeoutMs: 1000,
+    ...over,
+  });
+  return { sink, pipeline };
+}
+const req = (events: SparkEvent[], batchSeq: number, clientId = 'c1'): PublishRequest => ({ clientId, batchSeq, events, clientStats: undefined });
+const names = (sink: MemorySink) => sink.records.map((r) => JSON.parse(r.value as string).eventId + '/' + JSON.parse(r.value as string).name);
+
+describe('Pipeline', () => {
+  it('extended mode publishes every event, task events to their own topic, keyed by app id', async () => {
+    const { sink, pipeline } = make(true);
+    let seq = 0;
+    for (const b of batches(app, 7)) await pipeline.publish(req(b, ++seq));
+    const ids = new Set(sink.records.map((r) => JSON.parse(r.value as string).eventId));
+    expect(ids.size).toBe(app.length);
+    expect(sink.records.every((r) => r.key === 'app-p')).toBe(true);
+    const taskRecords = sink.records.filter((r) => r.topic === 'tasks');
+    expect(taskRecords.every((r) => /^tasks_|^task_metrics/.test(JSON.parse(r.value as string).name))).toBe(true);
+    expect(taskRecords.length).toBeGreaterThan(0);
+    // Order of the application's records is Spark's order.
+    const order = sink.records.filter((r) => r.topic === 'events').map((r) => Number(JSON.parse(r.value as string).eventId.split('-').pop()));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it('stage-level mode filters task events, counts them and tells clients not to send them', async () => {
+    const { sink, pipeline } = make(false);
+    const r = await pipeline.publish(req(app, 1));
+    expect(r.taskEventsWanted).toBe(false);
+    expect(sink.records.some((x) => x.topic === 'tasks')).toBe(false);
+    const ids = new Set(sink.records.map((x) => JSON.parse(x.value as string).eventId));
+    expect(ids.size).toBe(app.length - taskEvents);
+    expect((pipeline.stats.filtered.get('taskStart') ?? 0) + (pipeline.stats.filtered.get('taskEnd') ?? 0)).toBe(taskEvents);
+  });
+
+  it('never publishes a resent batch twice, even while the original is in flight', async () => {
+    const { sink, pipeline } = make(true);
+    sink.hold = true;
+    const first = pipeline.publish(req(app.slice(0, 10), 1));
+    const resend = pipeline.publish(req(app.slice(0, 10), 1));
+    sink.release();
+    const [a, b] = await Promise.all([first, resend]);
+    expect(a).toMatchObject({ accepted: 10, duplicates: 0 });
+    expect(b).toMatchObject({ accepted: 10, duplicates: 10 });
+    const again = await pipeline.publish(req(app.slice(0, 10), 1));
+    expect(again.duplicates).toBe(10);
+    expect(sink.writes).toBe(1);
+    expect(new Set(names(sink)).size).toBe(names(sink).length);
+  });
+
+  it('skips events already published under another batch (event id window)', async () => {
+    const { sink, pipeline } = make(true);
+    await pipeline.publish(req(app.slice(0, 5), 1));
+    const r = await pipeline.publish(req(app.slice(3, 8), 2));
+    expect(r).toMatchObject({ accepted: 3, duplicates: 2 });
+    expect(new Set(names(sink)).size).toBe(names(sink).length);
+  });
+
+  it('refuses a bad batch whole: nothing of it is published', async () => {
+    const { sink, pipeline } = make(true);
+    const bad = app.slice(0, 6).map((e, i) => (i === 4 ? { ...e, appId: '' } : e));
+    await expect(pipeline.publish(req(bad, 1))).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT });
+    expect(sink.records).toHaveLength(0);
+    expect(pipeline.stats.rejected.get('INVALID_ARGUMENT')).toBe(6);
+  });
+
+  it('answers UNAVAILABLE when the sink is down, and a later resend publishes', async () => {
+    const { sink, pipeline } = make(true);
+    sink.ready = false;
+    await expect(pipeline.publish(req(app.slice(0, 3), 1))).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    sink.ready = true;
+    sink.failWith = new Error('broker gone');
+    const err = (await pipeline.publish(req(app.slice(0, 3), 1)).catch((e) => e)) as PipelineError;
+    expect(err.code).toBe(Status.UNAVAILABLE);
+    expect(err.retryable).toBe(true);
+    sink.failWith = undefined;
+    const r = await pipeline.publish(req(app.slice(0, 3), 1));
+    expect(r).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect(new Set(names(sink)).size).toBe(3);
+  });
+
+  it('answers UNAVAILABLE after ackTimeoutMs, and the resend joins the original publish', async () => {
+    const { sink, pipeline } = make(true, { ackTimeoutMs: 50 });
+    sink.hold = true;
+    await expect(pipeline.publish(req(app.slice(0, 4), 1))).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    const resend = pipeline.publish(req(app.slice(0, 4), 1));
+    sink.release();
+    expect(await resend).toMatchObject({ duplicates: 4 });
+    expect(sink.writes).toBe(1);
+  });
+
+  it('an empty batch is a handshake that reports the mode', async () => {
+    const { sink, pipeline } = make(true);
+    expect(await pipeline.publish(req([], 0))).toMatchObject({ accepted: 0, taskEventsWanted: true });
+    expect(sink.writes).toBe(0);
+  });
+
+  it('keeps the latest client stats', async () => {
+    const { pipeline } = make(true);
+    await pipeline.publish({ ...req([], 0), clientStats: { droppedBufferFull: 3, droppedSidecarUnavailable: 1, sparkDroppedEvents: 2, eventsSent: 10, taskEventsSkipped: 0, clientKind: 'jvm', clientVersion: '0.1.0' } });
+    expect(pipeline.stats.clients.get('c1')).toMatchObject({ droppedBufferFull: 3, sparkDroppedEvents: 2, clientKind: 'jvm' });
+  });
+
+  it('publishEvents feeds events in-process', async () => {
+    const { sink, pipeline } = make(true);
+    await pipeline.publishEvents(app.slice(0, 2));
+    await pipeline.publishEvents(app.slice(2, 4));
+    expect(new Set(names(sink).map((n) => n.split('/')[0])).size).toBe(4);
+  });
+
+  it('is a PipelineError with the status code', () => {
+    expect(new PipelineError(Status.UNAVAILABLE, 'x').retryable).toBe(true);
+    expect(new PipelineError(Status.INVALID_ARGUMENT, 'x').retryable).toBe(false);
+  });
+});

@@ -1,0 +1,1 @@
+export { syntheticApplication, taskMetrics, zeroMetrics, batches, ISSUE_SPEC, type SyntheticAppSpec } from './synthetic-app';
