@@ -40,6 +40,8 @@ export interface ListenerServiceHandle {
 export function createListenerService(opts: ListenerServiceOptions, counters: ReceiverCounters): ListenerServiceHandle {
   const { pipeline, log } = opts;
   let draining = false;
+  // Open streams, so shutdown can end each once its in-flight batches are acked.
+  const streams = new Set<() => void>();
 
   const refuseAuth = (md: grpc.Metadata): grpc.ServiceError | undefined => {
     const verdict = opts.auth(md);
@@ -79,9 +81,14 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
       if (ended) return;
       ended = true;
       counters.openStreams--;
+      streams.delete(onDrain);
       if (err) call.emit('error', err);
       else call.end();
     };
+    const onDrain = () => {
+      void acks.then(() => finish(statusError(grpc.status.UNAVAILABLE, 'sidecar is shutting down; resend unacked batches to the next one')));
+    };
+    streams.add(onDrain);
 
     call.on('data', (d: Decoded) => {
       if (failed) return;
@@ -125,6 +132,7 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
       if (!ended) {
         ended = true;
         counters.openStreams--;
+        streams.delete(onDrain);
       }
     });
   };
@@ -133,6 +141,7 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
     implementation: { publish, stream } as unknown as grpc.UntypedServiceImplementation,
     startDraining: () => {
       draining = true;
+      for (const end of [...streams]) end();
     },
   };
 }

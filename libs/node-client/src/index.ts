@@ -1,0 +1,1 @@
+export { ListenerClient, StreamSession, type ClientOptions } from './listener-client';
