@@ -36,11 +36,11 @@ describe('validateBatch', () => {
       'unknown enum value',
       (e) =>
         e.map((x) =>
-          x.body?.$case === 'taskStart' ? { ...x, body: { $case: 'taskStart', value: { ...x.body.value, info: { ...x.body.value.info!, locality: 42 } } } } : x,
+          x.body?.$case === 'taskStart' ? ({ ...x, body: { $case: 'taskStart', value: { ...x.body.value, info: { ...x.body.value.info!, locality: 42 } } } } as unknown as SparkEvent) : x,
         ),
       '.task_start.info.locality',
     ],
-    ['unknown job result', (e) => e.map((x) => (x.body?.$case === 'jobEnd' ? { ...x, body: { $case: 'jobEnd', value: { ...x.body.value, result: 9 } } } : x)), '.job_end.result'],
+    ['unknown job result', (e) => e.map((x) => (x.body?.$case === 'jobEnd' ? ({ ...x, body: { $case: 'jobEnd', value: { ...x.body.value, result: 9 } } } as unknown as SparkEvent) : x)), '.job_end.result'],
   ];
   for (const [name, mutate, field] of cases) {
     it(`refuses ${name} with INVALID_ARGUMENT naming ${field}`, () => {
