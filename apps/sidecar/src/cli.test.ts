@@ -71,3 +71,11 @@ describe('sparkwire print-config', () => {
     expect(SETTINGS.find((s) => s.key === 'kafka.maxBatchRecords')).toMatchObject({ flag: '--kafka-max-batch-records', env: 'SPARKWIRE_KAFKA_MAX_BATCH_RECORDS' });
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('matches the schema (regenerate with npx tsx apps/sidecar/src/config-doc.ts > docs/configuration.md)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { renderConfigDoc } = await import('./config-doc');
+    expect(readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8')).toBe(renderConfigDoc());
+  });
+});

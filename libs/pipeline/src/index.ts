@@ -1,4 +1,4 @@
-export { Pipeline, type PipelineOptions, type PublishResult } from './pipeline';
+export { Pipeline, type PipelineOptions, type PublishResult, type EventObserver } from './pipeline';
 export { PipelineError, Status, type StatusCode } from './errors';
 export { validateBatch, isTaskEvent, type BatchLimits } from './validate';
 export { BatchLedger, EventIdWindow } from './dedupe';

@@ -132,3 +132,20 @@ describe('Pipeline', () => {
     expect(new PipelineError(Status.INVALID_ARGUMENT, 'x').retryable).toBe(false);
   });
 });
+
+describe('observers', () => {
+  it('see each published event once, never resends, and cannot fail a batch', async () => {
+    const seen: string[] = [];
+    const { pipeline } = make(false, {
+      observers: [
+        { name: 'collect', onEvents: (evs) => seen.push(...evs.map((e) => e.eventId)) },
+        { name: 'broken', onEvents: () => { throw new Error('bug'); } },
+      ],
+    });
+    await pipeline.publish(req(app.slice(0, 30), 1));
+    await pipeline.publish(req(app.slice(0, 30), 1));
+    const stageLevel = app.slice(0, 30).filter((e) => e.body?.$case !== 'taskStart' && e.body?.$case !== 'taskEnd');
+    expect(seen).toEqual(stageLevel.map((e) => e.eventId));
+    expect(pipeline.stats.observerErrors.get('broken')).toBe(1);
+  });
+});

@@ -21,6 +21,18 @@ export interface PipelineOptions {
   dedupe: { batchWindow: number; eventWindow: number };
   /** How long a caller waits for the sink before it gets UNAVAILABLE (the publish itself goes on). */
   ackTimeoutMs: number;
+  /** Processors that see every event once it is published (traces, metrics). */
+  observers?: EventObserver[];
+}
+
+/**
+ * Sees each published event exactly once, after the sink confirmed it (resends and
+ * duplicates are not passed on). Must be fast and must not throw: it runs on the ingest
+ * path. Task events reach observers only in extended mode.
+ */
+export interface EventObserver {
+  readonly name: string;
+  onEvents(events: SparkEvent[]): void;
 }
 
 export interface PublishResult {
@@ -142,6 +154,14 @@ export class Pipeline {
     for (const ev of fresh) {
       this.published.add(ev.eventId);
       PipelineStats.add(this.stats.published, ev.body!.$case);
+    }
+    for (const o of this.options.observers ?? []) {
+      try {
+        o.onEvents(fresh);
+      } catch {
+        // An observer bug must not fail a batch the sink already holds.
+        PipelineStats.add(this.stats.observerErrors, o.name);
+      }
     }
     this.stats.batches++;
     this.stats.recordsWritten += records.length;

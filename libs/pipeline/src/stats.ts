@@ -22,6 +22,8 @@ export class PipelineStats {
   /** Events of batches refused, by status name (INVALID_ARGUMENT, UNAVAILABLE, ...). */
   readonly rejected = new Map<string, number>();
   readonly clients = new Map<string, ClientReport>();
+  /** Exceptions thrown by observers, by observer name. */
+  readonly observerErrors = new Map<string, number>();
   batches = 0;
   recordsWritten = 0;
   inFlightBatches = 0;
