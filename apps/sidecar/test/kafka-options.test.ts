@@ -6,7 +6,7 @@ import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { SparkEvent } from '@sparkwire/proto';
 import { createLogger, createPipeline } from '@sparkwire/sdk';
 import { syntheticApplication } from '@sparkwire/synthetic';
-import { readTopic } from './read-topic';
+import { readTopic } from '@sparkwire/kafka-broker/read-topic';
 import { spawnSidecar, waitFor } from './spawn-sidecar';
 
 let broker: Broker;

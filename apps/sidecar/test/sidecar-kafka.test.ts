@@ -7,7 +7,7 @@ import { toSparkMeasureRecords } from '@sparkwire/encoding';
 import { ListenerClient } from '@sparkwire/node-client';
 import type { PublishRequest, SparkEvent } from '@sparkwire/proto';
 import { ISSUE_SPEC, batches, syntheticApplication } from '@sparkwire/synthetic';
-import { readTopic } from './read-topic';
+import { readTopic } from '@sparkwire/kafka-broker/read-topic';
 import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
 
 let broker: Broker;
