@@ -1,0 +1,23 @@
+"""sparkwire for PySpark: attach the JVM listener and send custom observations.
+
+    spark = sparkwire.configure(SparkSession.builder.appName("x")).getOrCreate()
+"""
+from ._jar import JarNotFoundError, jar_path
+from ._validate import DEFAULT_ENDPOINT
+from ._version import __version__
+from .client import ObservationClient, ObservationStats
+from .config import LISTENER_CLASS, STREAMING_LISTENER_CLASS, configure
+from .observe import observe_dataframe
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "JarNotFoundError",
+    "LISTENER_CLASS",
+    "ObservationClient",
+    "ObservationStats",
+    "STREAMING_LISTENER_CLASS",
+    "__version__",
+    "configure",
+    "jar_path",
+    "observe_dataframe",
+]
