@@ -1,0 +1,256 @@
+package io.sparkwire.spark;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client's settings, read from {@code spark.sparkwire.*}. An invalid value is reported once
+ * (one warning per key) and replaced by its default: parsing never throws.
+ */
+public final class SparkwireConfig {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkwireConfig.class);
+
+  public static final String PREFIX = "spark.sparkwire.";
+  public static final String LABELS_PREFIX = PREFIX + "labels.";
+
+  public static final String ENABLED = PREFIX + "enabled";
+  public static final String ENDPOINT = PREFIX + "endpoint";
+  public static final String EXTENDED = PREFIX + "extended";
+  public static final String TOKEN = PREFIX + "token";
+  public static final String TLS = PREFIX + "tls";
+  public static final String TLS_CA_CERT = PREFIX + "tls.caCert";
+  public static final String BUFFER_SIZE = PREFIX + "bufferSize";
+  public static final String BATCH_SIZE = PREFIX + "batchSize";
+  public static final String LINGER_MS = PREFIX + "lingerMs";
+  public static final String FLUSH_TIMEOUT_MS = PREFIX + "flushTimeoutMs";
+  public static final String MAX_UNACKED_BATCHES = PREFIX + "maxUnackedBatches";
+  public static final String MAX_OFFLINE_MS = PREFIX + "maxOfflineMs";
+  public static final String TRACEPARENT = PREFIX + "traceparent";
+
+  public static final String DEFAULT_ENDPOINT = "127.0.0.1:50551";
+
+  /**
+   * Resource and tuning keys copied into ApplicationStart/End.spark_configs when set. Never the
+   * whole conf: it can hold secrets.
+   */
+  public static final List<String> SPARK_CONFIG_ALLOW_LIST = List.of(
+      "spark.app.name",
+      "spark.master",
+      "spark.submit.deployMode",
+      "spark.driver.memory",
+      "spark.driver.memoryOverhead",
+      "spark.driver.cores",
+      "spark.driver.maxResultSize",
+      "spark.executor.instances",
+      "spark.executor.memory",
+      "spark.executor.memoryOverhead",
+      "spark.executor.cores",
+      "spark.task.cpus",
+      "spark.memory.fraction",
+      "spark.memory.storageFraction",
+      "spark.memory.offHeap.enabled",
+      "spark.memory.offHeap.size",
+      "spark.default.parallelism",
+      "spark.sql.shuffle.partitions",
+      "spark.sql.adaptive.enabled",
+      "spark.sql.autoBroadcastJoinThreshold",
+      "spark.sql.files.maxPartitionBytes",
+      "spark.dynamicAllocation.enabled",
+      "spark.dynamicAllocation.minExecutors",
+      "spark.dynamicAllocation.maxExecutors",
+      "spark.shuffle.service.enabled",
+      "spark.serializer",
+      "spark.speculation",
+      "spark.scheduler.mode");
+
+  final boolean enabled;
+  final String endpoint;
+  final boolean extended;
+  final String token;
+  final boolean tls;
+  final String tlsCaCert;
+  final int bufferSize;
+  final int batchSize;
+  final long lingerMs;
+  final long flushTimeoutMs;
+  final int maxUnackedBatches;
+  final long maxOfflineMs;
+  final String traceparent;
+  final Map<String, String> labels;
+  final Map<String, String> sparkConfigs;
+  final String appId;
+  final String appName;
+  /** One line per rejected value, for tests and for the log. */
+  final List<String> warnings;
+
+  private SparkwireConfig(Map<String, String> conf) {
+    List<String> warn = new ArrayList<>();
+    this.enabled = bool(conf, ENABLED, true, warn);
+    String ep = trimToNull(conf.get(ENDPOINT));
+    this.endpoint = ep == null ? DEFAULT_ENDPOINT : ep;
+    this.extended = bool(conf, EXTENDED, false, warn);
+    this.token = trimToNull(conf.get(TOKEN));
+    boolean tlsFromScheme = this.endpoint.startsWith("https://");
+    this.tls = bool(conf, TLS, false, warn) || tlsFromScheme;
+    this.tlsCaCert = trimToNull(conf.get(TLS_CA_CERT));
+    this.bufferSize = (int) number(conf, BUFFER_SIZE, 100_000, 1, 10_000_000, warn);
+    this.batchSize = (int) number(conf, BATCH_SIZE, 500, 1, 10_000, warn);
+    this.lingerMs = number(conf, LINGER_MS, 50, 0, 60_000, warn);
+    this.flushTimeoutMs = number(conf, FLUSH_TIMEOUT_MS, 10_000, 0, 600_000, warn);
+    this.maxUnackedBatches = (int) number(conf, MAX_UNACKED_BATCHES, 64, 1, 100_000, warn);
+    this.maxOfflineMs = number(conf, MAX_OFFLINE_MS, 120_000, 0, Long.MAX_VALUE / 4, warn);
+    String tp = trimToNull(conf.get(TRACEPARENT));
+    this.traceparent = tp == null ? "" : tp;
+
+    Map<String, String> lbl = new TreeMap<>();
+    for (Map.Entry<String, String> e : conf.entrySet()) {
+      if (e.getKey().startsWith(LABELS_PREFIX) && e.getValue() != null) {
+        String k = e.getKey().substring(LABELS_PREFIX.length());
+        if (!k.isEmpty()) {
+          lbl.put(k, e.getValue());
+        }
+      }
+    }
+    this.labels = Collections.unmodifiableMap(lbl);
+
+    Map<String, String> cfg = new LinkedHashMap<>();
+    for (String key : SPARK_CONFIG_ALLOW_LIST) {
+      String v = conf.get(key);
+      if (v != null && !looksSecret(key)) {
+        cfg.put(key, v);
+      }
+    }
+    this.sparkConfigs = Collections.unmodifiableMap(cfg);
+    this.appId = nullToEmpty(conf.get("spark.app.id"));
+    this.appName = nullToEmpty(conf.get("spark.app.name"));
+    this.warnings = Collections.unmodifiableList(warn);
+  }
+
+  /** Parses the settings; logs one warning per invalid value. Never throws. */
+  public static SparkwireConfig from(Map<String, String> conf) {
+    SparkwireConfig c = new SparkwireConfig(conf == null ? Map.of() : conf);
+    for (String w : c.warnings) {
+      LOG.warn("sparkwire: {}", w);
+    }
+    return c;
+  }
+
+  /**
+   * The keys the client reads from a SparkConf: everything under spark.sparkwire., the app id and
+   * name and the allow-listed keys. Never copies anything else.
+   */
+  static boolean wanted(String key) {
+    return key.startsWith(PREFIX)
+        || key.equals("spark.app.id")
+        || key.equals("spark.app.name")
+        || SPARK_CONFIG_ALLOW_LIST.contains(key);
+  }
+
+  static boolean looksSecret(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    return k.contains("password") || k.contains("secret") || k.contains("token")
+        || k.contains("credential");
+  }
+
+  private static boolean bool(Map<String, String> conf, String key, boolean def, List<String> warn) {
+    String v = trimToNull(conf.get(key));
+    if (v == null) {
+      return def;
+    }
+    if (v.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.equalsIgnoreCase("false")) {
+      return false;
+    }
+    warn.add(key + "=" + v + " is not true or false; using the default " + def);
+    return def;
+  }
+
+  private static long number(Map<String, String> conf, String key, long def, long min, long max,
+      List<String> warn) {
+    String v = trimToNull(conf.get(key));
+    if (v == null) {
+      return def;
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n < min || n > max) {
+        warn.add(key + "=" + v + " is outside [" + min + ", " + max + "]; using the default " + def);
+        return def;
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      warn.add(key + "=" + v + " is not a whole number; using the default " + def);
+      return def;
+    }
+  }
+
+  private static String trimToNull(String s) {
+    if (s == null) {
+      return null;
+    }
+    String t = s.trim();
+    return t.isEmpty() ? null : t;
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  public String endpoint() {
+    return endpoint;
+  }
+
+  public boolean extended() {
+    return extended;
+  }
+
+  public int bufferSize() {
+    return bufferSize;
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  public long lingerMs() {
+    return lingerMs;
+  }
+
+  public long flushTimeoutMs() {
+    return flushTimeoutMs;
+  }
+
+  public int maxUnackedBatches() {
+    return maxUnackedBatches;
+  }
+
+  public long maxOfflineMs() {
+    return maxOfflineMs;
+  }
+
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  public Map<String, String> sparkConfigs() {
+    return sparkConfigs;
+  }
+
+  public List<String> warnings() {
+    return warnings;
+  }
+}

@@ -1,0 +1,126 @@
+package io.sparkwire.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.lang.reflect.Constructor;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.sparkwire.proto.v1.PublishRequest;
+import io.sparkwire.proto.v1.SparkEvent;
+
+/**
+ * Runs against the shaded jar itself (mvn verify): loaded in its own class loader next to
+ * Spark's jars only (no gRPC, protobuf or Guava of ours), it must reach a sidecar.
+ */
+@Timeout(60)
+class ShadedJarIT {
+
+  static File shadedJar() {
+    String p = System.getProperty("sparkwire.shadedJar");
+    File f = p != null ? new File(p) : new File("target/sparkwire-spark-listener-0.1.0.jar");
+    assertTrue(f.isFile(), "shaded jar missing: " + f);
+    return f;
+  }
+
+  @Test
+  void everyBundledClassIsRelocated() throws Exception {
+    List<String> strays = new ArrayList<>();
+    boolean services = false;
+    try (JarFile jar = new JarFile(shadedJar())) {
+      Enumeration<JarEntry> en = jar.entries();
+      while (en.hasMoreElements()) {
+        String n = en.nextElement().getName();
+        if (n.endsWith(".class") && !n.startsWith("io/sparkwire/")) {
+          strays.add(n);
+        }
+        if (n.startsWith("META-INF/services/io.grpc.")) {
+          strays.add(n);
+        }
+        if (n.equals("META-INF/services/io.sparkwire.shaded.io.grpc.ManagedChannelProvider")) {
+          services = true;
+        }
+        if (n.endsWith(".SF") || n.endsWith(".RSA") || n.endsWith(".DSA")) {
+          strays.add(n);
+        }
+      }
+    }
+    assertEquals(List.of(), strays);
+    assertTrue(services, "relocated gRPC service files");
+  }
+
+  @Test
+  void shadedListenerStreamsToTheSidecar() throws Exception {
+    List<URL> urls = new ArrayList<>();
+    urls.add(shadedJar().toURI().toURL());
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      String name = new File(entry).getName();
+      if (name.matches("(spark-|scala-|slf4j-|log4j-|hadoop-client-api|commons-lang3|ivy-"
+          + "|json4s|jackson-).*\\.jar")) {
+        urls.add(new File(entry).toURI().toURL());
+      }
+    }
+    try (FakeSidecar sidecar = new FakeSidecar().start();
+        URLClassLoader loader = new URLClassLoader(urls.toArray(new URL[0]),
+            ClassLoader.getPlatformClassLoader())) {
+      Class<?> confClass = loader.loadClass("org.apache.spark.SparkConf");
+      // SparkConf(true) reads spark.* system properties (reflecting on its methods would need
+      // all of Spark's dependencies)
+      Map<String, String> props = Map.of("spark.app.id", "app-shaded",
+          "spark.app.name", "shaded-it",
+          "spark.sparkwire.endpoint", "127.0.0.1:" + sidecar.port());
+      Object conf;
+      try {
+        props.forEach(System::setProperty);
+        conf = confClass.getConstructor(boolean.class).newInstance(true);
+      } finally {
+        props.keySet().forEach(System::clearProperty);
+      }
+
+      Class<?> listenerClass = loader.loadClass("io.sparkwire.spark.SparkwireListener");
+      assertTrue(listenerClass.getClassLoader() == loader);
+      // nothing of ours leaks in from the test class path
+      try {
+        loader.loadClass("io.grpc.ManagedChannel");
+        throw new AssertionError("unrelocated gRPC visible");
+      } catch (ClassNotFoundException expected) {
+        // good
+      }
+      Object listener = listenerClass.getConstructor(confClass).newInstance(conf);
+
+      Class<?> api = loader.loadClass("io.sparkwire.spark.Sparkwire");
+      Object ok = api.getMethod("observe", String.class, Map.class)
+          .invoke(null, "shaded", Map.of("x", 1.0));
+      assertEquals(Boolean.TRUE, ok);
+
+      Class<?> option = loader.loadClass("scala.Option");
+      Object none = option.getMethod("empty").invoke(null);
+      Class<?> endClass =
+          loader.loadClass("org.apache.spark.scheduler.SparkListenerApplicationEnd");
+      Constructor<?> endCtor = endClass.getConstructor(long.class, option);
+      listenerClass.getMethod("onApplicationEnd", endClass)
+          .invoke(listener, endCtor.newInstance(5L, none));
+
+      List<SparkEvent> events = new ArrayList<>();
+      for (PublishRequest r : sidecar.requests()) {
+        events.addAll(r.getEventsList());
+      }
+      assertEquals(2, events.size(), events.toString());
+      assertEquals("shaded", events.get(0).getObservation().getName());
+      assertEquals("app-shaded", events.get(0).getAppId());
+      assertTrue(events.get(1).hasApplicationEnd());
+      assertEquals(0, sidecar.requests().get(0).getEventsCount(), "handshake first");
+    }
+  }
+}
