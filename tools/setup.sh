@@ -12,6 +12,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
+step "sidecar bundle"
+npm run build
+
 step "Kafka broker jars (Maven Central)"
 npx tsx tools/kafka/src/cli.ts fetch
 

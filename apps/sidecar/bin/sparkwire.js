@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// The `sparkwire` command. The workspace runs its TypeScript through tsx's loader, so
-// there is no separate build step between a checkout and `npx sparkwire serve`.
-import { register } from 'tsx/esm/api';
+// The `sparkwire` command: runs the bundle that `npm run build` (part of setup) writes.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli.ts');
+const bundle = new URL('../dist/cli.mjs', import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write('sparkwire: apps/sidecar/dist/cli.mjs is missing: run `npm run build` (or `npm run setup`) first\n');
+  process.exit(1);
+}
+const { main } = await import(bundle.href);
 process.exitCode = await main(process.argv);

@@ -113,3 +113,16 @@ describe('protobuf encoding', () => {
     expect(SparkEvent.decode(bytes)).toEqual(ev);
   });
 });
+
+describe('direct task JSON', () => {
+  it('parses to exactly the object records, for every task event kind', () => {
+    const events = syntheticApplication({ appId: 'app-"q"', stagesPerJob: [2], tasksPerStage: 30, executors: 3, sqlExecutions: 0, failedTasks: 2, streamingProgress: 0, labels: { 'te"am': 'a\nb' } });
+    let n = 0;
+    for (const ev of events) {
+      const lines = sparkMeasureJsonEncoder.encode(ev) as string[];
+      expect(lines.map((l) => JSON.parse(l))).toEqual(toSparkMeasureRecords(ev));
+      if (ev.body?.$case === 'taskEnd' || ev.body?.$case === 'taskStart') n++;
+    }
+    expect(n).toBeGreaterThan(60);
+  });
+});

@@ -10,12 +10,16 @@
 import type { SparkEvent, StageInfo, TaskInfo, TaskMetrics } from '@sparkwire/proto';
 import { TaskLocality } from '@sparkwire/proto';
 import type { Encoder } from './encoder';
+import { taskEndJson, taskStartJson } from './task-json';
 
 type Json = Record<string, unknown>;
 
 export const sparkMeasureJsonEncoder: Encoder = {
   name: 'json',
   encode(event) {
+    const body = event.body;
+    if (body?.$case === 'taskEnd') return taskEndJson(event, body.value);
+    if (body?.$case === 'taskStart') return taskStartJson(event, body.value);
     return toSparkMeasureRecords(event).map((r) => JSON.stringify(r));
   },
 };
@@ -266,7 +270,7 @@ function taskFields(stageId: number, info: TaskInfo): Json {
 }
 
 // sparkMeasure's task locality codes: 0 PROCESS_LOCAL ... 4 ANY, -1 anything else.
-function localityCode(l: TaskLocality): number {
+export function localityCode(l: TaskLocality): number {
   switch (l) {
     case TaskLocality.TASK_LOCALITY_PROCESS_LOCAL:
       return 0;

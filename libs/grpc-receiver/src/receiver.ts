@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { ReflectionService } from '@grpc/reflection';
-import { LISTENER_PROTO, PROTO_ROOT } from '@sparkwire/proto';
+import { LISTENER_PROTO, protoRoot } from '@sparkwire/proto';
 import type { Pipeline } from '@sparkwire/pipeline';
 import { tokenCheck } from './auth';
 import { createListenerService, listenerServiceDefinition, type ReceiverCounters, type ReceiverLogger } from './listener-service';
@@ -60,7 +60,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
 
   const health = new HealthImplementation({ '': 'SERVING', [LISTENER_SERVICE_NAME]: 'NOT_SERVING', [opts.sinkHealthName]: 'NOT_SERVING' });
   health.addToServer(server);
-  const packageDefinition = protoLoader.loadSync(LISTENER_PROTO, { includeDirs: [PROTO_ROOT] });
+  const packageDefinition = protoLoader.loadSync(LISTENER_PROTO, { includeDirs: [protoRoot()] });
   new ReflectionService(packageDefinition).addToServer(server);
 
   const credentials = opts.tls

@@ -1,8 +1,9 @@
 // The sparkwire.v1 API as TypeScript: generated message types and the grpc-js service
 // definition, plus where the .proto files live for tools that load them at run time
 // (server reflection, health).
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export * from './gen/sparkwire/v1/events';
 export {
@@ -15,6 +16,20 @@ export {
   type ListenerServiceServer,
 } from './gen/sparkwire/v1/listener';
 
-/** Directory holding sparkwire/v1/*.proto (the include root). */
-export const PROTO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../proto');
-export const LISTENER_PROTO = 'sparkwire/v1/listener.proto';
+export const LISTENER_PROTO_FILE = 'sparkwire/v1/listener.proto';
+
+/**
+ * Directory holding sparkwire/v1/*.proto (the include root), found by walking up from this
+ * module: the same code runs from libs/proto/src and bundled into apps/sidecar/dist.
+ */
+export function protoRoot(): string {
+  return findProtoRoot(dirname(fileURLToPath(import.meta.url)));
+}
+
+function findProtoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'proto', LISTENER_PROTO_FILE))) return join(dir, 'proto');
+    if (dirname(dir) === dir) throw new Error(`proto/${LISTENER_PROTO_FILE} not found above ${from}`);
+  }
+}
+export const LISTENER_PROTO = LISTENER_PROTO_FILE;
