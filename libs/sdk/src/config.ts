@@ -58,6 +58,49 @@ export const fileSchema = z.strictObject({
   maxFiles: positive.default(10),
 });
 
+const otlpProtocol = z.enum(['grpc', 'http/protobuf']);
+const url = z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL');
+
+/** Traces (docs/observability.md). Unset values fall back to the standard OTEL_* variables. */
+export const otelSchema = z.strictObject({
+  /** Unset: on when an endpoint is configured (here or OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT) or OTEL_TRACES_EXPORTER=otlp. */
+  tracesEnabled: z.boolean().optional(),
+  /** gRPC: http://collector:4317. HTTP: http://collector:4318 (/v1/traces is added when no path is given). */
+  tracesEndpoint: url.optional(),
+  /** Unset: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf. */
+  tracesProtocol: otlpProtocol.optional(),
+  /** spark.task spans (extended mode only). */
+  taskSpans: z.boolean().default(true),
+  /** Share of successful task spans kept (failed tasks always are). */
+  taskSampleRatio: z.number().min(0).max(1).default(1),
+  /** Open jobs/stages/SQL executions older than this, and applications silent this long, are closed (marked). */
+  openSpanTimeoutMs: positive.default(24 * 3600 * 1000),
+  /** Most open spans held at once; beyond it the oldest is closed (marked evicted). */
+  maxOpenSpans: positive.max(1_000_000).default(10_000),
+  /** Spans queued for export at most (then dropped, counted). Unset: OTEL_BSP_MAX_QUEUE_SIZE, else 16384. */
+  maxQueueSize: positive.max(1_000_000).optional(),
+  /** Unset: OTEL_EXPORTER_OTLP_TIMEOUT, else 10 s. */
+  exportTimeoutMs: positive.optional(),
+  /** service.name. Unset: OTEL_SERVICE_NAME, else the Spark application name (traces) and "sparkwire" (metrics). */
+  serviceName: z.string().min(1).optional(),
+});
+
+/** Metrics: the Prometheus endpoint and optional OTLP push. */
+export const metricsSchema = z.strictObject({
+  /** The Prometheus scrape endpoint. */
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** 0 picks a free port (logged as metricsAddress). */
+  port: port.default(9464),
+  path: z.string().regex(/^\/\S*$/, 'must start with /').default('/metrics'),
+  /** OTLP push, on when set (or OTEL_METRICS_EXPORTER=otlp). */
+  otlpEndpoint: url.optional(),
+  /** Unset: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf. */
+  otlpProtocol: otlpProtocol.optional(),
+  /** Unset: OTEL_METRIC_EXPORT_INTERVAL, else 60 s. */
+  otlpIntervalMs: positive.optional(),
+});
+
 export const configSchema = z
   .strictObject({
     /** Extended mode: task-level events are published (O(tasks) records). */
@@ -66,6 +109,8 @@ export const configSchema = z
     /** When absent, events go to the rotating file sink. */
     kafka: kafkaSchema.optional(),
     file: fileSchema.prefault({}),
+    otel: otelSchema.prefault({}),
+    metrics: metricsSchema.prefault({}),
     dedupeBatchWindow: positive.default(4096),
     dedupeEventWindow: z.number().int().min(0).default(100_000),
     /** How long a client waits for its batch to be confirmed before it hears UNAVAILABLE. */

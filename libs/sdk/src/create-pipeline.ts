@@ -6,6 +6,7 @@ import { KafkaSink, type KafkaSinkEvents } from '@sparkwire/kafka-sink';
 import { Pipeline, type Sink } from '@sparkwire/pipeline';
 import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
 import { createLogger, type Logger } from './logger';
+import { createTelemetry, type Telemetry } from './telemetry';
 
 export interface BuiltPipeline {
   config: SparkwireConfig;
@@ -13,20 +14,35 @@ export interface BuiltPipeline {
   sink: Sink;
   /** "sparkwire.kafka" or "sparkwire.file": the sink's name in health checks. */
   sinkHealthName: string;
+  /**
+   * Traces and metrics: their observers already watch the pipeline. The Prometheus
+   * endpoint is served once telemetry.start() is called (the sidecar does; an embedding
+   * program may).
+   */
+  telemetry: Telemetry;
   /** Starts the sink (never throws for an unreachable Kafka; see sink.isReady()). */
   start(): Promise<void>;
-  /** Waits for publishes in flight, then closes the sink. */
+  /** Waits for publishes in flight, then closes the sink and flushes traces and metrics. */
   close(): Promise<void>;
 }
 
 export interface PipelineHooks extends KafkaSinkEvents {
   logger?: Logger;
+  /** Where OTEL_* variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, hooks: PipelineHooks = {}): BuiltPipeline {
   const config = parseConfig(input);
   const log = hooks.logger ?? createLogger(config.logLevel);
-  const { sink, healthName } = createSink(config, log, hooks);
+  const telemetry = createTelemetry(config, log.child({ component: 'telemetry' }), hooks.env);
+  const { sink, healthName } = createSink(config, log, {
+    ...hooks,
+    onSend: (records, ms) => {
+      telemetry.recordKafkaSend(records, ms);
+      hooks.onSend?.(records, ms);
+    },
+  });
   // The file sink stores lines of text, so it always gets the JSON encoding.
   const encoder = encoderFor(config.kafka ? config.kafka.encoding : 'json');
   const pipeline = new Pipeline({
@@ -41,16 +57,20 @@ export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, ho
     sink,
     dedupe: { batchWindow: config.dedupeBatchWindow, eventWindow: config.dedupeEventWindow },
     ackTimeoutMs: config.ackTimeoutMs,
+    observers: telemetry.observers,
   });
+  telemetry.bind({ stats: pipeline.stats, sink, observerNames: telemetry.observers.map((o) => o.name) });
   return {
     config,
     pipeline,
     sink,
     sinkHealthName: healthName,
+    telemetry,
     start: () => sink.start(),
     async close() {
       await pipeline.drain();
-      await sink.close();
+      // Every published event has been observed: open spans can be closed and flushed.
+      await Promise.all([sink.close(), telemetry.shutdown()]);
     },
   };
 }

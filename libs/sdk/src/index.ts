@@ -1,5 +1,6 @@
 export { configSchema, parseConfig, ConfigError, isLoopback, SECRET_PATHS, type SparkwireConfig, type SparkwireConfigInput } from './config';
 export { createPipeline, type BuiltPipeline, type PipelineHooks } from './create-pipeline';
+export { createTelemetry, type Telemetry } from './telemetry';
 export { startSidecar, type Sidecar } from './sidecar';
 export { createLogger, type Logger } from './logger';
 export { Pipeline, PipelineError, Status, type PublishResult, type Sink, type OutRecord } from '@sparkwire/pipeline';

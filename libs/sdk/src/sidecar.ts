@@ -10,6 +10,8 @@ export interface Sidecar {
   receiver: Receiver;
   /** host:port the gRPC server listens on. */
   address: string;
+  /** host:port of the Prometheus endpoint, when it is served. */
+  metricsAddress?: string;
   /** Stop accepting, flush in-flight batches, close; bounded by config.shutdownDeadlineMs. */
   stop(): Promise<void>;
 }
@@ -32,8 +34,20 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
     sinkHealthName: built.sinkHealthName,
   });
   receiver.setSinkReady(built.sink.isReady());
+  const rc = receiver.counters;
+  built.telemetry.bind({ receiver: () => rc });
+  const { metricsAddress } = await built.telemetry.start();
   log.info(
-    { address: receiver.address, sink: built.sink.name, sinkReady: built.sink.isReady(), extended: config.extended, tls: Boolean(config.server.tlsCertFile), auth: Boolean(config.server.token) },
+    {
+      address: receiver.address,
+      metricsAddress,
+      sink: built.sink.name,
+      sinkReady: built.sink.isReady(),
+      extended: config.extended,
+      tls: Boolean(config.server.tlsCertFile),
+      auth: Boolean(config.server.token),
+      traces: built.telemetry.traces.enabled,
+    },
     'sparkwire sidecar listening',
   );
 
@@ -42,6 +56,7 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
     built,
     receiver,
     address: receiver.address,
+    metricsAddress,
     stop() {
       stopping ??= (async () => {
         const deadline = config.shutdownDeadlineMs;
@@ -51,7 +66,7 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
         const closed = built.close().then(() => 'closed' as const);
         const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left).unref());
         const how = await Promise.race([closed, timeout]);
-        log.info({ how, ms: Date.now() - started, stats: built.pipeline.stats.snapshot() }, 'sparkwire sidecar stopped');
+        log.info({ how, ms: Date.now() - started, stats: built.pipeline.stats.snapshot(), traces: built.telemetry.tracing?.stats() }, 'sparkwire sidecar stopped');
       })();
       return stopping;
     },
