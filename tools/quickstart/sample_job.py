@@ -13,10 +13,11 @@ import sparkwire
 endpoint = os.environ.get("SPARKWIRE_ENDPOINT", "127.0.0.1:50551")
 
 spark = sparkwire.configure(
-    SparkSession.builder.appName("sparkwire-quickstart").master("local[2]")
+    SparkSession.builder.appName("sparkwire-quickstart")
+    # local[2,2]: two cores, and a task may fail twice (local mode ignores spark.task.maxFailures).
+    .master("local[2,2]")
     .config("spark.ui.enabled", "false")
-    .config("spark.sql.shuffle.partitions", "4")
-    .config("spark.task.maxFailures", "2"),
+    .config("spark.sql.shuffle.partitions", "4"),
     endpoint=endpoint,
     extended=True,
     labels={"team": "data-platform", "pipeline": "quickstart"},
@@ -36,7 +37,9 @@ def fail_once(it):
     return it
 
 
+spark.sparkContext.setLogLevel("OFF")  # the injected failure is expected: keep its stack trace off the screen
 print("rows after retry:", spark.sparkContext.parallelize(range(1000), 4).mapPartitions(fail_once).count())
+spark.sparkContext.setLogLevel("WARN")
 
 # A SQL query.
 df.createOrReplaceTempView("numbers")

@@ -15,21 +15,24 @@ function log(msg: string): void {
 }
 
 async function startSidecar(bootstrap: string): Promise<{ address: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [join(ROOT, 'apps/sidecar/bin/sparkwire.js'), 'serve', '--extended', '--server-port', '0', '--kafka-brokers', bootstrap, '--kafka-topic', TOPIC, '--log-level', 'warn'], {
+  const proc = spawn(process.execPath, [join(ROOT, 'apps/sidecar/bin/sparkwire.js'), 'serve', '--extended', '--server-port', '0', '--kafka-brokers', bootstrap, '--kafka-topic', TOPIC, '--metrics-port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  // With --log-level warn the sidecar still prints its one start line through print: ask it via stdout JSON.
+  // The sidecar logs JSON lines: find its address, and pass on only warnings and errors.
   const address = await new Promise<string>((res, rej) => {
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      for (const line of buf.split('\n')) {
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const line of lines) {
         try {
           const o = JSON.parse(line);
           if (o.msg === 'sparkwire sidecar listening') res(o.address);
+          if (o.level >= 40 && o.component !== 'kafkajs') console.log(`    sidecar: ${o.msg}`);
         } catch {
-          /* partial line */
+          /* not a log line */
         }
       }
     });
