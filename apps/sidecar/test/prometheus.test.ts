@@ -45,7 +45,7 @@ const stageSum = (events: SparkEvent[], f: (m: TaskMetrics) => number) => bodies
 beforeAll(async () => {
   [broker, receiver] = await Promise.all([startBroker(), startOtlpReceiver()]);
   sidecar = await spawnSidecar(
-    ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'prom-events', '--kafka-max-batch-records', '500', '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc'],
+    ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'prom-events', '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc'],
     { OTEL_BSP_SCHEDULE_DELAY: '100' },
   );
   await waitFor('kafka SERVING', async () => (await sidecar.health('sparkwire.kafka')) === 'SERVING');

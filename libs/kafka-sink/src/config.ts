@@ -32,6 +32,11 @@ export interface KafkaSinkConfig {
   createTopics: boolean;
   /** Most records coalesced into one produce request. */
   maxBatchRecords: number;
+  /**
+   * Most bytes (keys + values) in one produce request. Must stay under the broker's
+   * message.max.bytes (1 MiB by default): a partition's records travel as one batch.
+   */
+  maxRequestBytes: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   /** Attempts per produce request before a batch is failed back to its clients (who resend). */

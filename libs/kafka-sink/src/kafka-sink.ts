@@ -12,6 +12,7 @@ import { createKafka, type SinkLogger } from './kafka-client';
 
 interface Pending {
   records: OutRecord[];
+  bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -62,7 +63,7 @@ export class KafkaSink implements Sink {
   write(records: OutRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('sink is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+      this.queue.push({ records, bytes: recordBytes(records), resolve, reject });
       if (!this.sending) this.sendLoop = this.drainQueue();
     });
   }
@@ -79,15 +80,18 @@ export class KafkaSink implements Sink {
     try {
       while (this.queue.length > 0) {
         const group = this.takeGroup();
-        const started = performance.now();
         try {
-          await this.producer.sendBatch({
-            topicMessages: toTopicMessages(group),
-            acks: -1,
-            compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-          });
-          const n = group.reduce((s, p) => s + p.records.length, 0);
-          this.events.onSend?.(n, performance.now() - started);
+          // A group is sent in requests of at most maxRequestBytes; a single large client
+          // batch may need several. Its callers hear back once all of them are acked.
+          for (const chunk of chunkByBytes(group, this.config.maxRequestBytes)) {
+            const started = performance.now();
+            await this.producer.sendBatch({
+              topicMessages: toTopicMessages(chunk),
+              acks: -1,
+              compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+            });
+            this.events.onSend?.(chunk.length, performance.now() - started);
+          }
           for (const p of group) p.resolve();
         } catch (err) {
           const e = err as Error;
@@ -107,10 +111,14 @@ export class KafkaSink implements Sink {
   private takeGroup(): Pending[] {
     const group: Pending[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (group.length === 0 || n + this.queue[0].records.length <= this.config.maxBatchRecords)) {
-      const p = this.queue.shift()!;
-      n += p.records.length;
-      group.push(p);
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (group.length > 0 && (n + next.records.length > this.config.maxBatchRecords || bytes + next.bytes > this.config.maxRequestBytes)) break;
+      this.queue.shift();
+      n += next.records.length;
+      bytes += next.bytes;
+      group.push(next);
     }
     return group;
   }
@@ -157,14 +165,44 @@ export class KafkaSink implements Sink {
   }
 }
 
-function toTopicMessages(group: Pending[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
+function sizeOf(r: OutRecord): number {
+  // String length undercounts multi-byte text; the cap keeps a margin below the broker's limit.
+  return r.value.length + (r.key?.length ?? 0) + 64;
+}
+
+function recordBytes(records: OutRecord[]): number {
+  let n = 0;
+  for (const r of records) n += sizeOf(r);
+  return n;
+}
+
+/** Splits the group's records, in order, into runs of at most maxBytes. */
+export function chunkByBytes(group: Array<{ records: OutRecord[] }>, maxBytes: number): OutRecord[][] {
+  const chunks: OutRecord[][] = [];
+  let cur: OutRecord[] = [];
+  let bytes = 0;
   for (const p of group) {
     for (const r of p.records) {
-      let msgs = byTopic.get(r.topic);
-      if (!msgs) byTopic.set(r.topic, (msgs = []));
-      msgs.push({ key: r.key, value: r.value });
+      const b = sizeOf(r);
+      if (cur.length > 0 && bytes + b > maxBytes) {
+        chunks.push(cur);
+        cur = [];
+        bytes = 0;
+      }
+      cur.push(r);
+      bytes += b;
     }
+  }
+  if (cur.length > 0) chunks.push(cur);
+  return chunks;
+}
+
+function toTopicMessages(records: OutRecord[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const r of records) {
+    let msgs = byTopic.get(r.topic);
+    if (!msgs) byTopic.set(r.topic, (msgs = []));
+    msgs.push({ key: r.key, value: r.value });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

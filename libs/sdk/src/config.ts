@@ -37,6 +37,8 @@ export const kafkaSchema = z.strictObject({
   partitions: positive.max(10_000).default(6),
   replicationFactor: positive.max(32).default(1),
   maxBatchRecords: positive.max(1_000_000).default(20_000),
+  /** Keep under the broker's message.max.bytes (1 MiB by default). */
+  maxRequestBytes: positive.max(64 * MiB).default(900 * 1024),
   connectTimeoutMs: positive.default(3_000),
   requestTimeoutMs: positive.default(30_000),
   retries: z.number().int().min(0).max(100).default(5),

@@ -91,6 +91,7 @@ function createSink(config: SparkwireConfig, log: Logger, hooks: PipelineHooks):
       topics,
       createTopics: k.createTopics,
       maxBatchRecords: k.maxBatchRecords,
+      maxRequestBytes: k.maxRequestBytes,
       connectTimeoutMs: k.connectTimeoutMs,
       requestTimeoutMs: k.requestTimeoutMs,
       retries: k.retries,
