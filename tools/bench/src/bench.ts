@@ -1,0 +1,526 @@
+// One benchmark run: a real broker, the sidecar as its own process, N clients, then
+// Kafka's ProducerPerformance on the same broker at the same record size, and (when a
+// target is missed) a CPU profile of the sidecar under the same load.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import kafkajs from 'kafkajs';
+import { runProducerPerformance, startBroker, type Broker, type ProducerPerformanceResult } from '@sparkwire/kafka-broker';
+import { summarizeProfile, type ProfileSummary } from './cpu-profile';
+import { buildTemplatePool, selfCheck, type Encoding, type TemplatePool } from './events';
+import { BenchClient, latencyPhase, throughputPhase, type LatencyResult, type ThroughputResult } from './load';
+import { cpuBetween, ProcessSampler, REPO_ROOT, startSidecar, type CpuSnapshot, type CpuUsage, type SidecarProcess } from './sidecar-process';
+
+export interface BenchOptions {
+  clients: number;
+  batchSize: number;
+  /** Unacked batches per client in the throughput phase. */
+  window: number;
+  /** Events per client in the throughput phase; 0 = run for warmupS + durationS. */
+  eventsPerClient: number;
+  warmupS: number;
+  durationS: number;
+  /** Paced events/s of the latency phase; 0 = no paced phase (unthrottled only). */
+  rate: number;
+  latencyBatchSize: number;
+  latencyWarmupS: number;
+  latencyDurationS: number;
+  encoding: Encoding;
+  compression: 'none' | 'gzip';
+  partitions: number;
+  /** Tasks per stage of each client's synthetic application (the template pool). */
+  tasksPerStage: number;
+  /** ProducerPerformance records per run; 0 = skip. */
+  ppRecords: number;
+  /** The tuned ProducerPerformance run (the reference for the ratio). */
+  ppBatchSize: number;
+  ppLingerMs: number;
+  /** Also run ProducerPerformance with the producer's default batch.size/linger.ms. */
+  ppDefaultRun: boolean;
+  /** CPU-profile the sidecar: when a target is missed (auto), always, or never. */
+  profile: 'auto' | 'always' | 'never';
+  profileDurationS: number;
+  profileDir: string;
+  /**
+   * kafka.maxBatchRecords for the sidecar: 'default' = leave the sidecar's own default;
+   * 'auto' = the most records of this size that fit the broker's default message.max.bytes
+   * (1 MiB) even when all go to one partition (for sidecars older than kafka.maxRequestBytes,
+   * which fail with MESSAGE_TOO_LARGE otherwise); or a number.
+   */
+  sidecarMaxBatchRecords: 'auto' | 'default' | number;
+  /** Unacked batches per client in the latency phase before a batch is skipped (the Java client's maxUnackedBatches default). */
+  latencyMaxUnacked: number;
+  /** Extra arguments for `sparkwire serve`. */
+  sidecarArgs: string[];
+  /** Extra node/V8 flags for the sidecar process, e.g. --max-semi-space-size=32. */
+  sidecarNodeFlags: string[];
+  /** Script to start instead of apps/sidecar/bin/sparkwire.js (e.g. a bundled build). */
+  sidecarBin?: string;
+  /** Rebuild the sidecar bundle (apps/sidecar/build.mjs) first, so the run measures the current source. */
+  build: boolean;
+  /** Use this broker instead of starting one (host:port). */
+  bootstrap?: string;
+  log: (line: string) => void;
+}
+
+export const DEFAULTS: Omit<BenchOptions, 'log'> = {
+  clients: 4,
+  batchSize: 500,
+  window: 8,
+  eventsPerClient: 0,
+  warmupS: 3,
+  durationS: 20,
+  rate: 20_000,
+  latencyBatchSize: 500,
+  latencyWarmupS: 2,
+  latencyDurationS: 15,
+  encoding: 'json',
+  compression: 'none',
+  partitions: 6,
+  tasksPerStage: 200,
+  ppRecords: 2_000_000,
+  ppBatchSize: 1_048_576,
+  ppLingerMs: 10,
+  ppDefaultRun: true,
+  profile: 'auto',
+  profileDurationS: 10,
+  profileDir: path.join(os.tmpdir(), 'sparkwire-bench-profile'),
+  sidecarMaxBatchRecords: 'default',
+  latencyMaxUnacked: 64,
+  sidecarArgs: [],
+  sidecarNodeFlags: [],
+  build: true,
+};
+
+export const TARGETS = {
+  eventsPerSec: 150_000,
+  ratioToProducerPerformance: 0.6,
+  p99Ms: 50,
+  p99AtRate: 20_000,
+  rssBytes: 200 * 1024 * 1024,
+};
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+  /** How far off, in words, when missed. */
+  gap?: string;
+}
+
+export interface ProducerPerfRun extends Omit<ProducerPerformanceResult, 'raw'> {
+  label: string;
+  config: string;
+  numRecords: number;
+  recordSize: number;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; kernel: string; loadAvgBefore: number[] };
+  options: Omit<BenchOptions, 'log'>;
+  load: {
+    appIds: string[];
+    templateEvents: number;
+    taskEndShare: number;
+    recordsPerEvent: number;
+    avgRecordBytes: number;
+    avgEventProtoBytes: number;
+    batchProtoBytes: number;
+  };
+  sidecar: { startMs: number; idleRssBytes: number; peakRssBytes: number; hwmBytes: number; rssTimeline: Array<{ t: number; rss: number }>; exitCode: number | null };
+  throughput: ThroughputResult & { cpu?: CpuUsage; peakRssBytes: number; mbPerSec: number };
+  latency?: LatencyResult & { cpu?: CpuUsage; peakRssBytes: number };
+  topic: { name: string; recordsExpected: number; recordsInTopic: number };
+  producerPerformance: ProducerPerfRun[];
+  ratio?: { records: number; mb: number; reference: string; vsDefault?: number };
+  targets: TargetCheck[];
+  profile?: { file: string; summary: ProfileSummary; eventsPerSec: number; note: string };
+  wallS: number;
+  /** The command line that produced it (set by run.ts). */
+  command?: string;
+}
+
+const TOPIC = 'bench-events';
+
+export async function runBench(input: Partial<BenchOptions> = {}): Promise<BenchResult> {
+  const o: BenchOptions = { ...DEFAULTS, log: (l) => process.stderr.write(`${l}\n`), ...input };
+  const started = performance.now();
+  const log = o.log;
+  const loadAvgBefore = os.loadavg();
+
+  const pools: TemplatePool[] = Array.from({ length: o.clients }, (_, i) => buildTemplatePool(i, o.encoding, { tasksPerStage: o.tasksPerStage }));
+  selfCheck(pools[0]);
+  const pool = pools[0];
+  log(
+    `load: ${o.clients} clients x batches of ${o.batchSize}; ${pool.templates.length} task events per app (${(pool.taskEndShare * 100).toFixed(0)}% taskEnd); ` +
+      `${o.encoding}: ${pool.recordsPerEvent.toFixed(2)} records/event, ${pool.avgRecordBytes.toFixed(0)} B/record`,
+  );
+
+  let broker: Broker | undefined;
+  let sidecar: SidecarProcess | undefined;
+  let sampler: ProcessSampler | undefined;
+  const clients: BenchClient[] = [];
+  try {
+    let bootstrap = o.bootstrap;
+    let brokerPid = -1;
+    if (!bootstrap) {
+      const t = performance.now();
+      broker = await startBroker();
+      bootstrap = broker.bootstrap;
+      brokerPid = broker.pid;
+      log(`broker: ${bootstrap} (pid ${brokerPid}) ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+
+    const maxBatchRecords =
+      o.sidecarMaxBatchRecords === 'auto'
+        ? safeMaxBatchRecords(pool.avgRecordBytes, pool.appId.length)
+        : o.sidecarMaxBatchRecords === 'default'
+          ? undefined
+          : o.sidecarMaxBatchRecords;
+    const sidecarArgs = [
+      '--extended',
+      '--kafka-brokers', bootstrap,
+      '--kafka-topic', TOPIC,
+      '--kafka-encoding', o.encoding,
+      '--kafka-compression', o.compression,
+      '--kafka-partitions', String(o.partitions),
+      ...(maxBatchRecords !== undefined ? ['--kafka-max-batch-records', String(maxBatchRecords)] : []),
+      ...o.sidecarArgs,
+    ];
+    if (o.build && !o.sidecarBin) buildSidecar(log);
+    log(`sidecar: node ${[...o.sidecarNodeFlags, o.sidecarBin ?? 'apps/sidecar/bin/sparkwire.js', 'serve --server-port 0', ...sidecarArgs].join(' ')}`);
+    const t = performance.now();
+    sidecar = await startSidecar({ args: sidecarArgs, nodeFlags: o.sidecarNodeFlags, bin: o.sidecarBin });
+    await sidecar.waitServing('sparkwire.kafka');
+    const startMs = performance.now() - t;
+    sampler = new ProcessSampler(sidecar.pid, brokerPid).start();
+    const idleRss = sampler.peakRss;
+    log(`sidecar: ${sidecar.address} (pid ${sidecar.pid}) serving in ${(startMs / 1000).toFixed(1)} s, idle RSS ${mb(idleRss)}`);
+
+    for (let i = 0; i < o.clients; i++) {
+      const c = new BenchClient(sidecar.address, `bench-client-${i + 1}`, pools[i]);
+      c.open();
+      clients.push(c);
+    }
+
+    // -- Phase 1: throughput (closed loop) ------------------------------------------------
+    log(
+      o.eventsPerClient > 0
+        ? `throughput: ${o.clients} x ${o.eventsPerClient} events, window ${o.window} batches/client`
+        : `throughput: ${o.warmupS} s warm-up + ${o.durationS} s measured, window ${o.window} batches/client`,
+    );
+    sampler.resetPhase();
+    const snaps: CpuSnapshot[] = [];
+    let snapTimers: NodeJS.Timeout[] = [];
+    if (o.eventsPerClient === 0) {
+      snapTimers = [
+        setTimeout(() => snaps.push(sampler!.snapshot()), o.warmupS * 1000),
+        setTimeout(() => snaps.push(sampler!.snapshot()), (o.warmupS + o.durationS) * 1000),
+      ];
+    } else {
+      snaps.push(sampler.snapshot());
+    }
+    const tp = await throughputPhase(clients, {
+      batchSize: o.batchSize,
+      window: o.window,
+      eventsPerClient: o.eventsPerClient,
+      warmupS: o.warmupS,
+      durationS: o.durationS,
+      onTick: (acked, s) => log(`  ${s.toFixed(0).padStart(3)} s  ${fmtInt(acked)} events acked`),
+    });
+    snapTimers.forEach(clearTimeout);
+    if (o.eventsPerClient > 0) snaps.push(sampler.snapshot());
+    const tpCpu = snaps.length === 2 ? cpuBetween(snaps[0], snaps[1]) : undefined;
+    const throughput = {
+      ...tp,
+      cpu: tpCpu,
+      peakRssBytes: sampler.phasePeak,
+      mbPerSec: (tp.recordsPerSec * pool.avgRecordBytes) / (1024 * 1024),
+    };
+    log(
+      `throughput: ${fmtInt(tp.eventsPerSec)} events/s (${fmtInt(tp.recordsPerSec)} records/s, ${throughput.mbPerSec.toFixed(1)} MB/s); ` +
+        `acked ${fmtInt(tp.eventsAcked)} of ${fmtInt(tp.eventsSent)} sent; peak RSS ${mb(sampler.phasePeak)}` +
+        (tpCpu ? `; CPU sidecar ${tpCpu.sidecar.toFixed(2)} broker ${tpCpu.broker.toFixed(2)} load-gen ${tpCpu.loadGenerator.toFixed(2)} other ${tpCpu.other.toFixed(2)} cores` : ''),
+    );
+
+    // -- Phase 2: latency at a fixed rate (open loop) -------------------------------------
+    let latency: BenchResult['latency'];
+    if (o.rate > 0 && o.latencyDurationS > 0) {
+      log(`latency: ${fmtInt(o.rate)} events/s paced, batches of ${o.latencyBatchSize}, ${o.latencyWarmupS} s warm-up + ${o.latencyDurationS} s measured`);
+      sampler.resetPhase();
+      const lsnaps: CpuSnapshot[] = [];
+      const lt = setTimeout(() => lsnaps.push(sampler!.snapshot()), o.latencyWarmupS * 1000);
+      const lat = await latencyPhase(clients, {
+        rate: o.rate,
+        batchSize: o.latencyBatchSize,
+        warmupS: o.latencyWarmupS,
+        durationS: o.latencyDurationS,
+        maxUnacked: o.latencyMaxUnacked,
+      });
+      clearTimeout(lt);
+      lsnaps.push(sampler.snapshot());
+      latency = { ...lat, cpu: lsnaps.length === 2 ? cpuBetween(lsnaps[0], lsnaps[1]) : undefined, peakRssBytes: sampler.phasePeak };
+      const l = lat.latencyMs;
+      log(
+        `latency: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms over ${l.count} batches; ` +
+          `achieved ${fmtInt(lat.achievedRate)} events/s; peak RSS ${mb(sampler.phasePeak)}`,
+      );
+    }
+
+    for (const c of clients) await c.end();
+    const recordsExpected = clients.reduce((s, c) => s + c.recordsAcked, 0);
+    const recordsInTopic = await countRecords(bootstrap, TOPIC);
+    log(`topic ${TOPIC}: ${fmtInt(recordsInTopic)} records (expected ${fmtInt(recordsExpected)})`);
+
+    sampler.stop();
+    const hwm = sampler.hwm();
+    const exitCode = await sidecar.stop();
+    const sidecarResult = { startMs, idleRssBytes: idleRss, peakRssBytes: sampler.peakRss, hwmBytes: hwm, rssTimeline: sampler.timeline, exitCode };
+    sidecar = undefined;
+
+    // -- ProducerPerformance on the same broker, same record size -------------------------
+    const producerPerformance: ProducerPerfRun[] = [];
+    const recordSize = Math.round(pool.avgRecordBytes);
+    if (o.ppRecords > 0) {
+      const runs: Array<{ label: string; batchSize?: number; lingerMs?: number }> = [
+        { label: 'tuned', batchSize: o.ppBatchSize, lingerMs: o.ppLingerMs },
+      ];
+      if (o.ppDefaultRun) runs.push({ label: 'defaults' });
+      for (const r of runs) {
+        const topic = `bench-pp-${r.label}`;
+        await createTopic(bootstrap, topic, o.partitions);
+        const config = [
+          'acks=all',
+          `compression.type=${o.compression}`,
+          r.batchSize !== undefined ? `batch.size=${r.batchSize}` : 'batch.size=default (16384)',
+          r.lingerMs !== undefined ? `linger.ms=${r.lingerMs}` : 'linger.ms=default (5)',
+        ].join(', ');
+        log(`ProducerPerformance (${r.label}): ${fmtInt(o.ppRecords)} records of ${recordSize} B, ${config}`);
+        const res = await runProducerPerformance({
+          bootstrap,
+          topic,
+          numRecords: o.ppRecords,
+          recordSize,
+          acks: 'all',
+          compression: o.compression,
+          batchSize: r.batchSize,
+          lingerMs: r.lingerMs,
+        });
+        const { raw: _raw, ...rest } = res;
+        producerPerformance.push({ ...rest, label: r.label, config, numRecords: o.ppRecords, recordSize });
+        log(`ProducerPerformance (${r.label}): ${fmtInt(res.recordsPerSec)} records/s, ${res.mbPerSec.toFixed(1)} MB/s, avg latency ${res.avgLatencyMs} ms`);
+      }
+    }
+    const reference = producerPerformance.reduce<ProducerPerfRun | undefined>((best, r) => (!best || r.recordsPerSec > best.recordsPerSec ? r : best), undefined);
+    const ratio = reference
+      ? {
+          records: throughput.recordsPerSec / reference.recordsPerSec,
+          mb: throughput.mbPerSec / reference.mbPerSec,
+          reference: reference.label,
+          vsDefault: producerPerformance.find((r) => r.label === 'defaults')
+            ? throughput.recordsPerSec / producerPerformance.find((r) => r.label === 'defaults')!.recordsPerSec
+            : undefined,
+        }
+      : undefined;
+
+    const targets = checkTargets(o, throughput, latency, ratio?.records, Math.max(sidecarResult.peakRssBytes, sidecarResult.hwmBytes || 0));
+
+    // -- Profile: where the sidecar's time goes under the same closed-loop load ----------
+    let profile: BenchResult['profile'];
+    if (o.profile === 'always' || (o.profile === 'auto' && targets.some((t) => !t.met))) {
+      profile = await profileSidecar(o, bootstrap, pools, sidecarArgs);
+    }
+
+    return {
+      startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
+      machine: {
+        cpus: os.availableParallelism(),
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        kernel: os.release(),
+        loadAvgBefore,
+      },
+      options: stripLog(o),
+      load: {
+        appIds: pools.map((p) => p.appId),
+        templateEvents: pool.templates.length,
+        taskEndShare: pool.taskEndShare,
+        recordsPerEvent: pool.recordsPerEvent,
+        avgRecordBytes: pool.avgRecordBytes,
+        avgEventProtoBytes: pool.avgEventProtoBytes,
+        batchProtoBytes: clients[0].builder.build(1, o.batchSize).bytes.length,
+      },
+      sidecar: sidecarResult,
+      throughput,
+      latency,
+      topic: { name: TOPIC, recordsExpected, recordsInTopic },
+      producerPerformance,
+      ratio,
+      targets,
+      profile,
+      wallS: (performance.now() - started) / 1000,
+    };
+  } finally {
+    for (const c of clients) c.close();
+    sampler?.stop();
+    if (sidecar) await sidecar.stop(5_000);
+    await broker?.stop();
+  }
+}
+
+/**
+ * Kafka's default message.max.bytes is 1,048,588 per record batch, and the sidecar keys by
+ * appId, so one produce request may put all of its records into one partition's batch.
+ * Per record on the wire: value + key + ~30 bytes of record framing; 61 bytes per batch.
+ */
+export function safeMaxBatchRecords(avgRecordBytes: number, keyBytes: number): number {
+  const budget = 1_048_588 - 61 - 16 * 1024; // leave room for records above the average
+  return Math.max(1, Math.floor(budget / (avgRecordBytes + keyBytes + 30)));
+}
+
+function checkTargets(
+  o: BenchOptions,
+  tp: BenchResult['throughput'],
+  lat: BenchResult['latency'],
+  ratio: number | undefined,
+  peakRss: number,
+): TargetCheck[] {
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  const out: TargetCheck[] = [];
+  const ev = tp.eventsPerSec;
+  out.push({
+    name: 'sustained task events/s (acks=all)',
+    target: `>= ${fmtInt(TARGETS.eventsPerSec)}`,
+    measured: fmtInt(ev),
+    met: ev >= TARGETS.eventsPerSec,
+    gap: ev >= TARGETS.eventsPerSec ? undefined : `${fmtInt(TARGETS.eventsPerSec - ev)} events/s short (${pct(ev / TARGETS.eventsPerSec)} of target; needs ${(TARGETS.eventsPerSec / ev).toFixed(1)}x)`,
+  });
+  if (ratio !== undefined) {
+    out.push({
+      name: 'ratio to ProducerPerformance (records/s)',
+      target: `>= ${TARGETS.ratioToProducerPerformance}`,
+      measured: ratio.toFixed(2),
+      met: ratio >= TARGETS.ratioToProducerPerformance,
+      gap: ratio >= TARGETS.ratioToProducerPerformance ? undefined : `${(TARGETS.ratioToProducerPerformance - ratio).toFixed(2)} short (needs ${(TARGETS.ratioToProducerPerformance / ratio).toFixed(1)}x)`,
+    });
+  }
+  if (lat) {
+    const p99 = lat.latencyMs.p99;
+    const atRate = o.rate === TARGETS.p99AtRate ? '' : ` (measured at ${fmtInt(o.rate)}/s, target is at ${fmtInt(TARGETS.p99AtRate)}/s)`;
+    const kept = lat.skippedBatches === 0 && lat.achievedRate >= 0.95 * o.rate;
+    out.push({
+      name: `p99 publish->ack at ${fmtInt(o.rate)} events/s`,
+      target: `<= ${TARGETS.p99Ms} ms`,
+      measured: `${p99.toFixed(1)} ms${kept ? '' : ` (rate not kept: ${fmtInt(lat.achievedRate)}/s)`}${atRate}`,
+      met: p99 <= TARGETS.p99Ms && kept,
+      gap: p99 <= TARGETS.p99Ms && kept ? undefined : `${(p99 - TARGETS.p99Ms).toFixed(1)} ms over (${(p99 / TARGETS.p99Ms).toFixed(1)}x)`,
+    });
+  }
+  out.push({
+    name: 'sidecar peak RSS',
+    target: `<= ${mb(TARGETS.rssBytes)}`,
+    measured: mb(peakRss),
+    met: peakRss <= TARGETS.rssBytes,
+    gap: peakRss <= TARGETS.rssBytes ? undefined : `${mb(peakRss - TARGETS.rssBytes)} over`,
+  });
+  return out;
+}
+
+async function profileSidecar(o: BenchOptions, bootstrap: string, pools: TemplatePool[], sidecarArgs: string[]): Promise<BenchResult['profile']> {
+  const dir = path.resolve(o.profileDir);
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  o.log(`profile: sidecar with --cpu-prof under the same closed-loop load for ${o.profileDurationS} s`);
+  const args = sidecarArgs.map((a) => (a === TOPIC ? `${TOPIC}-profile` : a));
+  const s = await startSidecar({ args, nodeFlags: [...o.sidecarNodeFlags, '--cpu-prof', `--cpu-prof-dir=${dir}`], bin: o.sidecarBin });
+  const clients: BenchClient[] = [];
+  try {
+    await s.waitServing('sparkwire.kafka');
+    for (let i = 0; i < o.clients; i++) {
+      const c = new BenchClient(s.address, `bench-profile-${i + 1}`, pools[i]);
+      c.open();
+      clients.push(c);
+    }
+    const tp = await throughputPhase(clients, {
+      batchSize: o.batchSize,
+      window: o.window,
+      eventsPerClient: 0,
+      warmupS: 1,
+      durationS: o.profileDurationS,
+    });
+    for (const c of clients) await c.end();
+    const code = await s.stop(30_000);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length === 0) {
+      o.log(`profile: no .cpuprofile written (sidecar exit code ${code})`);
+      return undefined;
+    }
+    // The main thread's profile is the big one (tsx's loader thread writes a small one too).
+    const file = files.map((f) => path.join(dir, f)).sort((a, b) => sizeOf(b) - sizeOf(a))[0];
+    const summary = summarizeProfile(file, 15);
+    o.log(`profile: ${file} (${fmtInt(tp.eventsPerSec)} events/s while profiling)`);
+    return { file, summary, eventsPerSec: tp.eventsPerSec, note: 'whole sidecar lifetime: start-up, 1 s warm-up and the measured seconds' };
+  } finally {
+    for (const c of clients) c.close();
+    await s.stop(5_000);
+  }
+}
+
+/** apps/sidecar/bin/sparkwire.js runs the esbuild bundle in apps/sidecar/dist: rebuild it from the current source. */
+function buildSidecar(log: (l: string) => void): void {
+  const script = path.join(REPO_ROOT, 'apps/sidecar/build.mjs');
+  if (!existsSync(script)) return;
+  const t = performance.now();
+  execFileSync(process.execPath, [script], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  log(`sidecar bundle rebuilt (apps/sidecar/build.mjs) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+function sizeOf(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
+
+function kafkaClient(bootstrap: string) {
+  return new kafkajs.Kafka({ clientId: 'sparkwire-bench', brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+}
+
+async function countRecords(bootstrap: string, topic: string): Promise<number> {
+  const admin = kafkaClient(bootstrap).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((s, p) => s + (Number(p.high) - Number(p.low)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+  const admin = kafkaClient(bootstrap).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function stripLog(o: BenchOptions): Omit<BenchOptions, 'log'> {
+  const { log: _log, ...rest } = o;
+  return rest;
+}
+
+export function fmtInt(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+}
+
+export function mb(bytes: number): string {
+  return Number.isFinite(bytes) ? `${(bytes / (1024 * 1024)).toFixed(0)} MB` : 'n/a';
+}
