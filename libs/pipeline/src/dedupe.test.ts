@@ -27,3 +27,20 @@ describe('BatchLedger', () => {
     expect(l.lookup('other', 3)).toBeUndefined();
   });
 });
+
+describe('EventIdWindow at scale', () => {
+  it('keeps exactly the newest ids after many evictions, re-adds included', () => {
+    const w = new EventIdWindow(1000);
+    for (let i = 0; i < 50_000; i++) w.add(`e${i}`);
+    w.add('e49500'); // already present: no effect on order
+    expect(w.size).toBe(1000);
+    expect(w.has('e48999')).toBe(false);
+    expect(w.has('e49000')).toBe(true);
+    expect(w.has('e49999')).toBe(true);
+    w.delete('e49999');
+    expect(w.has('e49999')).toBe(false);
+    w.add('x');
+    expect(w.has('e49000')).toBe(false);
+    expect(w.has('e49001')).toBe(true);
+  });
+});
