@@ -2,3 +2,4 @@ export { startReceiver, LISTENER_SERVICE_NAME, type Receiver, type ReceiverOptio
 export { createListenerService, listenerServiceDefinition, type ReceiverCounters, type ReceiverLogger } from './listener-service';
 export { tokenCheck, type TokenCheck } from './auth';
 export { decodePublishRequest } from './decode';
+export { guardUnary, type ExtraService } from './extra-services';

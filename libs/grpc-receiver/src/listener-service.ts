@@ -59,7 +59,7 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
       counters.malformedFrames++;
       return callback(statusError(grpc.status.INVALID_ARGUMENT, `request: not a valid sparkwire.v1.PublishRequest (${d.error})`));
     }
-    pipeline.publish(d.request, d.bytes).then(
+    pipeline.publish(d.request, d.bytes, d.rawEvents).then(
       (r) => callback(null, toResponse(r)),
       (err) => callback(toServiceError(err)),
     );
@@ -102,7 +102,7 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
         return finish(statusError(grpc.status.INVALID_ARGUMENT, `request: not a valid sparkwire.v1.PublishRequest (${d.error})`));
       }
       const req = d.request;
-      const outcome = pipeline.publish(req, d.bytes);
+      const outcome = pipeline.publish(req, d.bytes, d.rawEvents);
       inFlight++;
       if (inFlight >= opts.maxInFlightPerStream) call.pause();
       acks = acks.then(async () => {

@@ -168,3 +168,15 @@ describe('ListenerService over gRPC', () => {
     expect(services).toContain('sparkwire.v1.ListenerService');
   });
 });
+
+describe('eventSlices', () => {
+  it('finds each event\'s bytes in a PublishRequest frame', async () => {
+    const { eventSlices } = await import('./decode');
+    const { SparkEvent } = await import('@sparkwire/proto');
+    const events = app.slice(0, 25);
+    const frame = Buffer.from(PublishRequest.encode({ clientId: 'c', batchSeq: 123456789, events, clientStats: { droppedBufferFull: 1, droppedSidecarUnavailable: 0, sparkDroppedEvents: 0, eventsSent: 5, taskEventsSkipped: 0, clientKind: 'x', clientVersion: '1' } }).finish());
+    const slices = eventSlices(frame, events.length);
+    expect(slices.map((s) => SparkEvent.decode(s))).toEqual(events);
+    expect(() => eventSlices(frame, 3)).toThrow();
+  });
+});

@@ -8,6 +8,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { LISTENER_PROTO, protoRoot } from '@sparkwire/proto';
 import type { Pipeline } from '@sparkwire/pipeline';
 import { tokenCheck } from './auth';
+import { guardUnary, type ExtraService } from './extra-services';
 import { createListenerService, listenerServiceDefinition, type ReceiverCounters, type ReceiverLogger } from './listener-service';
 
 export const LISTENER_SERVICE_NAME = 'sparkwire.v1.ListenerService';
@@ -30,6 +31,8 @@ export interface ReceiverOptions {
   log: ReceiverLogger;
   /** Name of the sink's health entry, e.g. "sparkwire.kafka". */
   sinkHealthName: string;
+  /** Further unary services (OffsetsService), with the same token check; SERVING in health. */
+  services?: ExtraService[];
 }
 
 export interface Receiver {
@@ -57,10 +60,21 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     counters,
   );
   server.addService(listenerServiceDefinition, listener.implementation);
+  let draining = false;
+  const auth = tokenCheck(opts.token);
+  for (const s of opts.services ?? []) {
+    server.addService(s.definition, guardUnary(s.implementation, auth, () => counters.authFailures++, () => draining));
+  }
 
-  const health = new HealthImplementation({ '': 'SERVING', [LISTENER_SERVICE_NAME]: 'NOT_SERVING', [opts.sinkHealthName]: 'NOT_SERVING' });
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    [LISTENER_SERVICE_NAME]: 'NOT_SERVING',
+    [opts.sinkHealthName]: 'NOT_SERVING',
+    ...Object.fromEntries((opts.services ?? []).map((s) => [s.name, 'SERVING' as const])),
+  });
   health.addToServer(server);
-  const packageDefinition = protoLoader.loadSync(LISTENER_PROTO, { includeDirs: [protoRoot()] });
+  const protoFiles = [LISTENER_PROTO, ...(opts.services ?? []).flatMap((s) => (s.protoFile ? [s.protoFile] : []))];
+  const packageDefinition = protoLoader.loadSync(protoFiles, { includeDirs: [protoRoot()] });
   new ReflectionService(packageDefinition).addToServer(server);
 
   const credentials = opts.tls
@@ -89,6 +103,8 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     setSinkReady,
     async shutdown(deadlineMs) {
       listener.startDraining();
+      draining = true;
+      for (const s of opts.services ?? []) health.setStatus(s.name, 'NOT_SERVING');
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(LISTENER_SERVICE_NAME, 'NOT_SERVING');
       const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

@@ -75,7 +75,7 @@ export class Pipeline {
    * PipelineError: INVALID_ARGUMENT / RESOURCE_EXHAUSTED (the batch is refused, nothing
    * of it published, do not resend) or UNAVAILABLE (retry the same batch later).
    */
-  async publish(req: PublishRequest, sizeBytes = 0): Promise<PublishResult> {
+  async publish(req: PublishRequest, sizeBytes = 0, rawEvents?: Uint8Array[]): Promise<PublishResult> {
     const n = req.events.length;
     try {
       validateBatch(req, sizeBytes, this.options.limits);
@@ -103,7 +103,7 @@ export class Pipeline {
       this.countRejected(null, n, 'UNAVAILABLE');
       throw new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name} is not reachable; retry later`);
     }
-    const outcome = this.write(req.events);
+    const outcome = this.write(req.events, rawEvents);
     this.ledger.track(req.clientId, req.batchSeq, outcome);
     return result(await this.withTimeout(outcome));
   }
@@ -118,11 +118,12 @@ export class Pipeline {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async write(events: SparkEvent[]): Promise<BatchOutcome> {
+  private async write(events: SparkEvent[], raw?: Uint8Array[]): Promise<BatchOutcome> {
     const records: OutRecord[] = [];
     const fresh: SparkEvent[] = [];
     let duplicates = 0;
-    for (const ev of events) {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
       const kind = ev.body!.$case;
       PipelineStats.add(this.stats.received, kind);
       if (!this.options.extended && isTaskEvent(ev)) {
@@ -135,7 +136,7 @@ export class Pipeline {
         continue;
       }
       fresh.push(ev);
-      this.router.route(ev, records);
+      this.router.route(ev, records, raw?.[i]);
     }
     const task = records.length > 0 ? this.options.sink.write(records) : Promise.resolve();
     this.inFlight.add(task);

@@ -19,9 +19,9 @@ export class Router {
   ) {}
 
   /** Appends the records of one event to `out`. */
-  route(ev: SparkEvent, out: OutRecord[]): void {
+  route(ev: SparkEvent, out: OutRecord[], raw?: Uint8Array): void {
     const topic = this.config.tasksTopic && isTaskEvent(ev) ? this.config.tasksTopic : this.config.topic;
     const key = this.config.key === 'appId' ? ev.appId : null;
-    for (const value of this.encoder.encode(ev)) out.push({ topic, key, value });
+    for (const value of this.encoder.encode(ev, raw)) out.push({ topic, key, value });
   }
 }

@@ -16,7 +16,27 @@ export {
   type ListenerServiceServer,
 } from './gen/sparkwire/v1/listener';
 
+export {
+  OffsetRange,
+  CommitRequest,
+  CommitResponse,
+  CommitResponse_Outcome,
+  PartitionOffset,
+  StartPolicy,
+  FetchRequest,
+  FetchResponse,
+  FetchedPartition,
+  LagRequest,
+  LagResponse,
+  LagStatus,
+  PartitionLag,
+  OffsetsServiceService,
+  OffsetsServiceClient,
+  type OffsetsServiceServer,
+} from './gen/sparkwire/v1/offsets';
+
 export const LISTENER_PROTO_FILE = 'sparkwire/v1/listener.proto';
+export const OFFSETS_PROTO_FILE = 'sparkwire/v1/offsets.proto';
 
 /**
  * Directory holding sparkwire/v1/*.proto (the include root), found by walking up from this
@@ -33,3 +53,4 @@ function findProtoRoot(from: string): string {
   }
 }
 export const LISTENER_PROTO = LISTENER_PROTO_FILE;
+export const OFFSETS_PROTO = OFFSETS_PROTO_FILE;

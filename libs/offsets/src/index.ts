@@ -1,0 +1,14 @@
+export { Offsets, type OffsetsConfig, type OffsetsCounters } from './offsets';
+export { createOffsetsService, toServiceError, OFFSETS_SERVICE_NAME, type OffsetsServiceHandle } from './service';
+export { createKafkaOffsets, type KafkaOffsets, type KafkaConnection, type OffsetsLogger, type LogOffsets, type StoredOffset, type OffsetToCommit } from './kafka-offsets';
+export { CommitStore, type CommitResult, type CommitOutcome, type CommitListener } from './commit-store';
+export { decide, type Decision } from './fencing';
+export { encodeMark, decodeMark, type CommitMark } from './commit-metadata';
+export { startOffsets, type StartOffsets, type StartPartition, type StartPolicyName } from './fetch-forms';
+export { LogEndTable, type Point } from './lag-table';
+export { evaluate, worst, Status, STATUS_NAMES, type RuleConfig, type PartitionHistory, type Verdict } from './status-rules';
+export { LagMonitor, type MonitorConfig, type GroupLagInfo, type PartitionLagInfo } from './lag-monitor';
+export { ProgressCommitter, kafkaRanges, parseMappings, type ProgressMapping } from './progress-committer';
+export { GroupMutex } from './group-mutex';
+export { OffsetsError, Code } from './errors';
+export type { CommitInput, Range } from './validate';
