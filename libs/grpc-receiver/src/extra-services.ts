@@ -11,6 +11,8 @@ export interface ExtraService {
   implementation: grpc.UntypedServiceImplementation;
   /** Its .proto under proto/ (for server reflection), e.g. "sparkwire/v1/offsets.proto". */
   protoFile?: string;
+  /** Its health status (default SERVING); false for a service that is configured off. */
+  serving?: boolean;
 }
 
 function refusal(code: grpc.status, details: string): grpc.ServiceError {

@@ -100,6 +100,23 @@ function toOffsetsError(err: unknown, what: string): OffsetsError {
   }
 }
 
+/** Group coordinator moving or loading (a fresh cluster creates __consumer_offsets on first use): retried briefly. */
+const COORDINATOR_BUSY = new Set(['NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP', 'COORDINATOR_NOT_AVAILABLE', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_LOAD_IN_PROGRESS']);
+const COORDINATOR_RETRY_MS = 10_000;
+
+async function retryBusyCoordinator<T>(fn: () => Promise<T>): Promise<T> {
+  const end = Date.now() + COORDINATOR_RETRY_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      const type = (err as { type?: string }).type ?? '';
+      if (!COORDINATOR_BUSY.has(type) || Date.now() + delay > end) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 type Cluster = {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -149,7 +166,7 @@ export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): K
         throw err;
       });
       await adminConnected;
-      return await fn(admin);
+      return await retryBusyCoordinator(() => fn(admin));
     } catch (err) {
       throw toOffsetsError(err, what);
     }
@@ -204,13 +221,16 @@ export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): K
           throw err;
         });
         await clusterConnected;
-        const coordinator = await cluster.findGroupCoordinator({ groupId: group });
-        // kafkajs throws for the first partition error in the response.
-        await coordinator.offsetCommit({
-          groupId: group,
-          groupGenerationId: -1,
-          memberId: '',
-          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        await retryBusyCoordinator(async () => {
+          const coordinator = await cluster.findGroupCoordinator({ groupId: group });
+          // kafkajs throws for the first partition error in the response. A coordinator
+          // error fails the request as a whole: nothing was written, so it is retried.
+          await coordinator.offsetCommit({
+            groupId: group,
+            groupGenerationId: -1,
+            memberId: '',
+            topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+          });
         });
       } catch (err) {
         throw toOffsetsError(err, `commit to group ${group}`);

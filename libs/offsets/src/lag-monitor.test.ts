@@ -84,3 +84,25 @@ describe('LagMonitor', () => {
     expect(s.monitor.snapshot()[0].totalLag).toBe(7);
   });
 });
+
+describe('LagMonitor and deleted topics', () => {
+  it('stops following a topic that is gone and keeps polling the rest', async () => {
+    const s = setup(['g']);
+    s.kafka.addTopic('other', 1, 5);
+    s.kafka.setHigh('events', 0, 10);
+    await s.commitTo(4);
+    s.monitor.follow('g', ['other']);
+    await s.monitor.pollAll();
+    expect(s.monitor.snapshot()[0].partitions.map((p) => p.topic)).toEqual(['events', 'other']);
+    s.kafka.topics.delete('other');
+    const logOffsets = s.kafka.logOffsets.bind(s.kafka);
+    s.kafka.logOffsets = async (t) => {
+      if (!s.kafka.topics.has(t)) throw Object.assign(new Error('gone'), { code: 5 });
+      return logOffsets(t);
+    };
+    await s.monitor.pollAll();
+    await s.monitor.pollAll();
+    expect(s.monitor.snapshot()[0].partitions.map((p) => p.topic)).toEqual(['events']);
+    expect(s.monitor.polls).toBe(3);
+  });
+});

@@ -3,7 +3,7 @@
 // offsets every pollMs, and keeps per partition the lag in records, the lag in seconds
 // (lag-table.ts) and the status (status-rules.ts). The metrics read snapshot(); the Lag RPC
 // calls lag(), which samples afresh.
-import { notFound } from './errors';
+import { Code, notFound } from './errors';
 import type { KafkaOffsets, LogOffsets, OffsetsLogger, StoredOffset } from './kafka-offsets';
 import { LogEndTable } from './lag-table';
 import { evaluate, Status, worst, type LagSample, type PartitionHistory, type RuleConfig } from './status-rules';
@@ -150,7 +150,16 @@ export class LagMonitor {
       }
       const topics = new Set([...this.groups.values()].flatMap((g) => [...g.topics]));
       const logs = new Map<string, LogOffsets[]>();
-      for (const t of topics) logs.set(t, await this.sampleTopic(t));
+      for (const t of topics) {
+        try {
+          logs.set(t, await this.sampleTopic(t));
+        } catch (err) {
+          if ((err as { code?: number }).code !== Code.NOT_FOUND) throw err;
+          // The topic was deleted: stop following it (a group committing to it again brings it back).
+          for (const g of this.groups.values()) g.topics.delete(t);
+          this.log.info({ topic: t }, 'offsets lag monitor: topic gone, no longer followed');
+        }
+      }
       for (const [group, g] of this.groups) {
         if (g.topics.size === 0) continue;
         const stored = await this.kafka.committed(group, [...g.topics]);

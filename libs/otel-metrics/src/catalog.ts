@@ -91,7 +91,21 @@ export const SPARK_METRICS = {
   offsetsBehind: m('spark.streaming.source.offsets_behind_latest', 'gauge', '{offset}', [...QUERY, 'spark.streaming.source', 'stat'], 'Offsets behind the latest available, per source, as min / max / avg over partitions (Kafka source metrics).'),
 } as const;
 
-export const ALL_METRICS: MetricInfo[] = [...Object.values(SIDECAR_METRICS), ...Object.values(SPARK_METRICS)];
+const TP = ['group', 'topic', 'partition'];
+
+/** Offsets of Spark streaming jobs in Kafka (libs/offsets, docs/offsets.md): the lag monitor's figures. */
+export const OFFSETS_METRICS = {
+  lag: m('sparkwire.offsets.lag', 'gauge', '{record}', TP, 'Records the group has yet to read: log-end offset minus committed offset (from the log start without a commit).'),
+  lagSeconds: m('sparkwire.offsets.lag_seconds', 'gauge', 's', TP, 'How long ago the next record to read was appended, interpolated from sampled log-end offsets (-1 until known).'),
+  committed: m('sparkwire.offsets.committed_offset', 'gauge', '{offset}', TP, 'The group\'s committed offset (-1 without one).'),
+  logEnd: m('sparkwire.offsets.log_end_offset', 'gauge', '{offset}', ['topic', 'partition'], 'Log-end offset (high watermark) of the partition.'),
+  groupLag: m('sparkwire.offsets.group_lag', 'gauge', '{record}', ['group'], 'Lag in records summed over the group\'s partitions.'),
+  groupMaxLagSeconds: m('sparkwire.offsets.group_max_lag_seconds', 'gauge', 's', ['group'], 'The largest lag in seconds among the group\'s partitions.'),
+  groupStatus: m('sparkwire.offsets.group_status', 'gauge', '1', ['group', 'status'], 'The group\'s status: 1 for the current one of OK, LAGGING, STALLED, STOPPED, 0 for the others.'),
+  commits: m('sparkwire.offsets.commits', 'counter', '{commit}', ['result'], 'Commit calls (RPC and commit from progress) by result: committed, already_committed, or the refusing status (FAILED_PRECONDITION, UNAVAILABLE, ...).'),
+} as const;
+
+export const ALL_METRICS: MetricInfo[] = [...Object.values(SIDECAR_METRICS), ...Object.values(SPARK_METRICS), ...Object.values(OFFSETS_METRICS)];
 
 /** The name a scrape shows: dots to underscores, "_total" on counters. */
 export function prometheusName(info: Pick<MetricInfo, 'name' | 'type'>): string {

@@ -4,7 +4,8 @@ import type { SparkEvent } from '@sparkwire/proto';
 import { syntheticApplication } from '@sparkwire/synthetic';
 import { startOtlpReceiver } from '../../otel-traces/test/otlp-receiver';
 import { ALL_METRICS, prometheusName } from './catalog';
-import { createMetrics, resolveMetrics, type Metrics, type MetricsConfig } from './metrics';
+import { createMetrics, METER_NAME, resolveMetrics, type Metrics, type MetricsConfig } from './metrics';
+import { OffsetMetrics } from './offset-metrics';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-server';
 import { parsePrometheusText } from './prom-text';
 
@@ -124,6 +125,10 @@ describe('metrics endpoint', () => {
     m.sidecar!.recordKafkaSend(1, 1);
     const events = withKafkaSource(app()).filter((e) => e.body?.$case !== 'streamingQueryTerminated');
     m.observer!.onEvents(events.slice(0, -1));
+    new OffsetMetrics(m.meterProvider!.getMeter(METER_NAME, '0.1.0')).bind({
+      groups: () => [{ group: 'g', status: 'OK', totalLag: 1, maxLagSeconds: 1, partitions: [{ topic: 't', partition: 0, committed: 1, logEnd: 2, lag: 1, lagSeconds: 1 }] }],
+      commits: () => new Map(),
+    });
     const { families } = await scrape(server!.url);
     for (const info of ALL_METRICS) {
       const f = families.get(prometheusName(info));

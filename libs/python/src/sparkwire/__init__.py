@@ -8,13 +8,17 @@ from ._version import __version__
 from .client import ObservationClient, ObservationStats
 from .config import LISTENER_CLASS, STREAMING_LISTENER_CLASS, configure
 from .observe import observe_dataframe
+from .offsets import KafkaBatchCommitter, OffsetsClient, OffsetsError
 
 __all__ = [
     "DEFAULT_ENDPOINT",
     "JarNotFoundError",
+    "KafkaBatchCommitter",
     "LISTENER_CLASS",
     "ObservationClient",
     "ObservationStats",
+    "OffsetsClient",
+    "OffsetsError",
     "STREAMING_LISTENER_CLASS",
     "__version__",
     "configure",
