@@ -1,0 +1,233 @@
+// Runs the real parts: the sidecar as its own process (from the bundle, as users run it),
+// PySpark job scripts as subprocesses with the project venv, and reads Kafka back.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as net from 'node:net';
+import { join, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const PYTHON = join(ROOT, '.venv/bin/python');
+export const JOBS = resolve(import.meta.dirname, '../jobs');
+const SIDECAR_BIN = join(ROOT, 'apps/sidecar/bin/sparkwire.js');
+const HEALTH_PROTO = join(ROOT, 'node_modules/grpc-health-check/proto');
+/** The freshly built listener (libs/spark-listener/target), else the jar packaged in the venv's sparkwire. */
+export const LISTENER_JAR = join(ROOT, 'libs/spark-listener/target/sparkwire-spark-listener-0.1.0.jar');
+
+// ---------------------------------------------------------------- the sidecar process
+
+export interface ClientReport {
+  clientId: string;
+  clientKind: string;
+  droppedBufferFull: number;
+  droppedSidecarUnavailable: number;
+  sparkDroppedEvents: number;
+  eventsSent: number;
+  taskEventsSkipped: number;
+}
+
+/** `stats` of the sidecar's "sparkwire sidecar stopped" log line. */
+export interface SidecarStats {
+  received: Record<string, number>;
+  published: Record<string, number>;
+  filtered: Record<string, number>;
+  duplicates: Record<string, number>;
+  rejected: Record<string, number>;
+  clients: ClientReport[];
+}
+
+export interface Sidecar {
+  address: string;
+  port: number;
+  logs: string[];
+  /** SIGTERM (graceful: flushes in-flight batches), resolves with the shutdown stats. */
+  stop(): Promise<SidecarStats>;
+}
+
+export interface SidecarOptions {
+  bootstrap: string;
+  topic: string;
+  extended: boolean;
+  /** Fixed port (for a restart on the same address); a free one when omitted. */
+  port?: number;
+}
+
+export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
+  const args = ['serve', '--server-port', String(o.port ?? 0), '--kafka-brokers', o.bootstrap, '--kafka-topic', o.topic, '--kafka-partitions', '1'];
+  if (o.extended) args.push('--extended');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_')));
+  const proc = spawn(process.execPath, [SIDECAR_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const address = await new Promise<string>((res, rej) => {
+    let buf = '';
+    const timer = setTimeout(() => rej(new Error(`sidecar did not start:\n${logs.join('\n')}`)), 30_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        logs.push(line);
+        if (line.includes('"sparkwire sidecar listening"')) {
+          clearTimeout(timer);
+          res(JSON.parse(line).address);
+        }
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      rej(new Error(`sidecar exited with ${code}:\n${logs.join('\n')}`));
+    });
+  });
+  await waitFor('sidecar Kafka sink SERVING', async () => (await health(address, 'sparkwire.kafka')) === 'SERVING');
+  return {
+    address,
+    port: Number(address.split(':').pop()),
+    logs,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`sidecar exited with ${code}:\n${logs.slice(-20).join('\n')}`);
+      const line = logs.find((l) => l.includes('"sparkwire sidecar stopped"'));
+      if (!line) throw new Error(`no "sparkwire sidecar stopped" line:\n${logs.slice(-20).join('\n')}`);
+      return JSON.parse(line).stats as SidecarStats;
+    },
+  };
+}
+
+let healthDef: grpc.GrpcObject | undefined;
+async function health(address: string, service: string): Promise<string> {
+  healthDef ??= grpc.loadPackageDefinition(protoLoader.loadSync('health/v1/health.proto', { enums: String, includeDirs: [HEALTH_PROTO] }));
+  const Health = (healthDef as any).grpc.health.v1.Health;
+  const client = new Health(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((res, rej) => client.check({ service }, (e: Error | null, r: { status: string }) => (e ? rej(e) : res(r.status))));
+  } catch {
+    return 'UNKNOWN';
+  } finally {
+    client.close();
+  }
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = net.createServer();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- PySpark job scripts
+
+/** A JSON line a job script printed with the SPARKWIRE_E2E prefix (jobs/common.py emit()). */
+export interface JobLine {
+  kind: string;
+  [k: string]: any;
+}
+
+export interface JobRun {
+  code: number | null;
+  lines: JobLine[];
+  /** The "result" line: what Spark itself reported, read in the job. */
+  result: any;
+  stdout: string;
+  /** The driver log (log4j2 console appender writes to stderr). */
+  stderr: string;
+  wallMs: number;
+}
+
+const PREFIX = 'SPARKWIRE_E2E ';
+
+/**
+ * Runs `.venv/bin/python jobs/<script> '<settings json>'`. onLine sees each SPARKWIRE_E2E
+ * line as it is printed (the restart test stops the sidecar on a phase marker).
+ */
+export async function runJob(script: string, settings: unknown, onLine?: (l: JobLine) => void, timeoutMs = 300_000): Promise<JobRun> {
+  if (!existsSync(PYTHON)) throw new Error(`no ${PYTHON}: run \`npm run setup\` first`);
+  const env: NodeJS.ProcessEnv = { ...process.env, PYSPARK_PYTHON: PYTHON, PYSPARK_DRIVER_PYTHON: PYTHON, PYTHONUNBUFFERED: '1' };
+  if (existsSync(LISTENER_JAR)) env.SPARKWIRE_JAR = LISTENER_JAR;
+  const started = Date.now();
+  const proc: ChildProcess = spawn(PYTHON, ['-u', join(JOBS, script), JSON.stringify(settings)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: JobLine[] = [];
+  let stdout = '';
+  let stderr = '';
+  let buf = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    const s = d.toString();
+    stdout += s;
+    buf += s;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.startsWith(PREFIX)) continue;
+      const parsed = JSON.parse(line.slice(PREFIX.length)) as JobLine;
+      lines.push(parsed);
+      onLine?.(parsed);
+    }
+  });
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+  clearTimeout(timer);
+  const run: JobRun = { code, lines, result: lines.find((l) => l.kind === 'result'), stdout, stderr, wallMs: Date.now() - started };
+  if (code !== 0 || !run.result) {
+    throw new Error(`job ${script} failed (exit ${code}):\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-8000)}`);
+  }
+  return run;
+}
+
+// ---------------------------------------------------------------- Kafka
+
+export type KafkaRecord = Record<string, any> & { name: string; eventId: string; appId: string };
+
+export interface TopicRead {
+  /** Every record as read (duplicates included). */
+  raw: KafkaRecord[];
+  /** One per (eventId, name): what docs/kafka-records.md tells exactly-once consumers to keep. */
+  records: KafkaRecord[];
+  duplicates: number;
+  /** Record keys seen. */
+  keys: Set<string | null>;
+}
+
+/**
+ * Reads the whole topic: at least `expected` records (what Spark's report implies), then
+ * until 1.5 s pass without more, so extra records (duplicates, strays) are seen too.
+ */
+export async function readRecords(bootstrap: string, topic: string, expected: number): Promise<TopicRead> {
+  const got = await readTopic(bootstrap, topic, expected, 90_000, 1500);
+  const raw = got.map((r) => JSON.parse(r.value.toString()) as KafkaRecord);
+  const seen = new Set<string>();
+  const records: KafkaRecord[] = [];
+  for (const r of raw) {
+    const k = `${r.eventId}/${r.name}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    records.push(r);
+  }
+  return { raw, records, duplicates: raw.length - records.length, keys: new Set(got.map((r) => r.key)) };
+}
+
+export function countByName(records: KafkaRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) out[r.name] = (out[r.name] ?? 0) + 1;
+  return out;
+}
