@@ -104,7 +104,19 @@ def spark_report(sc) -> dict[str, Any]:
         sql = _get(base + "/sql?details=false&offset=0&length=100000")
         execs = _get(base + "/allexecutors")
         return {
-            "jobs": sorted(({"jobId": j["jobId"], "status": j["status"]} for j in jobs), key=lambda j: j["jobId"]),
+            "jobs": sorted(
+                (
+                    {
+                        "jobId": j["jobId"],
+                        "status": j["status"],
+                        # Spark's own times, e.g. "2026-11-24T13:00:01.123GMT" (the trace test compares spans with them).
+                        "submissionTime": j.get("submissionTime"),
+                        "completionTime": j.get("completionTime"),
+                    }
+                    for j in jobs
+                ),
+                key=lambda j: j["jobId"],
+            ),
             "stages": sorted(
                 (
                     {

@@ -52,11 +52,14 @@ export interface SidecarOptions {
   extended: boolean;
   /** Fixed port (for a restart on the same address); a free one when omitted. */
   port?: number;
+  /** More `sparkwire serve` flags (e.g. an OTLP endpoint). */
+  extraArgs?: string[];
 }
 
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const args = ['serve', '--server-port', String(o.port ?? 0), '--kafka-brokers', o.bootstrap, '--kafka-topic', o.topic, '--kafka-partitions', '1'];
   if (o.extended) args.push('--extended');
+  args.push(...(o.extraArgs ?? []));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_')));
   const proc = spawn(process.execPath, [SIDECAR_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
