@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { ListenerClient } from '@sparkwire/node-client';
 import { ALL_METRICS, PROMETHEUS_CONTENT_TYPE, prometheusName } from '@sparkwire/otel-metrics';
-import { JobResult, type SparkEvent, type TaskMetrics } from '@sparkwire/proto';
+import * as grpc from '@grpc/grpc-js';
+import { JobResult, OffsetsServiceClient, type SparkEvent, type TaskMetrics } from '@sparkwire/proto';
 import { ISSUE_SPEC, syntheticApplication } from '@sparkwire/synthetic';
 import { startOtlpReceiver, type OtlpReceiver } from '../../../libs/otel-traces/test/otlp-receiver';
 import { metricsAddress, scrape, sendApp, type Scrape } from './otel-helpers';
@@ -45,7 +46,7 @@ const stageSum = (events: SparkEvent[], f: (m: TaskMetrics) => number) => bodies
 beforeAll(async () => {
   [broker, receiver] = await Promise.all([startBroker(), startOtlpReceiver()]);
   sidecar = await spawnSidecar(
-    ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'prom-events', '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc'],
+    ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'prom-events', '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc', '--offsets-enabled', 'true', '--offsets-lag-poll-ms', '200'],
     { OTEL_BSP_SCHEDULE_DELAY: '100' },
   );
   await waitFor('kafka SERVING', async () => (await sidecar.health('sparkwire.kafka')) === 'SERVING');
@@ -85,7 +86,17 @@ describe('Prometheus endpoint of a running sidecar', () => {
     expect(resend.duplicates).toBe(batchSize);
     client.close();
     await receiver.waitForSpans((s) => s.filter((x) => x.name === 'spark.application').length >= 1);
-    after = await scrape(address);
+    // One offsets commit: the lag monitor follows its group, so the offsets metrics are exported too (docs/offsets.md).
+    const offsets = new OffsetsServiceClient(sidecar.address, grpc.credentials.createInsecure());
+    await new Promise((res, rej) =>
+      offsets.commit({ group: 'prom-group', queryId: 'q', batchId: 0, force: false, ranges: [{ topic: 'prom-events', partition: 0, fromOffset: 0, untilOffset: 0 }] }, (e, r) => (e ? rej(e) : res(r))),
+    );
+    offsets.close();
+    await waitFor('offsets metrics', async () => (await scrape(address)).families.has('sparkwire_offsets_group_lag'));
+    // Acks come once batches are in the spool; Kafka gets them right after: wait for the sends.
+    const deadline = Date.now() + 15_000;
+    do after = await scrape(address);
+    while (after.value('messaging_client_sent_messages_total', { messaging_system: 'kafka', messaging_operation_name: 'send', messaging_operation_type: 'send' }) !== after.value('sparkwire_records_written_total') && Date.now() < deadline && (await new Promise((r) => setTimeout(r, 100))) === undefined);
     const s = after;
     const all = [...app1, ...app2];
     const count = (c: string) => all.filter((e) => e.body?.$case === c).length;

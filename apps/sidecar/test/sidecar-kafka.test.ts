@@ -141,8 +141,21 @@ describe('sidecar -> real Kafka', () => {
     expect(new Set(got)).toEqual(new Set(good.slice(0, 2).map((e) => e.eventId)));
   });
 
-  it('Kafka unreachable: starts anyway, health says NOT_SERVING, batches get UNAVAILABLE', async () => {
+  it('Kafka unreachable, spool on (the default): batches are acked into the spool, sparkwire.kafka NOT_SERVING, ListenerService SERVING', async () => {
     const s = await spawnSidecar(['--kafka-brokers', '127.0.0.1:1', '--kafka-connect-timeout-ms', '500']);
+    started.push(s);
+    expect(await s.health('sparkwire.kafka')).toBe('NOT_SERVING');
+    expect(await s.health('sparkwire.v1.ListenerService')).toBe('SERVING');
+    const client = new ListenerClient(s.address);
+    const r = await client.publish(req(app.slice(0, 3), 1, 'c'));
+    expect(r.accepted).toBe(3);
+    const stream = client.openStream();
+    await expect(stream.send(req(app.slice(3, 6), 1, 'c2'))).resolves.toMatchObject({ errorCode: 0, accepted: 3 });
+    client.close();
+  });
+
+  it('Kafka unreachable, spool off: starts anyway, health says NOT_SERVING, batches get UNAVAILABLE', async () => {
+    const s = await spawnSidecar(['--kafka-brokers', '127.0.0.1:1', '--kafka-connect-timeout-ms', '500', '--spool-enabled', 'false']);
     started.push(s);
     expect(await s.health('')).toBe('SERVING');
     expect(await s.health('sparkwire.kafka')).toBe('NOT_SERVING');

@@ -3,3 +3,5 @@ export { createListenerService, listenerServiceDefinition, type ReceiverCounters
 export { tokenCheck, type TokenCheck } from './auth';
 export { decodePublishRequest } from './decode';
 export { guardUnary, type ExtraService } from './extra-services';
+export { makeTestPki, type TestPki } from './test-pki';
+export { InFlightBudget, StreamRegistry } from './limits';

@@ -4,6 +4,7 @@ import { ListenerServiceService, PublishAck, PublishResponse } from '@sparkwire/
 import { PipelineError, type Pipeline, type PublishResult } from '@sparkwire/pipeline';
 import type { TokenCheck } from './auth';
 import { decodePublishRequest, type Decoded } from './decode';
+import { InFlightBudget, StreamRegistry } from './limits';
 
 export interface ReceiverLogger {
   info(obj: object, msg: string): void;
@@ -17,12 +18,29 @@ export interface ListenerServiceOptions {
   log: ReceiverLogger;
   /** Batches a stream may have in flight before the server stops reading it (flow control). */
   maxInFlightPerStream: number;
+  /** Bytes of batches in flight over all calls: streams stop being read beyond it, Publish gets RESOURCE_EXHAUSTED. */
+  maxInFlightBytes?: number;
+  /** Open streams per client_id (the first batch names it). */
+  maxStreamsPerClient?: number;
+  /** Open streams in total. */
+  maxStreams?: number;
+  /** A stream with no batch and nothing in flight for this long is ended with UNAVAILABLE. */
+  idleStreamTimeoutMs?: number;
 }
 
 export interface ReceiverCounters {
   openStreams: number;
   authFailures: number;
   malformedFrames: number;
+  /** Bytes of batches in flight now, and the most seen. */
+  inFlightBytes?: number;
+  inFlightBytesPeak?: number;
+  /** Publish calls refused because maxInFlightBytes was reached. */
+  busyRefusals?: number;
+  /** Streams refused by maxStreams / maxStreamsPerClient. */
+  streamLimitRefusals?: number;
+  /** Streams ended for being idle. */
+  idleStreamsClosed?: number;
 }
 
 /** The service definition with our decoder in place of the generated one. */
@@ -42,6 +60,13 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
   let draining = false;
   // Open streams, so shutdown can end each once its in-flight batches are acked.
   const streams = new Set<() => void>();
+  const budget = new InFlightBudget(opts.maxInFlightBytes ?? Number.MAX_SAFE_INTEGER);
+  const registry = new StreamRegistry(opts.maxStreamsPerClient ?? Number.MAX_SAFE_INTEGER);
+  const idleMs = opts.idleStreamTimeoutMs ?? 0;
+  const track = () => {
+    counters.inFlightBytes = budget.used;
+    counters.inFlightBytesPeak = budget.peak;
+  };
 
   const refuseAuth = (md: grpc.Metadata): grpc.ServiceError | undefined => {
     const verdict = opts.auth(md);
@@ -59,10 +84,20 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
       counters.malformedFrames++;
       return callback(statusError(grpc.status.INVALID_ARGUMENT, `request: not a valid sparkwire.v1.PublishRequest (${d.error})`));
     }
+    if (!budget.tryAcquire(d.bytes)) {
+      counters.busyRefusals = (counters.busyRefusals ?? 0) + 1;
+      return callback(
+        statusError(grpc.status.RESOURCE_EXHAUSTED, `sidecar busy: ${budget.used} bytes of batches in flight (server.maxInFlightBytes ${budget.max}); retry later`),
+      );
+    }
+    track();
     pipeline.publish(d.request, d.bytes, d.rawEvents).then(
       (r) => callback(null, toResponse(r)),
       (err) => callback(toServiceError(err)),
-    );
+    ).finally(() => {
+      budget.release(d.bytes);
+      track();
+    });
   };
 
   const stream = (call: grpc.ServerDuplexStream<Decoded, PublishAck>) => {
@@ -71,20 +106,75 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
       call.emit('error', denied);
       return;
     }
+    if (counters.openStreams >= (opts.maxStreams ?? Number.MAX_SAFE_INTEGER)) {
+      counters.streamLimitRefusals = (counters.streamLimitRefusals ?? 0) + 1;
+      call.emit('error', statusError(grpc.status.RESOURCE_EXHAUSTED, `too many open streams (server.maxStreams ${opts.maxStreams}); retry later`));
+      return;
+    }
     counters.openStreams++;
+    // Read at most one batch ahead of what is being processed (grpc-js would buffer 16).
+    const readable = (call as unknown as { _readableState?: { highWaterMark: number } })._readableState;
+    if (readable) readable.highWaterMark = 1;
     let inFlight = 0;
     let failed = false;
     let ended = false;
+    let clientId: string | undefined;
+    let paused = false;
+    let ackBacklog = false;
+    let lastActivity = Date.now();
+    let idleTimer: NodeJS.Timeout | undefined;
+    let stopWaitingForBudget: (() => void) | undefined;
     // Acks go out in the order batches came in, however publishes finish.
     let acks: Promise<void> = Promise.resolve();
+    const release = () => {
+      clearTimeout(idleTimer);
+      stopWaitingForBudget?.();
+      stopWaitingForBudget = undefined;
+      if (clientId !== undefined) registry.remove(clientId);
+      clientId = undefined;
+    };
     const finish = (err?: grpc.ServiceError) => {
       if (ended) return;
       ended = true;
       counters.openStreams--;
       streams.delete(onDrain);
+      release();
       if (err) call.emit('error', err);
       else call.end();
     };
+    // Flow control: stop reading while this stream has its maximum of batches in flight,
+    // while all streams together hold maxInFlightBytes, or while the client does not read
+    // its acks. The client's window then fills and its own buffer takes the strain.
+    const updateFlow = () => {
+      if (ended) return;
+      const overBudget = budget.over;
+      const stop = inFlight >= opts.maxInFlightPerStream || overBudget || ackBacklog;
+      if (overBudget && !stopWaitingForBudget) stopWaitingForBudget = budget.onFree(() => updateFlow());
+      if (!overBudget && stopWaitingForBudget) {
+        stopWaitingForBudget();
+        stopWaitingForBudget = undefined;
+      }
+      if (stop && !paused) {
+        paused = true;
+        call.pause();
+      } else if (!stop && paused) {
+        paused = false;
+        call.resume();
+      }
+    };
+    const armIdle = () => {
+      if (idleMs <= 0 || ended) return;
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        if (ended) return;
+        if (inFlight > 0 || paused || Date.now() - lastActivity < idleMs) return armIdle();
+        counters.idleStreamsClosed = (counters.idleStreamsClosed ?? 0) + 1;
+        failed = true;
+        finish(statusError(grpc.status.UNAVAILABLE, `stream idle for ${idleMs} ms (server.idleStreamTimeoutMs); reconnect when there is something to send`));
+      }, Math.max(10, lastActivity + idleMs - Date.now()));
+      idleTimer.unref();
+    };
+    armIdle();
     const onDrain = () => {
       void acks.then(() => finish(statusError(grpc.status.UNAVAILABLE, 'sidecar is shutting down; resend unacked batches to the next one')));
     };
@@ -102,9 +192,28 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
         return finish(statusError(grpc.status.INVALID_ARGUMENT, `request: not a valid sparkwire.v1.PublishRequest (${d.error})`));
       }
       const req = d.request;
+      lastActivity = Date.now();
+      if (clientId === undefined && req.clientId) {
+        if (!registry.add(req.clientId)) {
+          counters.streamLimitRefusals = (counters.streamLimitRefusals ?? 0) + 1;
+          failed = true;
+          return finish(
+            statusError(grpc.status.RESOURCE_EXHAUSTED, `client ${req.clientId} already has ${registry.maxPerClient} open streams (server.maxStreamsPerClient); close one or retry later`),
+          );
+        }
+        clientId = req.clientId;
+      }
+      budget.acquire(d.bytes);
+      track();
       const outcome = pipeline.publish(req, d.bytes, d.rawEvents);
+      void outcome
+        .catch(() => undefined)
+        .finally(() => {
+          budget.release(d.bytes);
+          track();
+        });
       inFlight++;
-      if (inFlight >= opts.maxInFlightPerStream) call.pause();
+      updateFlow();
       acks = acks.then(async () => {
         let ack: PublishAck | undefined;
         try {
@@ -120,8 +229,15 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
           }
         }
         inFlight--;
-        if (ack && !failed && !ended) call.write(ack);
-        if (inFlight < opts.maxInFlightPerStream && !ended) call.resume();
+        lastActivity = Date.now();
+        if (ack && !failed && !ended && !call.write(ack) && !ackBacklog) {
+          ackBacklog = true;
+          call.once('drain', () => {
+            ackBacklog = false;
+            updateFlow();
+          });
+        }
+        updateFlow();
       });
     });
     call.on('end', () => {
@@ -133,6 +249,7 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
         ended = true;
         counters.openStreams--;
         streams.delete(onDrain);
+        release();
       }
     });
   };

@@ -27,6 +27,12 @@ export interface ReceiverOptions {
   tls?: ReceiverTls;
   maxBatchBytes: number;
   maxInFlightPerStream: number;
+  /** Bytes of batches in flight over all calls (streams stop being read beyond it; Publish gets RESOURCE_EXHAUSTED). */
+  maxInFlightBytes?: number;
+  maxStreamsPerClient?: number;
+  maxStreams?: number;
+  /** Idle streams are ended after this long; idle connections (no calls) too. */
+  idleStreamTimeoutMs?: number;
   pipeline: Pipeline;
   log: ReceiverLogger;
   /** Name of the sink's health entry, e.g. "sparkwire.kafka". */
@@ -41,7 +47,11 @@ export interface Receiver {
   address: string;
   counters: ReceiverCounters;
   health: HealthImplementation;
-  setSinkReady(ready: boolean): void;
+  /**
+   * The sink's health entry follows `ready`; ListenerService follows `accepting` (default:
+   * `ready`). With the spool, Kafka can be down while batches are still accepted.
+   */
+  setSinkReady(ready: boolean, accepting?: boolean): void;
   /** Refuses new batches, lets in-flight ones finish until the deadline, then closes. */
   shutdown(deadlineMs: number): Promise<void>;
 }
@@ -53,10 +63,24 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     'grpc.max_send_message_length': 4 * 1024 * 1024,
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_permit_without_calls': 1,
+    // A connection without calls is closed after the idle timeout; one connection holds at most
+    // 1000 streams (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS), so a client that never half-closes
+    // streams the server has ended cannot pile them up.
+    ...(opts.idleStreamTimeoutMs ? { 'grpc.max_connection_idle_ms': opts.idleStreamTimeoutMs } : {}),
+    'grpc.max_concurrent_streams': 1000,
   });
-  const counters: ReceiverCounters = { openStreams: 0, authFailures: 0, malformedFrames: 0 };
+  const counters: ReceiverCounters = { openStreams: 0, authFailures: 0, malformedFrames: 0, inFlightBytes: 0, inFlightBytesPeak: 0, busyRefusals: 0, streamLimitRefusals: 0, idleStreamsClosed: 0 };
   const listener = createListenerService(
-    { pipeline: opts.pipeline, auth: tokenCheck(opts.token), log: opts.log, maxInFlightPerStream: opts.maxInFlightPerStream },
+    {
+      pipeline: opts.pipeline,
+      auth: tokenCheck(opts.token),
+      log: opts.log,
+      maxInFlightPerStream: opts.maxInFlightPerStream,
+      maxInFlightBytes: opts.maxInFlightBytes,
+      maxStreamsPerClient: opts.maxStreamsPerClient,
+      maxStreams: opts.maxStreams,
+      idleStreamTimeoutMs: opts.idleStreamTimeoutMs,
+    },
     counters,
   );
   server.addService(listenerServiceDefinition, listener.implementation);
@@ -70,7 +94,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     '': 'SERVING',
     [LISTENER_SERVICE_NAME]: 'NOT_SERVING',
     [opts.sinkHealthName]: 'NOT_SERVING',
-    ...Object.fromEntries((opts.services ?? []).map((s) => [s.name, 'SERVING' as const])),
+    ...Object.fromEntries((opts.services ?? []).map((s) => [s.name, s.serving === false ? ('NOT_SERVING' as const) : ('SERVING' as const)])),
   });
   health.addToServer(server);
   const protoFiles = [LISTENER_PROTO, ...(opts.services ?? []).flatMap((s) => (s.protoFile ? [s.protoFile] : []))];
@@ -89,9 +113,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     server.bindAsync(hostPort, credentials, (err, p) => (err ? reject(new Error(`server.port: cannot listen on ${hostPort}: ${err.message}`)) : resolve(p))),
   );
 
-  const setSinkReady = (ready: boolean) => {
+  const setSinkReady = (ready: boolean, accepting = ready) => {
     health.setStatus(opts.sinkHealthName, ready ? 'SERVING' : 'NOT_SERVING');
-    health.setStatus(LISTENER_SERVICE_NAME, ready ? 'SERVING' : 'NOT_SERVING');
+    if (!draining) health.setStatus(LISTENER_SERVICE_NAME, accepting ? 'SERVING' : 'NOT_SERVING');
   };
   setSinkReady(opts.pipeline.sink.isReady());
 

@@ -9,6 +9,7 @@ import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, t
 import type { OutRecord, Sink } from '@sparkwire/pipeline';
 import type { KafkaSinkConfig } from './config';
 import { createKafka, type SinkLogger } from './kafka-client';
+import { readBackKeys } from './read-back';
 
 interface Pending {
   records: OutRecord[];
@@ -53,6 +54,14 @@ export class KafkaSink implements Sink {
 
   isReady(): boolean {
     return this.ready && !this.closed;
+  }
+
+  /**
+   * Content keys of the records these topics received at or after sinceMs (the spool's
+   * replay check after a crash); undefined when more than `limit` records would be read.
+   */
+  recentRecordKeys(topics: string[], sinceMs: number, limit: number): Promise<Set<string> | undefined> {
+    return readBackKeys(this.kafka, this.admin, topics, sinceMs, limit);
   }
 
   /** Never throws for an unreachable cluster: it keeps probing and reports readiness. */

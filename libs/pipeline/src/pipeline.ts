@@ -101,7 +101,8 @@ export class Pipeline {
     }
     if (!this.options.sink.isReady()) {
       this.countRejected(null, n, 'UNAVAILABLE');
-      throw new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name} is not reachable; retry later`);
+      const why = this.options.sink.unavailableReason?.() ?? 'is not reachable';
+      throw new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name} ${why}; retry later`);
     }
     const outcome = this.write(req.events, rawEvents);
     this.ledger.track(req.clientId, req.batchSeq, outcome);
@@ -111,6 +112,14 @@ export class Pipeline {
   /** For embedding programs: publish events without gRPC, as one batch of this process. */
   publishEvents(events: SparkEvent[], clientId = 'embedded'): Promise<PublishResult> {
     return this.publish({ clientId, batchSeq: ++this.embeddedSeq, events, clientStats: undefined });
+  }
+
+  /**
+   * Marks event ids as already published, e.g. those a durable sink recovered after a
+   * restart, so a client resending them to the new process is answered as a duplicate.
+   */
+  rememberPublished(eventIds: Iterable<string>): void {
+    for (const id of eventIds) this.published.add(id);
   }
 
   /** Waits for every publish in flight (used by shutdown). */
@@ -138,7 +147,7 @@ export class Pipeline {
       fresh.push(ev);
       this.router.route(ev, records, raw?.[i]);
     }
-    const task = records.length > 0 ? this.options.sink.write(records) : Promise.resolve();
+    const task = records.length > 0 ? this.options.sink.write(records, { eventIds: fresh.map((e) => e.eventId) }) : Promise.resolve();
     this.inFlight.add(task);
     this.stats.inFlightBatches++;
     try {

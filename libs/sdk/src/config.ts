@@ -22,6 +22,14 @@ export const serverSchema = z.strictObject({
   maxBatchBytes: positive.max(64 * MiB).default(8 * MiB),
   maxBatchEvents: positive.max(100_000).default(10_000),
   maxInFlightPerStream: positive.max(10_000).default(64),
+  /** Bytes of batches being processed at once, over all clients; beyond it streams stop being read and Publish gets RESOURCE_EXHAUSTED (retry later). */
+  maxInFlightBytes: positive.max(4096 * MiB).default(64 * MiB),
+  /** Open Stream calls per client_id; more are refused with RESOURCE_EXHAUSTED. */
+  maxStreamsPerClient: positive.max(10_000).default(8),
+  /** Open Stream calls in total. */
+  maxStreams: positive.max(100_000).default(1_000),
+  /** A stream with no batch and nothing in flight for this long is ended (UNAVAILABLE: reconnect when there is something to send). */
+  idleStreamTimeoutMs: positive.default(600_000),
 });
 
 export const kafkaSchema = z.strictObject({
@@ -58,6 +66,27 @@ export const fileSchema = z.strictObject({
   prefix: z.string().min(1).default('sparkwire-events'),
   maxBytes: positive.default(64 * MiB),
   maxFiles: positive.default(10),
+});
+
+/** The durable spool between ingest and Kafka (docs/reliability.md). */
+export const spoolSchema = z.strictObject({
+  /** Unset: on when Kafka is configured (the file sink fsyncs each batch itself and needs no spool). */
+  enabled: z.boolean().optional(),
+  /**
+   * One sidecar per directory (a LOCK file holds the owner's pid). Unset: sparkwire-data/spool/<host>_<port>
+   * of the gRPC server, so a restart on the same address replays; with server.port 0 a per-process
+   * directory, removed once drained (no replay after a crash: set spool.dir for that).
+   */
+  dir: z.string().min(1).optional(),
+  /** Cap on the spool on disk; at the cap batches are refused with UNAVAILABLE until Kafka takes some. */
+  maxBytes: positive.default(1024 * MiB),
+  /** Segment file size; at most maxBytes/4. */
+  segmentBytes: positive.min(64 * 1024).default(64 * MiB),
+  /** batch: fdatasync before each ack (group commit). interval: ack after write(), fdatasync every fsyncIntervalMs (power loss can lose that window). */
+  fsync: z.enum(['batch', 'interval']).default('batch'),
+  fsyncIntervalMs: positive.max(60_000).default(200),
+  /** Appended batches kept in memory for publishing; beyond it they are read back from disk. */
+  cacheBytes: z.number().int().min(0).default(32 * MiB),
 });
 
 const otlpProtocol = z.enum(['grpc', 'http/protobuf']);
@@ -103,6 +132,28 @@ export const metricsSchema = z.strictObject({
   otlpIntervalMs: positive.optional(),
 });
 
+/** Offsets of Spark streaming jobs in Kafka itself (docs/offsets.md). Needs the kafka section. */
+export const offsetsSchema = z.strictObject({
+  /** Serve sparkwire.v1.OffsetsService and run the lag monitor (uses the kafka.* connection). */
+  enabled: z.boolean().default(false),
+  /** Where Fetch starts partitions without a committed offset, unless the request says. */
+  defaultPolicy: z.enum(['earliest', 'latest']).default('earliest'),
+  /** Groups the lag monitor follows from the start (it also follows every group committed to). */
+  groups: z.array(z.string().min(1)).default([]),
+  /** How often the lag monitor samples log-end and committed offsets. */
+  lagPollMs: positive.min(100).default(5_000),
+  /** Sliding window of the status rules: no commit for this long is STOPPED. */
+  lagWindowMs: positive.min(1_000).default(300_000),
+  /** No advance of the committed offset for this long (with lag) is STALLED. Must be below lagWindowMs. */
+  stallAfterMs: positive.min(500).default(120_000),
+  /** (log-end offset, time) points kept per partition for the lag-in-seconds estimate. */
+  lagTableSize: positive.min(3).max(10_000).default(120),
+  /** Commit from progress: "query name or id=group" entries; each Kafka micro-batch's end offsets are committed to the group. */
+  commitFromProgress: z.array(z.string().regex(/^[^=]+=[^=]+$/, 'must be "query=group"')).default([]),
+  /** Commit from progress without the from_offset check (not recommended). */
+  commitFromProgressForce: z.boolean().default(false),
+});
+
 export const configSchema = z
   .strictObject({
     /** Extended mode: task-level events are published (O(tasks) records). */
@@ -111,8 +162,10 @@ export const configSchema = z
     /** When absent, events go to the rotating file sink. */
     kafka: kafkaSchema.optional(),
     file: fileSchema.prefault({}),
+    spool: spoolSchema.prefault({}),
     otel: otelSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
+    offsets: offsetsSchema.prefault({}),
     dedupeBatchWindow: positive.default(4096),
     dedupeEventWindow: z.number().int().min(0).default(100_000),
     /** How long a client waits for its batch to be confirmed before it hears UNAVAILABLE. */
@@ -138,6 +191,10 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['kafka', 'saslUsername'], message: 'SASL needs saslUsername and saslPassword' });
     }
     if (k?.tasksTopic && k.tasksTopic === k.topic) ctx.addIssue({ code: 'custom', path: ['kafka', 'tasksTopic'], message: 'must differ from kafka.topic' });
+    if (c.spool.segmentBytes * 4 > c.spool.maxBytes) ctx.addIssue({ code: 'custom', path: ['spool', 'segmentBytes'], message: 'must be at most spool.maxBytes / 4' });
+    const o = c.offsets;
+    if (o.enabled && !k) ctx.addIssue({ code: 'custom', path: ['offsets', 'enabled'], message: 'offsets are stored in Kafka: set kafka.brokers too' });
+    if (o.stallAfterMs >= o.lagWindowMs) ctx.addIssue({ code: 'custom', path: ['offsets', 'stallAfterMs'], message: 'must be below offsets.lagWindowMs' });
   });
 
 export type SparkwireConfig = z.output<typeof configSchema>;

@@ -1,9 +1,13 @@
 // Builds the pipeline and its sink from the configuration object. This is the embedded
 // SDK's entry point: a Node program gets exactly the sidecar's pipeline, without gRPC.
+import { join } from 'node:path';
 import { encoderFor } from '@sparkwire/encoding';
 import { FileSink } from '@sparkwire/file-sink';
 import { KafkaSink, type KafkaSinkEvents } from '@sparkwire/kafka-sink';
 import { Pipeline, type Sink } from '@sparkwire/pipeline';
+import { Offsets, STATUS_NAMES } from '@sparkwire/offsets';
+import { SpoolingSink } from '@sparkwire/spool';
+import { METER_NAME, OffsetMetrics } from '@sparkwire/otel-metrics';
 import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
 import { createLogger, type Logger } from './logger';
 import { createTelemetry, type Telemetry } from './telemetry';
@@ -20,6 +24,12 @@ export interface BuiltPipeline {
    * program may).
    */
   telemetry: Telemetry;
+  /** The durable spool in front of the sink (spool.enabled; on by default with Kafka); `sink` is then this spool. */
+  spool?: SpoolingSink;
+  /** Readiness of the backend itself (Kafka or the file), for its health entry; the spool accepts while it is down. */
+  backendReady(): boolean;
+  /** Offsets (commit, fetch, lag, monitor, commit from progress) when offsets.enabled. */
+  offsets?: Offsets;
   /** Starts the sink (never throws for an unreachable Kafka; see sink.isReady()). */
   start(): Promise<void>;
   /** Waits for publishes in flight, then closes the sink and flushes traces and metrics. */
@@ -30,19 +40,25 @@ export interface PipelineHooks extends KafkaSinkEvents {
   logger?: Logger;
   /** Where OTEL_* variables are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The spool started or stopped accepting batches (its byte cap). */
+  onAcceptingChange?: (accepting: boolean) => void;
 }
 
 export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, hooks: PipelineHooks = {}): BuiltPipeline {
   const config = parseConfig(input);
   const log = hooks.logger ?? createLogger(config.logLevel);
   const telemetry = createTelemetry(config, log.child({ component: 'telemetry' }), hooks.env);
-  const { sink, healthName } = createSink(config, log, {
+  const { sink: backend, healthName } = createSink(config, log, {
     ...hooks,
     onSend: (records, ms) => {
       telemetry.recordKafkaSend(records, ms);
       hooks.onSend?.(records, ms);
     },
   });
+  const spool = createSpool(config, backend, log, hooks);
+  const sink: Sink = spool ?? backend;
+  const offsets = createOffsets(config, log);
+  const observers = [...telemetry.observers, ...(offsets ? [offsets.progress] : [])];
   // The file sink stores lines of text, so it always gets the JSON encoding.
   const encoder = encoderFor(config.kafka ? config.kafka.encoding : 'json');
   const pipeline = new Pipeline({
@@ -57,22 +73,92 @@ export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, ho
     sink,
     dedupe: { batchWindow: config.dedupeBatchWindow, eventWindow: config.dedupeEventWindow },
     ackTimeoutMs: config.ackTimeoutMs,
-    observers: telemetry.observers,
+    observers,
   });
-  telemetry.bind({ stats: pipeline.stats, sink, observerNames: telemetry.observers.map((o) => o.name) });
+  telemetry.bind({ stats: pipeline.stats, sink: backend, observerNames: observers.map((o) => o.name) });
+  if (offsets && telemetry.metrics.meterProvider) {
+    new OffsetMetrics(telemetry.metrics.meterProvider.getMeter(METER_NAME, '0.1.0')).bind({
+      groups: () => offsets.monitor.snapshot().map((g) => ({ ...g, status: STATUS_NAMES[g.status] })),
+      commits: () => offsets.counters.commits,
+    });
+  }
   return {
     config,
     pipeline,
     sink,
     sinkHealthName: healthName,
     telemetry,
-    start: () => sink.start(),
+    spool,
+    backendReady: () => backend.isReady(),
+    offsets,
+    async start() {
+      await sink.start();
+      // Batches the last process spooled: a client resending one (its ack was lost in the
+      // crash) is answered as a duplicate instead of being published again.
+      if (spool) pipeline.rememberPublished(spool.takeRecoveredEventIds());
+      offsets?.start();
+    },
     async close() {
       await pipeline.drain();
+      await offsets?.close();
       // Every published event has been observed: open spans can be closed and flushed.
       await Promise.all([sink.close(), telemetry.shutdown()]);
     },
   };
+}
+
+function createSpool(config: SparkwireConfig, backend: Sink, log: Logger, hooks: PipelineHooks): SpoolingSink | undefined {
+  const s = config.spool;
+  if (!(s.enabled ?? Boolean(config.kafka))) return undefined;
+  const server = config.server;
+  const dir = s.dir ?? join('sparkwire-data', 'spool', server.port === 0 ? `ephemeral-${process.pid}` : `${server.host.replace(/[^A-Za-z0-9.-]/g, '_')}_${server.port}`);
+  return new SpoolingSink(
+    backend,
+    {
+      dir,
+      removeDirWhenDrained: !s.dir && server.port === 0,
+      maxBytes: s.maxBytes,
+      segmentBytes: s.segmentBytes,
+      fsync: s.fsync,
+      fsyncIntervalMs: s.fsyncIntervalMs,
+      cacheBytes: s.cacheBytes,
+      // One publish is one produce request: the Kafka sink's own limits.
+      publishMaxRecords: config.kafka?.maxBatchRecords ?? 10_000,
+      publishMaxBytes: config.kafka?.maxRequestBytes ?? 4 * 1024 * 1024,
+      recoverEventIds: config.dedupeEventWindow,
+      closeDrainMs: Math.max(500, config.shutdownDeadlineMs - 1000),
+    },
+    log.child({ component: 'spool' }),
+    { onAcceptingChange: hooks.onAcceptingChange },
+  );
+}
+
+function createOffsets(config: SparkwireConfig, log: Logger): Offsets | undefined {
+  const k = config.kafka;
+  const o = config.offsets;
+  if (!o.enabled || !k) return undefined;
+  return Offsets.connect(
+    {
+      brokers: k.brokers,
+      clientId: `${k.clientId}-offsets`,
+      connectTimeoutMs: k.connectTimeoutMs,
+      requestTimeoutMs: Math.min(k.requestTimeoutMs, 10_000),
+      retries: 2,
+      tls: k.tls ? { enabled: true, caFile: k.tlsCaFile, certFile: k.tlsCertFile, keyFile: k.tlsKeyFile, rejectUnauthorized: k.tlsRejectUnauthorized } : undefined,
+      sasl: k.saslMechanism ? { mechanism: k.saslMechanism, username: k.saslUsername!, password: k.saslPassword! } : undefined,
+    },
+    {
+      defaultPolicy: o.defaultPolicy,
+      groups: o.groups,
+      pollMs: o.lagPollMs,
+      windowMs: o.lagWindowMs,
+      stallAfterMs: o.stallAfterMs,
+      tableSize: o.lagTableSize,
+      commitFromProgress: o.commitFromProgress,
+      commitFromProgressForce: o.commitFromProgressForce,
+    },
+    log.child({ component: 'offsets' }),
+  );
 }
 
 function createSink(config: SparkwireConfig, log: Logger, hooks: PipelineHooks): { sink: Sink; healthName: string } {

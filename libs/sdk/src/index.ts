@@ -1,4 +1,4 @@
-export { configSchema, parseConfig, ConfigError, isLoopback, SECRET_PATHS, type SparkwireConfig, type SparkwireConfigInput } from './config';
+export { configSchema, offsetsSchema, parseConfig, ConfigError, isLoopback, SECRET_PATHS, type SparkwireConfig, type SparkwireConfigInput } from './config';
 export { createPipeline, type BuiltPipeline, type PipelineHooks } from './create-pipeline';
 export { createTelemetry, type Telemetry } from './telemetry';
 export { startSidecar, type Sidecar } from './sidecar';

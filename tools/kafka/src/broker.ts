@@ -39,6 +39,18 @@ export interface StartOptions {
   heapMb?: number;
   /** Adds a SASL_PLAINTEXT listener (mechanism PLAIN) that accepts exactly these user -> password pairs. */
   saslPlainUsers?: Record<string, string>;
+  /**
+   * SCRAM-SHA-256 and SCRAM-SHA-512 credentials (user -> password) on the SASL listener(s), which
+   * this adds when saslPlainUsers does not. Stored when the data dir is formatted: users given to a
+   * later start of the same data dir are not added.
+   */
+  saslScramUsers?: Record<string, string>;
+  /**
+   * PEM files for TLS: adds an SSL listener (sslBootstrap) and, with SASL users, a SASL_SSL one
+   * (saslSslBootstrap). The key must be unencrypted PKCS#8 ("BEGIN PRIVATE KEY"). With caFile,
+   * SSL-listener clients must present a certificate signed by it (mutual TLS).
+   */
+  tls?: { certFile: string; keyFile: string; caFile?: string; requireClientCert?: boolean };
   /** num.partitions for auto-created topics (default 1). */
   numPartitions?: number;
   /**
@@ -52,8 +64,12 @@ export interface Broker {
   /** "127.0.0.1:port" of the PLAINTEXT listener. */
   bootstrap: string;
   port: number;
-  /** "127.0.0.1:port" of the SASL_PLAINTEXT listener, only when saslPlainUsers was given. */
+  /** "127.0.0.1:port" of the SASL_PLAINTEXT listener, only when saslPlainUsers or saslScramUsers was given. */
   saslBootstrap?: string;
+  /** "127.0.0.1:port" of the SSL listener, only with tls. */
+  sslBootstrap?: string;
+  /** "127.0.0.1:port" of the SASL_SSL listener, only with tls and SASL users. */
+  saslSslBootstrap?: string;
   controllerPort: number;
   dataDir: string;
   /** Current JVM pid (changes after restart()). */
@@ -71,9 +87,13 @@ export interface BrokerState {
   pid: number;
   bootstrap: string;
   saslBootstrap?: string;
+  sslBootstrap?: string;
+  saslSslBootstrap?: string;
   port: number;
   controllerPort: number;
   saslPort?: number;
+  sslPort?: number;
+  saslSslPort?: number;
   dataDir: string;
   startedAt: string;
 }
@@ -266,6 +286,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     heapMb: opts.heapMb ?? 512,
     numPartitions: opts.numPartitions ?? 1,
     saslPlainUsers: opts.saslPlainUsers,
+    saslScramUsers: opts.saslScramUsers,
+    tls: opts.tls,
     detached: opts.detached ?? false,
   };
   await assertPortsFree(config); // before formatting, to fail fast
@@ -281,11 +303,15 @@ interface BrokerConfig {
   port: number;
   controllerPort: number;
   saslPort?: number;
+  sslPort?: number;
+  saslSslPort?: number;
   dataDir: string;
   classpath: string;
   heapMb: number;
   numPartitions: number;
   saslPlainUsers?: Record<string, string>;
+  saslScramUsers?: Record<string, string>;
+  tls?: StartOptions['tls'];
   detached: boolean;
 }
 
@@ -301,12 +327,16 @@ const paths = (dataDir: string) => ({
 class LocalBroker implements Broker {
   readonly bootstrap: string;
   readonly saslBootstrap?: string;
+  readonly sslBootstrap?: string;
+  readonly saslSslBootstrap?: string;
   private child?: ChildProcess;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly config: BrokerConfig) {
     this.bootstrap = `127.0.0.1:${config.port}`;
     if (config.saslPort) this.saslBootstrap = `127.0.0.1:${config.saslPort}`;
+    if (config.sslPort) this.sslBootstrap = `127.0.0.1:${config.sslPort}`;
+    if (config.saslSslPort) this.saslSslBootstrap = `127.0.0.1:${config.saslSslPort}`;
   }
 
   get port(): number {
@@ -375,9 +405,13 @@ class LocalBroker implements Broker {
       pid: child.pid!,
       bootstrap: this.bootstrap,
       saslBootstrap: this.saslBootstrap,
+      sslBootstrap: this.sslBootstrap,
+      saslSslBootstrap: this.saslSslBootstrap,
       port: config.port,
       controllerPort: config.controllerPort,
       saslPort: config.saslPort,
+      sslPort: config.sslPort,
+      saslSslPort: config.saslSslPort,
       dataDir: config.dataDir,
       startedAt: new Date().toISOString(),
     };
@@ -407,20 +441,23 @@ class LocalBroker implements Broker {
 async function choosePorts(
   opts: StartOptions,
   previous: BrokerState | undefined,
-): Promise<{ port: number; controllerPort: number; saslPort?: number }> {
-  const [port, controllerPort, saslPort] = await freePorts(3);
+): Promise<{ port: number; controllerPort: number; saslPort?: number; sslPort?: number; saslSslPort?: number }> {
+  const [port, controllerPort, saslPort, sslPort, saslSslPort] = await freePorts(5);
+  const sasl = Boolean(opts.saslPlainUsers || opts.saslScramUsers);
   return {
     port: opts.port ?? port,
     // The KRaft voter set written at format time records the controller's endpoint, so a
     // data dir keeps its controller port unless told otherwise.
     controllerPort: opts.controllerPort ?? previous?.controllerPort ?? controllerPort,
-    saslPort: opts.saslPlainUsers ? saslPort : undefined,
+    saslPort: sasl ? saslPort : undefined,
+    sslPort: opts.tls ? sslPort : undefined,
+    saslSslPort: opts.tls && sasl ? saslSslPort : undefined,
   };
 }
 
 /** A port taken by someone else would have the readiness check talk to the wrong server: fail clearly instead. */
 async function assertPortsFree(c: BrokerConfig): Promise<void> {
-  for (const port of [c.port, c.controllerPort, c.saslPort]) {
+  for (const port of [c.port, c.controllerPort, c.saslPort, c.sslPort, c.saslSslPort]) {
     if (port && !(await isPortFree(port))) {
       throw new Error(`Cannot start Kafka: port ${port} on 127.0.0.1 is already in use`);
     }
@@ -433,14 +470,43 @@ async function writeServerProperties(c: BrokerConfig): Promise<void> {
   const advertised = [`PLAINTEXT://127.0.0.1:${c.port}`];
   const protocols = ['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT'];
   const sasl: string[] = [];
-  if (c.saslPort && c.saslPlainUsers) {
+  const saslListeners: string[] = [];
+  if (c.saslPort) {
     listeners.push(`SASL_PLAINTEXT://127.0.0.1:${c.saslPort}`);
     advertised.push(`SASL_PLAINTEXT://127.0.0.1:${c.saslPort}`);
     protocols.push('SASL_PLAINTEXT:SASL_PLAINTEXT');
-    sasl.push(
-      'sasl.enabled.mechanisms=PLAIN',
-      `listener.name.sasl_plaintext.plain.sasl.jaas.config=${plainJaas(c.saslPlainUsers)}`,
-    );
+    saslListeners.push('sasl_plaintext');
+  }
+  if (c.sslPort && c.tls) {
+    listeners.push(`SSL://127.0.0.1:${c.sslPort}`);
+    advertised.push(`SSL://127.0.0.1:${c.sslPort}`);
+    protocols.push('SSL:SSL');
+  }
+  if (c.saslSslPort && c.tls) {
+    listeners.push(`SASL_SSL://127.0.0.1:${c.saslSslPort}`);
+    advertised.push(`SASL_SSL://127.0.0.1:${c.saslSslPort}`);
+    protocols.push('SASL_SSL:SASL_SSL');
+    saslListeners.push('sasl_ssl');
+  }
+  if (saslListeners.length > 0) {
+    const mechanisms = [...(c.saslPlainUsers ? ['PLAIN'] : []), ...(c.saslScramUsers ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'] : [])];
+    sasl.push(`sasl.enabled.mechanisms=${mechanisms.join(',')}`);
+    for (const l of saslListeners) {
+      if (c.saslPlainUsers) sasl.push(`listener.name.${l}.plain.sasl.jaas.config=${plainJaas(c.saslPlainUsers)}`);
+      if (c.saslScramUsers) {
+        for (const m of ['scram-sha-256', 'scram-sha-512']) sasl.push(`listener.name.${l}.${m}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`);
+      }
+    }
+  }
+  if (c.tls) {
+    // PEM key stores (KIP-651): the key file and certificate chain combined into one file.
+    const keystore = path.join(c.dataDir, 'tls-keystore.pem');
+    await fs.writeFile(keystore, `${(await fs.readFile(c.tls.keyFile, 'utf8')).trim()}\n${(await fs.readFile(c.tls.certFile, 'utf8')).trim()}\n`, { mode: 0o600 });
+    sasl.push('ssl.keystore.type=PEM', `ssl.keystore.location=${keystore.replace(/\\/g, '/')}`);
+    if (c.tls.caFile) {
+      sasl.push('ssl.truststore.type=PEM', `ssl.truststore.location=${path.resolve(c.tls.caFile).replace(/\\/g, '/')}`);
+      if (c.tls.requireClientCert) sasl.push('listener.name.ssl.ssl.client.auth=required');
+    }
   }
   const lines = [
     '# Written by tools/kafka/src/broker.ts on every start; edits are overwritten.',
@@ -499,7 +565,12 @@ async function formatIfNeeded(c: BrokerConfig): Promise<void> {
     return output;
   };
   const clusterId = (await storageTool(['random-uuid'])).trim().split('\n').pop()!.trim();
-  await storageTool(['format', '--standalone', '-t', clusterId, '-c', p.props]);
+  const scram = Object.entries(c.saslScramUsers ?? {}).flatMap(([user, password]) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(user)) throw new Error(`SCRAM user name not supported: ${JSON.stringify(user)}`);
+    if (/[\]\[,="\\\r\n]/.test(password)) throw new Error(`SCRAM password for ${user} must not contain [ ] , = " \\ or newlines`);
+    return ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${user},password=${password}]`]);
+  });
+  await storageTool(['format', '--standalone', '-t', clusterId, '-c', p.props, ...scram]);
 }
 
 async function clusterIdOf(dataDir: string): Promise<string | undefined> {

@@ -1,0 +1,357 @@
+// SpoolingSink: the durable spool in front of a real sink (Kafka), as a Sink itself, so the
+// pipeline stays as it is.
+//
+//   write(records) appends one entry (the batch) to the write-ahead log and resolves once
+//   it is durable per the fsync policy: that is when the client gets its ack.
+//   A single drainer publishes entries in order to the inner sink, tracks the published
+//   position in a checkpoint file and deletes segments once everything in them is published.
+//
+// isReady() is true while the spool is under its byte cap, whatever the state of Kafka: an
+// outage fills the spool instead of refusing clients. At the cap the pipeline answers
+// UNAVAILABLE (retryable) and clients keep the batches in their own buffers.
+import { mkdirSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OutRecord, Sink, WriteMeta } from '@sparkwire/pipeline';
+import { writeCheckpoint, type Checkpoint } from './checkpoint';
+import { EntryCache, SpoolCursor } from './cursor';
+import { Drainer, type Group } from './drainer';
+import { encodePayload } from './entry-codec';
+import { acquireLock } from './lock';
+import { recover, type CorruptionReport, type RecoveryResult } from './recovery';
+import { WriteAheadLog, type FsyncPolicy, type Visible } from './wal';
+
+export interface SpoolOptions {
+  dir: string;
+  /** Cap on the spool's bytes on disk; at the cap new batches are refused (retryable). */
+  maxBytes: number;
+  /** A segment is closed and a new one started past this size. */
+  segmentBytes: number;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  /** Most records / bytes per publish to the inner sink (use the Kafka sink's request limits). */
+  publishMaxRecords: number;
+  publishMaxBytes: number;
+  /** Appended entries kept in memory for the drainer, in bytes; the rest is read back from disk. */
+  cacheBytes?: number;
+  /** Event ids recovered at start for dedupe (the pipeline's event window). */
+  recoverEventIds?: number;
+  /** How long close() keeps publishing before it leaves the rest in the spool. */
+  closeDrainMs?: number;
+  /** Start of the read-back window after a restart, before the last checkpoint (clock margin). */
+  readbackMarginMs?: number;
+  readbackLimit?: number;
+  /** Remove the directory itself when close() leaves the spool empty (a per-process directory). */
+  removeDirWhenDrained?: boolean;
+}
+
+export interface SpoolLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SpoolEvents {
+  /** The spool started or stopped accepting (the byte cap), for health. */
+  onAcceptingChange?: (accepting: boolean) => void;
+  /** Damage found in the spool (at start or while reading). */
+  onCorruption?: (report: CorruptionReport) => void;
+}
+
+export interface SpoolStats {
+  accepting: boolean;
+  innerReady: boolean;
+  bytes: number;
+  maxBytes: number;
+  segments: number;
+  appendedEntries: number;
+  /** Entries appended but not yet acked by the inner sink. */
+  pendingEntries: number;
+  publishedEntries: number;
+  publishedRecords: number;
+  publishFailures: number;
+  /** Age of the oldest entry not yet published, ms (0 when none). */
+  oldestPendingMs: number;
+  fsyncs: number;
+  checkpoints: number;
+  cacheHits: number;
+  diskReads: number;
+  corruption: number;
+  recovered: { entries: number; records: number; skippedAlreadyPublished: number };
+  lastPublishError?: string;
+}
+
+type Tag = { records: OutRecord[] };
+
+export class SpoolingSink implements Sink {
+  readonly name: string;
+  private wal?: WriteAheadLog<Tag>;
+  private drainer?: Drainer;
+  private cursor?: SpoolCursor;
+  private cache: EntryCache;
+  private release?: () => void;
+  private recovery?: RecoveryResult;
+  private closing = false;
+  private closed = false;
+  private accepting = false;
+  private lastVisibleSeq = 0;
+  private corruptionCount = 0;
+  private checkpointed?: Checkpoint;
+  private checkpointing?: Promise<void>;
+  private checkpointDirty = false;
+  private checkpoints = 0;
+  private closeDeadline?: number;
+  /** Append times of entries not yet published, sampled (at most one per 100 ms), oldest first. */
+  private pendingTimes: Array<{ seq: number; timeMs: number }> = [];
+
+  constructor(
+    readonly inner: Sink,
+    private readonly opts: SpoolOptions,
+    private readonly log: SpoolLogger,
+    private readonly events: SpoolEvents = {},
+  ) {
+    this.name = inner.name;
+    this.cache = new EntryCache(opts.cacheBytes ?? 32 * 1024 * 1024);
+  }
+
+  /** Recovers the spool, starts the inner sink and the drainer. Throws only for I/O errors or a spool in use. */
+  async start(): Promise<void> {
+    mkdirSync(this.opts.dir, { recursive: true });
+    this.release = acquireLock(this.opts.dir);
+    const rec = await recover(this.opts.dir, { idWindow: this.opts.recoverEventIds ?? 100_000 });
+    this.recovery = rec;
+    for (const c of rec.corruption) this.reportCorruption(c);
+    if (rec.checkpointProblem) this.log.warn({ problem: rec.checkpointProblem }, 'spool checkpoint unusable: replaying everything still in the spool');
+    this.lastVisibleSeq = rec.lastSeq;
+    this.wal = await WriteAheadLog.open<Tag>(
+      { dir: this.opts.dir, segmentBytes: this.opts.segmentBytes, fsync: this.opts.fsync, fsyncIntervalMs: this.opts.fsyncIntervalMs },
+      rec.segments,
+      rec.lastSeq,
+      (v) => this.onVisible(v),
+    );
+    this.cursor = new SpoolCursor(
+      this.wal as WriteAheadLog<unknown>,
+      this.cache,
+      (segment, bad) => {
+        if (this.recovery?.knownBad.get(segment)?.has(bad.offset)) return;
+        this.reportCorruption({ segment, ...bad, action: 'skipped' });
+      },
+      (segment, offset, err) => this.reportCorruption({ segment, offset, length: 0, reason: `undecodable payload: ${err.message}`, action: 'skipped' }),
+    );
+    this.checkpointed = rec.position;
+    this.drainer = new Drainer(
+      this.inner,
+      this.cursor,
+      rec.position,
+      {
+        maxRecords: this.opts.publishMaxRecords,
+        maxBytes: this.opts.publishMaxBytes,
+        readbackLimit: this.opts.readbackLimit ?? 2_000_000,
+        log: this.log,
+      },
+      (g) => this.onPublished(g),
+    );
+    if (rec.tail.entries > 0) {
+      this.log.info(
+        { entries: rec.tail.entries, records: rec.tail.records, bytes: rec.tail.bytes, oldestMs: rec.tail.firstTimeMs, checkpoint: rec.position },
+        'spool: replaying entries the last process had not published',
+      );
+      if (this.inner.recentRecordKeys) {
+        const margin = this.opts.readbackMarginMs ?? 10_000;
+        this.drainer.readback = {
+          untilSeq: rec.lastSeq,
+          sinceMs: Math.max(rec.position.atMs, rec.tail.firstTimeMs ?? 0) - margin,
+          topics: rec.tail.topics,
+          attempts: 0,
+          state: 'pending',
+        };
+      }
+    }
+    await this.inner.start();
+    this.drainer.start();
+    this.updateAccepting();
+  }
+
+  /** Appends the batch; resolves once it is durable per the fsync policy. */
+  async write(records: OutRecord[], meta?: WriteMeta): Promise<void> {
+    if (!this.wal || this.closing) throw new Error('spool is closed');
+    if (this.wal.bytes >= this.opts.maxBytes) throw new Error(this.unavailableReason());
+    const payload = encodePayload(records, meta?.eventIds ?? []);
+    await this.wal.append(payload, { records });
+    this.updateAccepting();
+  }
+
+  isReady(): boolean {
+    return this.accepting;
+  }
+
+  unavailableReason(): string {
+    if (!this.wal || this.closing) return 'is shutting down';
+    return `spool is full (${this.wal.bytes} of spool.maxBytes ${this.opts.maxBytes} bytes; Kafka ${this.inner.isReady() ? 'is slower than the input' : 'is unreachable'})`;
+  }
+
+  /** Readiness of the sink behind the spool (Kafka), for its own health entry. */
+  innerReady(): boolean {
+    return this.inner.isReady();
+  }
+
+  /** Event ids of the newest entries found at start (published or not), for the pipeline's dedupe window; handed out once. */
+  takeRecoveredEventIds(): string[] {
+    const ids = this.recovery?.recentEventIds ?? [];
+    if (this.recovery) this.recovery.recentEventIds = [];
+    return ids;
+  }
+
+  get recovered(): RecoveryResult | undefined {
+    return this.recovery;
+  }
+
+  /** close() publishes until this time (ms since the epoch) at the latest, then leaves the rest spooled. */
+  setCloseDeadline(atMs: number): void {
+    this.closeDeadline = atMs;
+  }
+
+  stats(): SpoolStats {
+    const d = this.drainer?.stats;
+    const w = this.wal?.stats;
+    const pos = this.drainer?.position.seq ?? 0;
+    while (this.pendingTimes.length > 0 && this.pendingTimes[0].seq < pos) this.pendingTimes.shift();
+    const tailPending = !!this.recovery && this.recovery.tail.entries > 0 && pos <= this.recovery.lastSeq;
+    const oldest = tailPending ? this.recovery!.tail.firstTimeMs : this.pendingTimes[0]?.timeMs;
+    return {
+      accepting: this.accepting,
+      innerReady: this.inner.isReady(),
+      bytes: this.wal?.bytes ?? 0,
+      maxBytes: this.opts.maxBytes,
+      segments: this.wal?.segments.length ?? 0,
+      appendedEntries: w?.appends ?? 0,
+      pendingEntries: Math.max(0, this.lastVisibleSeq - pos + 1),
+      publishedEntries: d?.publishedEntries ?? 0,
+      publishedRecords: d?.publishedRecords ?? 0,
+      publishFailures: d?.publishFailures ?? 0,
+      oldestPendingMs: oldest !== undefined && pos <= this.lastVisibleSeq ? Date.now() - oldest : 0,
+      fsyncs: w?.fsyncs ?? 0,
+      checkpoints: this.checkpoints,
+      cacheHits: this.cache.hits,
+      diskReads: this.cursor?.diskReads ?? 0,
+      corruption: this.corruptionCount,
+      recovered: { entries: this.recovery?.tail.entries ?? 0, records: this.recovery?.tail.records ?? 0, skippedAlreadyPublished: d?.skippedAlreadyPublished ?? 0 },
+      lastPublishError: d?.lastError,
+    };
+  }
+
+  /**
+   * Stops accepting, keeps publishing until everything is out or the close deadline
+   * (closeDrainMs, or setCloseDeadline) passes, records the position and closes. What is
+   * left stays in the spool for the next start.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    this.updateAccepting();
+    const deadline = this.closeDeadline ?? Date.now() + (this.opts.closeDrainMs ?? 5_000);
+    let emptied = false;
+    try {
+      if (this.wal && this.drainer) {
+        // Appends already accepted finish first (their clients are waiting for the ack).
+        await this.wal.close();
+        while (Date.now() < deadline && !this.caughtUp() && this.inner.isReady()) {
+          this.drainer.wake();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await this.drainer.stop(Math.max(0, deadline - Date.now()));
+        const left = this.caughtUp() ? 0 : this.lastVisibleSeq - this.drainer.position.seq + 1;
+        if (left > 0) this.log.warn({ entriesLeft: left, bytes: this.wal.bytes }, 'spool: shutdown deadline reached; the rest stays in the spool for the next start');
+        this.checkpointDirty = true;
+        await this.checkpointLoop();
+        await this.cursor?.close();
+        if (left <= 0) {
+          // Everything is published and every client has had its ack: an empty spool starts
+          // the next process (nothing to replay, no old event ids to treat as duplicates).
+          for (const seg of [...this.wal.segments]) await rm(seg.path, { force: true });
+          await rm(join(this.opts.dir, 'checkpoint'), { force: true });
+          emptied = true;
+        }
+      }
+    } finally {
+      this.closed = true;
+      this.release?.();
+      if (emptied && this.opts.removeDirWhenDrained) await rmdir(this.opts.dir).catch(() => undefined);
+      await this.inner.close();
+    }
+  }
+
+  private caughtUp(): boolean {
+    return !!this.drainer && !this.drainer.busy && (this.lastVisibleSeq === 0 || this.drainer.position.seq > this.lastVisibleSeq);
+  }
+
+  private onVisible(visible: Visible<Tag>[]): void {
+    for (const v of visible) {
+      this.cache.offer(v.segment.name, v.offset, { seq: v.seq, timeMs: v.timeMs, records: v.tag.records, size: v.size });
+      const last = this.pendingTimes[this.pendingTimes.length - 1];
+      if (!last || v.timeMs - last.timeMs >= 100) this.pendingTimes.push({ seq: v.seq, timeMs: v.timeMs });
+      this.lastVisibleSeq = v.seq;
+    }
+    this.drainer?.wake();
+  }
+
+  private onPublished(g: Group): void {
+    this.drainer!.position = { ...g.end, atMs: Date.now() };
+    // A publish that completes after close() gave up waiting is left to the next start's read-back.
+    if (this.closed) return;
+    while (this.pendingTimes.length > 0 && this.pendingTimes[0].seq < g.end.seq) this.pendingTimes.shift();
+    this.checkpointDirty = true;
+    this.checkpointing ??= this.checkpointLoop().finally(() => (this.checkpointing = undefined));
+  }
+
+  /** Writes the checkpoint (coalescing: at most one write at a time), then removes published segments. */
+  private async checkpointLoop(): Promise<void> {
+    while (this.checkpointDirty) {
+      this.checkpointDirty = false;
+      const pos = { ...this.drainer!.position };
+      try {
+        await writeCheckpoint(this.opts.dir, pos);
+        this.checkpointed = pos;
+        this.checkpoints++;
+        await this.removePublished();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'spool: cannot write the checkpoint; published entries may be replayed after a restart');
+      }
+      if (!this.closing) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Deletes segments whose entries are all published (per the durable checkpoint). The newest
+   * such segment is kept until a later one is published too: after a crash, the event ids in it
+   * let the new process recognise batches that clients resend because their ack was lost.
+   */
+  private async removePublished(): Promise<void> {
+    const wal = this.wal!;
+    const cp = this.checkpointed!;
+    const done = wal.segments.filter((s) => !s.active && s.lastSeq < cp.seq);
+    const drop = done.slice(0, -1);
+    if (drop.length === 0) return;
+    for (const s of drop) {
+      this.cache.dropSegment(s.name);
+      await wal.remove(s);
+    }
+    await wal.syncDir();
+    this.updateAccepting();
+  }
+
+  private updateAccepting(): void {
+    const accepting = !this.closing && !!this.wal && this.wal.bytes < this.opts.maxBytes;
+    if (accepting === this.accepting) return;
+    this.accepting = accepting;
+    if (!accepting && !this.closing) this.log.warn({ bytes: this.wal?.bytes, maxBytes: this.opts.maxBytes }, 'spool full: refusing new batches (UNAVAILABLE) until Kafka takes some');
+    else if (accepting) this.log.info({ bytes: this.wal?.bytes }, 'spool accepting batches');
+    this.events.onAcceptingChange?.(accepting);
+  }
+
+  private reportCorruption(c: CorruptionReport): void {
+    this.corruptionCount++;
+    this.log.error({ segment: c.segment, offset: c.offset, length: c.length, reason: c.reason, action: c.action, savedTo: c.savedTo }, 'spool: damaged data found and skipped');
+    this.events.onCorruption?.(c);
+  }
+}
