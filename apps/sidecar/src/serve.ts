@@ -7,7 +7,7 @@ export async function serve(config: SparkwireConfig): Promise<number> {
   const log = createLogger(config.logLevel);
   log.info({ config: redacted(config) }, 'starting sparkwire sidecar');
   const sidecar = await startSidecar(config, log);
-  const statsTimer = setInterval(() => log.info({ stats: sidecar.built.pipeline.stats.snapshot() }, 'sparkwire stats'), 60_000);
+  const statsTimer = setInterval(() => log.info({ stats: sidecar.built.pipeline.stats.snapshot(), spool: sidecar.built.spool?.stats() }, 'sparkwire stats'), 60_000);
   statsTimer.unref();
 
   return new Promise<number>((resolve) => {

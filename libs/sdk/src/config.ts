@@ -29,7 +29,7 @@ export const serverSchema = z.strictObject({
   /** Open Stream calls in total. */
   maxStreams: positive.max(100_000).default(1_000),
   /** A stream with no batch and nothing in flight for this long is ended (UNAVAILABLE: reconnect when there is something to send). */
-  idleStreamTimeoutMs: positive.default(600_000),
+  idleStreamTimeoutMs: positive.default(1_800_000),
 });
 
 export const kafkaSchema = z.strictObject({

@@ -1,0 +1,14 @@
+// The suite runs the sidecar as its own process from the bundle: rebuild it first so a
+// run never measures yesterday's code. At the end, the figures of every scenario that has
+// results go into docs/reliability.md.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { writeReliabilityDoc } from '../src/report';
+
+export function setup(): void {
+  execFileSync(process.execPath, [resolve(import.meta.dirname, '../../sidecar/build.mjs')], { stdio: 'inherit' });
+}
+
+export function teardown(): void {
+  writeReliabilityDoc();
+}
