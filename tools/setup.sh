@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything a run needs, from the project's own files, on a fresh machine:
-# npm packages, the Python venv (.venv) with the sparkwire package and PySpark, the JVM
-# listener jar (Maven), and the Kafka broker jars (Maven Central, cached in .cache/).
+# npm packages, the Python venvs (.venv with PySpark 4, .venv-spark35 with PySpark 3.5) with
+# the sparkwire package, the JVM listener jars (Maven, one per Spark line) and their Maven
+# repository, and the Kafka broker jars (Maven Central, cached in .cache/).
 # Safe to run again: each step is quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,15 +13,39 @@ step() { printf '\n==> %s\n' "$*"; }
 step "npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
-step "sidecar bundle"
-npm run build
+step "sidecar bundle, standalone build and npm packages (staged in */dist/package)"
+npm run build -- --all
+node libs/sdk/build.mjs
+
+step "Node LTS lines the tests also run on (npm registry, .cache/node-<major>)"
+bash tools/node-lts.sh
+
+if command -v go >/dev/null; then
+  step "Go modules for the Kubernetes manifest checks (module proxy, .cache/go)"
+  bash deploy/kubernetes/validate/go.sh mod download
+fi
 
 step "Kafka broker jars (Maven Central)"
 npx tsx tools/kafka/src/cli.ts fetch
 
+# A real grpcurl for the reflection tests (apps/sidecar/test/grpcurl.test.ts): built from the Go
+# module proxy into the cache, once per version.
+GRPCURL_VERSION=v1.9.4
+CACHE_DIR=${SPARKWIRE_CACHE:-$PWD/.cache}
+if [ "$(cat "$CACHE_DIR/bin/grpcurl.version" 2>/dev/null)" != "$GRPCURL_VERSION" ] || [ ! -x "$CACHE_DIR/bin/grpcurl" ]; then
+  step "grpcurl $GRPCURL_VERSION (Go module proxy)"
+  command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+  mkdir -p "$CACHE_DIR/bin"
+  GOBIN="$CACHE_DIR/bin" GOFLAGS=-buildvcs=false go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+  echo "$GRPCURL_VERSION" > "$CACHE_DIR/bin/grpcurl.version"
+fi
+
 if [ -f libs/spark-listener/pom.xml ]; then
-  step "JVM listener jar (Maven)"
-  (cd libs/spark-listener && mvn -q -B package -DskipTests)
+  # One jar per Spark line (libs/spark-listener/lines/*/target), and a Maven repository of them
+  # (libs/spark-listener/target/repo) for spark-submit --packages. Not installed into ~/.m2.
+  step "JVM listener jars, one per Spark line, and their Maven repository (Maven)"
+  (cd libs/spark-listener && mvn -q -B deploy -DskipTests -Dmaven.install.skip=true \
+    -DaltDeploymentRepository="sparkwire-local::file://$PWD/target/repo")
 fi
 
 if [ -f libs/python/pyproject.toml ]; then
@@ -31,6 +56,26 @@ if [ -f libs/python/pyproject.toml ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   if [ -f libs/python/tools/copy_jar.py ]; then .venv/bin/python libs/python/tools/copy_jar.py; fi
   .venv/bin/python -m pip install -q -e 'libs/python[test]'
+
+  # One venv per further Spark line, sharing the sparkwire sources (editable) and pip's cache:
+  # .venv-spark35 (PySpark 3.5, libs/python's test-spark35 extra) always; more with
+  # SPARKWIRE_MORE_PYSPARK="4.1.4 4.3.0" (.venv-pyspark-<version>, for smoke runs).
+  spark_venv() { # dir, pip requirement(s)
+    local dir=$1 stamp=$1/.sparkwire-setup want
+    shift
+    want="$* $(cksum < libs/python/pyproject.toml)"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+    [ -x "$dir/bin/python" ] || "$PY" -m venv "$dir"
+    "$dir/bin/python" -m pip install -q --upgrade pip
+    "$dir/bin/python" -m pip install -q "$@"
+    echo "$want" > "$stamp"
+  }
+  step "Python venv for Spark 3.5 (.venv-spark35)"
+  spark_venv .venv-spark35 -e 'libs/python[test-spark35]'
+  for v in ${SPARKWIRE_MORE_PYSPARK:-}; do
+    step "Python venv for PySpark $v (.venv-pyspark-$v)"
+    spark_venv ".venv-pyspark-$v" -e libs/python pytest "pyspark==$v"
+  done
 fi
 
 step "setup done"

@@ -10,3 +10,5 @@ printf '\n==> type check\n'
 npx tsc -p tsconfig.json
 printf '\n==> tests (all projects)\n'
 npx nx run-many -t test --parallel=1 --outputStyle=stream
+printf '\n==> the sidecar and SDK tests on the other Node LTS lines\n'
+bash tools/test-node-lts.sh

@@ -1,13 +1,33 @@
 #!/usr/bin/env node
-// Bundles the sidecar's own TypeScript (apps/sidecar + libs/*) into dist/cli.mjs with
-// esbuild; npm packages stay external. The sidecar runs from this bundle rather than
-// through tsx because tsx compiles with keepNames, which wraps every closure created on
-// the hot path in a defineProperty call (measured: ~8x slower JSON encoding).
+// Builds the sidecar with esbuild, two ways:
+//
+//  - dist/cli.mjs: the sidecar's own TypeScript (apps/sidecar + libs/*) bundled, npm packages
+//    external (resolved from the workspace's node_modules). bin/sparkwire.js runs it; the tests
+//    in the workspace use it. The sidecar runs from a bundle rather than through tsx because tsx
+//    compiles with keepNames, which wraps every closure created on the hot path in a
+//    defineProperty call (measured: ~8x slower JSON encoding).
+//  - dist/sparkwire.mjs (`--standalone`, or `--all`): the standalone single file, every npm
+//    dependency inlined, runs with nothing but `node` (no node_modules): what the container image
+//    and the npm package @sparkwire/sidecar contain. The .proto files that @grpc/proto-loader
+//    reads at run time (sparkwire.v1, grpc.health.v1, grpc.reflection) are embedded: they live
+//    under a virtual directory that only the proto loaders' `fs` sees. dist/package/ is the
+//    npm package staged for `npm pack` (package.json generated here, version from the root).
+//
+// Usage: node apps/sidecar/build.mjs [--standalone | --all]
 import { build } from 'esbuild';
-import { dirname, join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/** The one version of sparkwire (root package.json); tools/version.mjs checks every other copy. */
+const VERSION = rootPkg.version;
+const define = { __SPARKWIRE_VERSION__: JSON.stringify(VERSION) };
+const args = new Set(process.argv.slice(2));
+const wantCli = !args.has('--standalone') || args.has('--all');
+const wantStandalone = args.has('--standalone') || args.has('--all');
 
 /** Workspace packages (@sparkwire/*) are bundled; everything from npm stays external. */
 const externalNpm = {
@@ -17,14 +37,150 @@ const externalNpm = {
   },
 };
 
-await build({
-  entryPoints: [join(here, 'src/cli.ts')],
-  outfile: join(here, 'dist/cli.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  logLevel: 'warning',
-  plugins: [externalNpm],
-});
+if (wantCli) {
+  await build({
+    entryPoints: [join(here, 'src/cli.ts')],
+    outfile: join(here, 'dist/cli.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+    define,
+    plugins: [externalNpm],
+  });
+}
+
+// ---- standalone -------------------------------------------------------------------------
+
+/** Files read at run time, embedded under this directory (which does not exist on disk). */
+const VROOT = '/__sparkwire_embedded__';
+const toVirtual = (abs) => posix.join(VROOT, relative(root, abs).split(sep).join('/'));
+const EMBEDDED_PROTOS = [
+  'proto/sparkwire/v1/events.proto',
+  'proto/sparkwire/v1/listener.proto',
+  'proto/sparkwire/v1/offsets.proto',
+  'node_modules/grpc-health-check/proto/health/v1/health.proto',
+  'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto',
+  'node_modules/@grpc/reflection/build/proto/grpc/reflection/v1alpha/reflection.proto',
+];
+/** Packages whose `__dirname` points at the .proto files they load (rewritten to the virtual directory). */
+const DIRNAME_PACKAGES = /[\\/]node_modules[\\/](grpc-health-check|@grpc[\\/]reflection)[\\/]/;
+/** Modules whose `fs` is the embedded-aware one: the proto loaders, and libs/proto's protoRoot(). */
+const EMBEDDED_FS_IMPORTERS = /([\\/]node_modules[\\/]protobufjs[\\/]src[\\/]util[\\/]fs\.js|[\\/]@grpc[\\/]proto-loader[\\/]build[\\/]src[\\/]util\.js|[\\/]libs[\\/]proto[\\/]src[\\/]index\.ts)$/;
+
+const embeddedFsSource = () => {
+  // A package that is no longer a dependency simply has nothing to embed.
+  const present = EMBEDDED_PROTOS.filter((p) => existsSync(join(root, p)));
+  const files = Object.fromEntries(present.map((p) => [toVirtual(join(root, p)), readFileSync(join(root, p), 'utf8')]));
+  return `
+import * as fs from 'node:fs';
+import { resolve } from 'node:path';
+const FILES = new Map(Object.entries(${JSON.stringify(files)}));
+const find = (p) => (typeof p === 'string' || p instanceof URL ? FILES.get(resolve(p instanceof URL ? p.pathname : p)) : undefined);
+export const constants = fs.constants;
+export function existsSync(p) { return find(p) !== undefined || fs.existsSync(p); }
+export function accessSync(p, mode) { if (find(p) === undefined) fs.accessSync(p, mode); }
+export function readFileSync(p, options) {
+  const text = find(p);
+  if (text === undefined) return fs.readFileSync(p, options);
+  const enc = typeof options === 'string' ? options : options?.encoding;
+  return enc ? text : Buffer.from(text, 'utf8');
+}
+export function readFile(p, options, cb) {
+  if (typeof options === 'function') { cb = options; options = undefined; }
+  try { const r = readFileSync(p, options); process.nextTick(cb, null, r); } catch (err) { process.nextTick(cb, err); }
+}
+export default { ...fs, constants, existsSync, accessSync, readFileSync, readFile };
+`;
+};
+
+const embedFiles = {
+  name: 'embed-files',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?fs$/ }, (args) => (EMBEDDED_FS_IMPORTERS.test(args.importer) ? { path: 'embedded-fs', namespace: 'sparkwire-embedded' } : undefined));
+    b.onLoad({ filter: /^embedded-fs$/, namespace: 'sparkwire-embedded' }, () => ({ contents: embeddedFsSource(), loader: 'js', resolveDir: root }));
+    // libs/proto finds the proto root by walking up from its own URL: make that the virtual one.
+    b.onLoad({ filter: /[\\/]libs[\\/]proto[\\/]src[\\/]index\.ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/import\.meta\.url/g, JSON.stringify(`file://${toVirtual(args.path)}`)),
+      loader: 'ts',
+    }));
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!DIRNAME_PACKAGES.test(args.path)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('__dirname')) return undefined;
+      return { contents: text.replace(/\b__dirname\b/g, JSON.stringify(toVirtual(dirname(args.path)))), loader: 'js' };
+    });
+  },
+};
+
+async function buildStandalone() {
+  const outfile = join(here, 'dist/sparkwire.mjs');
+  const result = await build({
+    stdin: {
+      // The same as bin/sparkwire.js, with the CLI bundled in.
+      contents: "import { main } from './src/cli.ts';\nprocess.exitCode = await main(process.argv);\n",
+      resolveDir: here,
+      sourcefile: 'sparkwire-standalone.ts',
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'error',
+    define,
+    // CommonJS packages inside an ES module need require(); __filename/__dirname are not used
+    // by any code path the sidecar takes (checked by the standalone test from an empty dir).
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __swCreateRequire } from 'node:module';\nconst require = __swCreateRequire(import.meta.url);",
+    },
+    plugins: [embedFiles],
+  });
+  chmodSync(outfile, 0o755);
+  const inputs = Object.keys(result.metafile.inputs);
+  const packages = new Set(inputs.flatMap((p) => (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p) ?? []).slice(1)));
+  // Stage the npm package: the bundle is the whole program, so it has no dependencies.
+  const side = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+  const pkgDir = join(here, 'dist/package');
+  rmSync(pkgDir, { recursive: true, force: true });
+  mkdirSync(pkgDir, { recursive: true });
+  copyFileSync(outfile, join(pkgDir, 'sparkwire.mjs'));
+  chmodSync(join(pkgDir, 'sparkwire.mjs'), 0o755);
+  writeFileSync(
+    join(pkgDir, 'package.json'),
+    `${JSON.stringify(
+      {
+        name: side.name,
+        version: VERSION,
+        description: side.description,
+        license: rootPkg.license,
+        type: 'module',
+        bin: { sparkwire: 'sparkwire.mjs' },
+        exports: { './package.json': './package.json' },
+        files: ['sparkwire.mjs', 'README.md'],
+        engines: rootPkg.engines,
+        keywords: ['spark', 'kafka', 'opentelemetry', 'grpc', 'sidecar'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  writeFileSync(
+    join(pkgDir, 'README.md'),
+    `# @sparkwire/sidecar ${VERSION}\n\nThe sparkwire sidecar: Spark listener events from the driver (gRPC) to Kafka, OpenTelemetry and Prometheus.\nOne self-contained file (\`sparkwire.mjs\`, every dependency inlined); needs only Node ${rootPkg.engines.node}.\n\n\`\`\`sh\nnpx sparkwire serve --kafka-brokers kafka:9092\nnpx sparkwire print-config\nnpx sparkwire --help\n\`\`\`\n\nBundled: ${[...packages].sort().join(', ')}.\n`,
+  );
+  return { bytes: statSync(outfile).size, packages: packages.size };
+}
+
+if (wantStandalone) {
+  const { bytes, packages } = await buildStandalone();
+  console.log(`standalone: apps/sidecar/dist/sparkwire.mjs ${(bytes / 1024 / 1024).toFixed(2)} MiB (${packages} npm packages inlined); npm package staged in apps/sidecar/dist/package`);
+}

@@ -33,11 +33,71 @@ for (const ev of events) {
 picked.set('observation', {
   ...events[0],
   eventId: 'app-20261124120000-0042-obs-1',
-  body: { $case: 'observation', value: { name: 'visits_quality', numeric: { emptyReferralShare: 0.125, rows: 800 }, text: { topic: 'visits' }, queryId: 'q-1', batchId: 7 } },
+  body: { $case: 'observation', value: { name: 'visits_quality', numeric: { emptyReferralShare: 0.125, rows: 800 }, text: { topic: 'visits' }, queryId: 'q-1', batchId: 7n } },
 });
+// Spark's longs above 2^53 (a stage of 2,000 two-hour tasks has an executorCpuTime in ns of
+// about 1.44e16; int64 max as the extreme): every language must carry them exactly.
+const stageEnd = picked.get('stageCompleted')!;
+if (stageEnd.body?.$case !== 'stageCompleted') throw new Error('no stageCompleted event');
+picked.set('stageCompleted-large', {
+  ...stageEnd,
+  eventId: 'app-20261124120000-0042-large-1',
+  body: {
+    $case: 'stageCompleted',
+    value: {
+      ...stageEnd.body.value,
+      stage: { ...stageEnd.body.value.stage!, numTasks: 2000 },
+      metrics: { ...stageEnd.body.value.metrics!, executorRunTimeMs: 14_400_000_000n, executorCpuTimeNs: 14_400_000_000_000_001n, shuffleWriteTimeNs: 9_223_372_036_854_775_807n },
+    },
+  },
+});
+
+// ts-proto's toJSON writes int64 fields as strings (proto3 JSON). The vectors keep them as
+// JSON numbers where they are safe integers, and as strings above 2^53, where JSON.parse and
+// most JSON libraries would round a number. Every proto3 JSON parser accepts both.
+function int64Numbers(json: unknown, msg: unknown): unknown {
+  if (typeof msg === 'bigint' && typeof json === 'string') return msg >= -(2n ** 53n) + 1n && msg <= 2n ** 53n - 1n ? Number(msg) : json;
+  if (Array.isArray(json) && Array.isArray(msg)) return json.map((j, i) => int64Numbers(j, msg[i]));
+  if (json && typeof json === 'object' && msg && typeof msg === 'object') {
+    const m = msg as Record<string, unknown>;
+    const body = m.body as { $case: string; value: unknown } | undefined;
+    return Object.fromEntries(Object.entries(json).map(([k, j]) => [k, int64Numbers(j, body?.$case === k ? body.value : m[k])]));
+  }
+  return json;
+}
+
+// Records hold longs above 2^53 as bigints: write their exact digits as JSON numbers.
+const pretty = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `\u0000bigint:${x}` : x), 2).replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
+
+// Fields the encoder writes only when the event has them (docs/kafka-records.md, "Optional
+// fields"), with their JSON type. Each vector lists those of its records under "optional": a
+// record may lack them, and has them with that type when it has them. Every other field of a
+// vector's record is always there, with the type it has there.
+const OPTIONAL: Record<string, Record<string, string>> = {
+  applications_ended: { exitCode: 'number' }, // Spark 3.4+ reports it
+  jobs_started: { sqlExecutionId: 'number' }, // jobs outside SQL have none
+  stages_started: { jobId: 'number' },
+  stages_ended: { jobId: 'number' },
+  stage_metrics: { jobId: 'number' },
+  task_metrics: { endReasonMessage: 'string' }, // failed attempts; + the metrics below
+  queries_started: { rootExecutionId: 'number' }, // Spark 3.4+, nested executions
+  queries_ended: { errorMessage: 'string' }, // only an execution that failed
+  streaming_query_terminated: { exception: 'string' },
+  observations: { queryId: 'string', batchId: 'number' }, // observations from a streaming batch
+};
+// A task end without metrics (most failures: Spark gives none) has no metric fields at all.
+{
+  const withMetrics = [...picked.values()].find((e) => e.body?.$case === 'taskEnd' && e.body.value.metrics)!;
+  const rec = (ev: SparkEvent) => toSparkMeasureRecords(ev).find((r) => r.name === 'task_metrics')!;
+  const without = rec({ ...withMetrics, body: { ...(withMetrics.body as { $case: 'taskEnd'; value: object }), value: { ...(withMetrics.body!.value as object), metrics: undefined } } } as SparkEvent);
+  for (const [k, v] of Object.entries(rec(withMetrics))) if (!(k in without)) OPTIONAL.task_metrics[k] = typeof v === 'bigint' ? 'number' : typeof v;
+}
+const optionalOf = (records: Array<{ name: string }>) => Object.fromEntries([...new Set(records.map((r) => r.name))].filter((r) => OPTIONAL[r]).map((r) => [r, OPTIONAL[r]]));
+
 let n = 0;
 for (const [name, ev] of picked) {
   const file = join(dir, `${String(++n).padStart(2, '0')}-${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ event: SparkEvent.toJSON(ev), records: toSparkMeasureRecords(ev) }, null, 2)}\n`);
+  const records = toSparkMeasureRecords(ev);
+  writeFileSync(file, `${pretty({ event: int64Numbers(SparkEvent.toJSON(ev), ev), records, optional: optionalOf(records) })}\n`);
 }
 console.log(`wrote ${n} golden vectors to ${dir}`);

@@ -115,7 +115,7 @@ async function main(o: LoadgenOptions): Promise<void> {
     while (credit >= 1 && made.length < o.buffer && nextSeq <= totalBatches) {
       credit -= 1;
       const seq = nextSeq++;
-      made.push({ seq, sends: 0, req: { clientId: o.clientId, batchSeq: seq, events: batchEvents(o, seq, template), clientStats: undefined } });
+      made.push({ seq, sends: 0, req: { clientId: o.clientId, batchSeq: BigInt(seq), events: batchEvents(o, seq, template), clientStats: undefined } });
     }
     if (nextSeq > totalBatches) clearInterval(maker);
     pump();
@@ -163,7 +163,7 @@ async function main(o: LoadgenOptions): Promise<void> {
     call.on('data', (ack: PublishAck) => {
       connected = true;
       backoff = 100;
-      const i = unacked.findIndex((b) => b.seq === ack.batchSeq);
+      const i = unacked.findIndex((b) => BigInt(b.seq) === ack.batchSeq);
       if (i < 0) return;
       const [b] = unacked.splice(i, 1);
       if (i < sentOnStream) sentOnStream--;

@@ -8,7 +8,8 @@ import { ROOT } from './harness';
 export const PYTHON = join(ROOT, '.venv/bin/python');
 const JOB = join(ROOT, 'apps/fault-injection/jobs/steady_job.py');
 /** The freshly built listener when there is one, else the jar packaged in the venv's sparkwire. */
-const LISTENER_JAR = join(ROOT, 'libs/spark-listener/target/sparkwire-spark-listener-0.1.0.jar');
+// the Spark 4 line's jar (.venv runs PySpark 4); see libs/spark-listener/lines/
+const LISTENER_JAR = join(ROOT, 'libs/spark-listener/lines/spark4_2.13/target/sparkwire-spark-listener_2.13-0.1.0.jar');
 
 export interface JobLine {
   kind: 'started' | 'progress' | 'done';

@@ -73,7 +73,11 @@ export function readResults(): ScenarioResult[] {
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as ScenarioResult);
 }
 
-/** Rewrites the generated block of docs/reliability.md (the rest of the file is kept). */
+/**
+ * Rewrites the generated block of docs/reliability.md (the rest of the file is kept). Rows of
+ * scenarios without a result in results/ (not run here: results/ is not in git) are kept as
+ * they are in the doc, so running one test file never drops the other scenarios' figures.
+ */
 export function writeReliabilityDoc(): void {
   const results = readResults();
   if (results.length === 0 || !existsSync(DOC)) return;
@@ -81,5 +85,28 @@ export function writeReliabilityDoc(): void {
   const a = doc.indexOf(BEGIN);
   const b = doc.indexOf(END);
   if (a < 0 || b < a) return;
-  writeFileSync(DOC, `${doc.slice(0, a + BEGIN.length)}\n${renderFigures(results)}\n${doc.slice(b)}`);
+  writeFileSync(DOC, `${doc.slice(0, a + BEGIN.length)}\n${mergeFigures(renderFigures(results), doc.slice(a + BEGIN.length, b))}\n${doc.slice(b)}`);
+}
+
+/** The rendered block plus the table rows and figure lines of `previous` whose scenario it does not have, in scenario order. */
+export function mergeFigures(rendered: string, previous: string): string {
+  const rowTitle = (l: string) => (/^\| (?!scenario \||---)(.+?) \| /.exec(l)?.[1]);
+  const lineTitle = (l: string) => /^- \*\*(.+?)\*\*: /.exec(l)?.[1];
+  const order = (t: string) => /^(\d+)([a-z]*)/.exec(t) ?? ['', '999', ''];
+  const byScenario = (x: string, y: string) => {
+    const [, xn, xs] = order(x);
+    const [, yn, ys] = order(y);
+    return Number(xn) - Number(yn) || xs.localeCompare(ys);
+  };
+  const lines = rendered.split('\n');
+  const have = new Set(lines.map((l) => rowTitle(l) ?? lineTitle(l)).filter(Boolean));
+  const old = previous.split('\n');
+  const keptRows = old.filter((l) => rowTitle(l) && !have.has(rowTitle(l)));
+  const keptLines = old.filter((l) => lineTitle(l) && !have.has(lineTitle(l)));
+  const rows = [...lines.filter((l) => rowTitle(l)), ...keptRows].map((l, i) => ({ l, i }));
+  rows.sort((x, y) => byScenario(rowTitle(x.l)!, rowTitle(y.l)!) || x.i - y.i);
+  const figs = [...lines.filter((l) => lineTitle(l)), ...keptLines].map((l, i) => ({ l, i }));
+  figs.sort((x, y) => byScenario(lineTitle(x.l)!, lineTitle(y.l)!) || x.i - y.i);
+  const head = lines.slice(0, lines.findIndex((l) => l.startsWith('|---')) + 1);
+  return [...head, ...rows.map((r) => r.l), '', ...figs.map((f) => f.l)].join('\n');
 }

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 const template = templateEvents('app-sec');
 let seq = 0;
-const req = (): PublishRequest => ({ clientId: 'probe', batchSeq: ++seq, events: template.slice(0, 3).map((e, i) => ({ ...e, eventId: `probe-${seq}-${i}`, appId: 'app-sec' })), clientStats: undefined });
+const req = (): PublishRequest => ({ clientId: 'probe', batchSeq: BigInt(++seq), events: template.slice(0, 3).map((e, i) => ({ ...e, eventId: `probe-${seq}-${i}`, appId: 'app-sec' })), clientStats: undefined });
 
 function probe(address: string, creds: grpc.ChannelCredentials, token?: string): Promise<{ code: string; details: string }> {
   const client = new ListenerServiceClient(address, creds, { 'grpc.ssl_target_name_override': 'localhost', 'grpc.use_local_subchannel_pool': 1 });

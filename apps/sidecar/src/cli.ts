@@ -5,6 +5,9 @@ import { ConfigError, parseConfig, type SparkwireConfig } from '@sparkwire/sdk';
 import { redacted } from './redact';
 import { SETTINGS, configFilePath, fromEnv, fromFlags, mergeSources, readConfigFile, type Setting } from './config-sources';
 import { serve } from './serve';
+import { addDeadLetterCommand } from './dead-letter';
+import { VERSION } from './version';
+import { checkHealth } from './health-check';
 
 export const EXIT_CONFIG = 2;
 
@@ -46,6 +49,7 @@ function collectFlags(opts: Record<string, unknown>, byAttr: Map<string, Setting
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const program = new Command('sparkwire')
     .description('Carries Spark listener events from the driver to Kafka, OpenTelemetry and Prometheus')
+    .version(VERSION, '-V, --version', 'print the sparkwire version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -66,6 +70,33 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(`${JSON.stringify(redacted(config), null, 2)}\n`);
       return 0;
     };
+  });
+
+  program
+    .command('health')
+    .description('exit 0 if a running sidecar reports the service SERVING on grpc.health.v1 (container health checks)')
+    .option('--address <host:port>', 'the sidecar to ask', '127.0.0.1:50551')
+    .option('--service <name>', 'health service name: "" (the process), sparkwire.v1.ListenerService, sparkwire.kafka, sparkwire.file', '')
+    .option('--timeout-ms <ms>', 'give up after', '3000')
+    .exitOverride()
+    .action((opts) => {
+      action = async () => {
+        try {
+          const status = await checkHealth(opts.address, opts.service, Number(opts.timeoutMs));
+          io.out(`${status}\n`);
+          return status === 'SERVING' ? 0 : 1;
+        } catch (err) {
+          io.err(`sparkwire health: ${opts.address}: ${(err as Error).message}\n`);
+          return 1;
+        }
+      };
+    });
+
+  addDeadLetterCommand(program, {
+    io,
+    addSettingOptions,
+    configFrom: (opts, attrs) => resolveConfig(collectFlags(opts, attrs as Map<string, Setting>), configFilePath(opts.config as string | undefined, io.env), io.env),
+    setAction: (a) => (action = a),
   });
 
   try {

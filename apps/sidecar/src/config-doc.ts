@@ -4,6 +4,7 @@ import { parseConfig } from '@sparkwire/sdk';
 import { SETTINGS } from './config-sources';
 
 const SECRET = new Set(['server.token', 'kafka.saslPassword']);
+const SECRET_FILE: Record<string, string> = { 'server.tokenFile': 'server.token', 'kafka.saslPasswordFile': 'kafka.saslPassword' };
 
 export function renderConfigDoc(): string {
   const defaults = parseConfig({ kafka: { brokers: ['127.0.0.1:9092'] } }) as unknown as Record<string, unknown>;
@@ -12,7 +13,7 @@ export function renderConfigDoc(): string {
     const d = s.key === 'kafka.brokers' ? '(required for Kafka)' : get(s.path);
     const shown = d === undefined ? '' : `\`${Array.isArray(d) ? d.join(',') : String(d)}\``;
     const type = s.choices ? s.choices.join(' \\| ') : s.kind === 'array' ? 'list (comma-separated)' : s.kind;
-    return `| \`${s.key}\` | \`${s.flag}\` | \`${s.env}\` | ${type} | ${shown}${SECRET.has(s.key) ? ' (secret: never logged)' : ''} |`;
+    return `| \`${s.key}\` | \`${s.flag}\` | \`${s.env}\` | ${type} | ${shown}${SECRET.has(s.key) ? ' (secret: never logged)' : ''}${SECRET_FILE[s.key] ? ` (file holding \`${SECRET_FILE[s.key]}\`, e.g. a mounted Secret)` : ''} |`;
   });
   return [
     '# Configuration reference',
@@ -42,7 +43,8 @@ export function renderConfigDoc(): string {
     '  compression: gzip',
     '  saslMechanism: scram-sha-512',
     '  saslUsername: sparkwire',
-    '  # saslPassword: prefer SPARKWIRE_KAFKA_SASL_PASSWORD from a secret store',
+    '  # the password from a file (a mounted Kubernetes Secret), never in this file or the command line',
+    '  saslPasswordFile: /var/run/secrets/sparkwire/kafka/password',
     '```',
     '',
   ].join('\n');

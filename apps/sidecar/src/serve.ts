@@ -1,5 +1,12 @@
-// Lifecycle of `sparkwire serve`: start, run until SIGTERM/SIGINT, then stop accepting,
+// Lifecycle of `sparkwire serve`: start, run until SIGTERM/SIGINT/SIGHUP, then stop accepting,
 // flush and close within the shutdown deadline. A second signal exits at once.
+//
+// The sidecar runs in the process that `sparkwire` started (bin/sparkwire.js imports the
+// bundle), so a signal to it is a signal to the sidecar. Started by npm (`npx sparkwire serve`,
+// `npm exec`, an npm script) it runs below `sh -c`, and npm passes a SIGTERM on only to that
+// shell, which dies of it without passing it on: the sidecar would be left running, orphaned.
+// So under npm the sidecar also watches its parent, and shuts down as if signalled when the
+// parent is gone (only under npm: `nohup sparkwire serve &` must outlive its shell).
 import { createLogger, startSidecar, type SparkwireConfig } from '@sparkwire/sdk';
 import { redacted } from './redact';
 
@@ -30,5 +37,18 @@ export async function serve(config: SparkwireConfig): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onSignal);
+    if (process.env.npm_lifecycle_event !== undefined) watchParent(() => onSignal('SIGTERM'), log);
   });
+}
+
+function watchParent(onGone: () => void, log: ReturnType<typeof createLogger>): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    log.info({ parent, now: process.ppid }, 'parent process gone (npm passed a signal only to its shell)');
+    onGone();
+  }, 250);
+  timer.unref();
 }

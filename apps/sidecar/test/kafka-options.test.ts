@@ -61,7 +61,7 @@ describe('SASL/PLAIN', () => {
       await waitFor('kafka SERVING', async () => (await s.health('sparkwire.kafka')) === 'SERVING');
       const { ListenerClient } = await import('@sparkwire/node-client');
       const client = new ListenerClient(s.address);
-      await client.publish({ clientId: 'c', batchSeq: 1, events: app.slice(0, 5), clientStats: undefined });
+      await client.publish({ clientId: 'c', batchSeq: 1n, events: app.slice(0, 5), clientStats: undefined });
       client.close();
       const got = await readTopic(broker.bootstrap, 'sasl-events', 5);
       expect(new Set(got.map((m) => JSON.parse(m.value.toString()).eventId)).size).toBe(5);

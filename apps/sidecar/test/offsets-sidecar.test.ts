@@ -28,12 +28,12 @@ const md = (token = TOKEN) => {
 type Unary<Q, R> = (req: Q, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: R) => void) => unknown;
 const call = <Q, R>(c: OffsetsServiceClient, method: 'commit' | 'fetch' | 'lag', req: Q, token = TOKEN): Promise<R> =>
   new Promise((resolve, reject) => ((c[method] as unknown as Unary<Q, R>).bind(c))(req, md(token), (err, res) => (err ? reject(err) : resolve(res!))));
-const commitReq = (batchId: number, ranges: [string, number, number, number][], over: Partial<CommitRequest> = {}): CommitRequest => ({
+const commitReq = (batchId: number | bigint, ranges: [string, number, number | bigint, number | bigint][], over: Partial<CommitRequest> = {}): CommitRequest => ({
   group: 'svc-group',
   queryId: 'q-svc',
-  batchId,
+  batchId: BigInt(batchId),
   force: false,
-  ranges: ranges.map(([topic, partition, fromOffset, untilOffset]) => ({ topic, partition, fromOffset, untilOffset })),
+  ranges: ranges.map(([topic, partition, fromOffset, untilOffset]) => ({ topic, partition, fromOffset: BigInt(fromOffset), untilOffset: BigInt(untilOffset) })),
   ...over,
 });
 async function refusal(p: Promise<unknown>): Promise<grpc.ServiceError> {
@@ -87,13 +87,13 @@ describe('OffsetsService in the sidecar process', () => {
     expect(r.outcome).toBe(CommitResponse_Outcome.COMMITTED);
     const again = await call<CommitRequest, { outcome: number }>(client, 'commit', commitReq(0, [['orders', 0, 0, 20], ['orders', 1, 0, 35]]));
     expect(again.outcome).toBe(CommitResponse_Outcome.ALREADY_COMMITTED);
-    const f = await call<object, { startingOffsetsJson: string; assignOffsets: Record<string, number>; policy: number }>(client, 'fetch', { group: 'svc-group', topics: ['orders'], policy: 0 });
+    const f = await call<object, { startingOffsetsJson: string; assignOffsets: Record<string, bigint>; policy: number }>(client, 'fetch', { group: 'svc-group', topics: ['orders'], policy: 0 });
     expect(JSON.parse(f.startingOffsetsJson)).toEqual({ orders: { '0': 20, '1': 35 } });
-    expect(f.assignOffsets).toEqual({ 'orders-0': 20, 'orders-1': 35 });
+    expect(f.assignOffsets).toEqual({ 'orders-0': 20n, 'orders-1': 35n });
     expect(f.policy).toBe(StartPolicy.START_POLICY_EARLIEST);
-    const lag = await call<object, { totalLag: number; status: number; partitions: { lag: number; committedOffset: number; logEndOffset: number }[] }>(client, 'lag', { group: 'svc-group', topics: [] });
-    expect(lag.totalLag).toBe(100 - 20 - 35);
-    expect(lag.partitions.map((p) => [p.committedOffset, p.logEndOffset, p.lag])).toEqual([[20, 50, 30], [35, 50, 15]]);
+    const lag = await call<object, { totalLag: bigint; status: number; partitions: { lag: bigint; committedOffset: bigint; logEndOffset: bigint }[] }>(client, 'lag', { group: 'svc-group', topics: [] });
+    expect(lag.totalLag).toBe(100n - 20n - 35n);
+    expect(lag.partitions.map((p) => [p.committedOffset, p.logEndOffset, p.lag])).toEqual([[20n, 50n, 30n], [35n, 50n, 15n]]);
     expect(lag.status).toBe(LagStatus.LAG_STATUS_OK);
   });
 
@@ -115,28 +115,60 @@ describe('OffsetsService in the sidecar process', () => {
     expect([unknown.code, unknown.details]).toEqual([grpc.status.NOT_FOUND, 'group: group nobody has no committed offsets (unknown group)']);
   });
 
+  it('int64 values above 2^53 pass exactly: valid ones work, out-of-range ones are refused naming the field', async () => {
+    const max = 2n ** 63n - 1n;
+    const big = 2n ** 53n + 1n; // not a double: it used to fail as INTERNAL "Error deserializing request"
+    // A batch id up to int64 max commits and comes back exactly.
+    const r = await call<CommitRequest, { outcome: number; committed: { offset: bigint }[] }>(client, 'commit', commitReq(max, [['orders', 0, 0, 3]], { group: 'big-group' }));
+    expect(r.outcome).toBe(CommitResponse_Outcome.COMMITTED);
+    expect(r.committed.map((p) => p.offset)).toEqual([3n]);
+    const again = await call<CommitRequest, { outcome: number }>(client, 'commit', commitReq(max, [['orders', 0, 0, 3]], { group: 'big-group' }));
+    expect(again.outcome).toBe(CommitResponse_Outcome.ALREADY_COMMITTED);
+    const older = await call<CommitRequest, { outcome: number }>(client, 'commit', commitReq(max - 1n, [['orders', 0, 0, 3]], { group: 'big-group' }));
+    expect(older.outcome).toBe(CommitResponse_Outcome.ALREADY_COMMITTED); // max - 1 is a different (older) batch, exactly
+    const f = await call<object, { partitions: { partition: number; batchId: bigint; offset: bigint }[] }>(client, 'fetch', { group: 'big-group', topics: ['orders'], policy: 0 });
+    expect(f.partitions.find((p) => p.partition === 0)).toMatchObject({ batchId: max, offset: 3n });
+    const [t] = await admin.fetchOffsets({ groupId: 'big-group', topics: ['orders'] });
+    expect(t.partitions.find((p) => p.partition === 0)?.metadata).toBe(`sparkwire/1 {"q":"q-svc","b":${max},"f":0,"n":1}`);
+    // Out of range for Kafka or for the log: a status naming the field, the value exact in the message.
+    const cases: [CommitRequest, grpc.status, string, string][] = [
+      [commitReq(1, [['orders', 0, 3, big]], { group: 'big-group' }), grpc.status.OUT_OF_RANGE, 'ranges[0].until_offset', `${big} is beyond the log-end offset 50`],
+      [commitReq(1, [['orders', 0, 3, max]], { group: 'big-group' }), grpc.status.OUT_OF_RANGE, 'ranges[0].until_offset', `${max} is beyond`],
+      [commitReq(-1n, [['orders', 0, 3, 5]], { group: 'big-group' }), grpc.status.INVALID_ARGUMENT, 'batch_id', 'got -1'],
+      [commitReq(-max - 1n, [['orders', 0, 3, 5]], { group: 'big-group' }), grpc.status.INVALID_ARGUMENT, 'batch_id', `got ${-max - 1n}`],
+      [commitReq(1, [['orders', 0, -big, 5]], { group: 'big-group' }), grpc.status.INVALID_ARGUMENT, 'ranges[0].from_offset', `got ${-big}`],
+      [commitReq(1, [['orders', 0, 3, -max - 1n]], { group: 'big-group' }), grpc.status.INVALID_ARGUMENT, 'ranges[0].until_offset', `got ${-max - 1n}`],
+    ];
+    for (const [req, code, field, text] of cases) {
+      const e = await refusal(call(client, 'commit', req));
+      expect([e.code, e.metadata.get('sparkwire-field')[0]], e.details).toEqual([code, field]);
+      expect(e.details.startsWith(field), e.details).toBe(true);
+      expect(e.details).toContain(text);
+    }
+  });
+
   it('commits from progress: each micro-batch of the mapped query lands in its group', async () => {
-    const progress = (batchId: number, start: object | null, end: object): SparkEvent =>
+    const progress = (batchId: bigint, start: object | null, end: object): SparkEvent =>
       ({
         eventId: `progress-${batchId}`,
         appId: 'app-offsets',
         appName: 'offsets',
         appAttemptId: '',
-        eventTimeMs: Date.now(),
-        emittedTimeMs: Date.now(),
+        eventTimeMs: BigInt(Date.now()),
+        emittedTimeMs: BigInt(Date.now()),
         labels: {},
         body: {
           $case: 'streamingProgress',
           value: {
             id: 'query-id-1', runId: 'run-1', name: 'orders-query', timestamp: new Date().toISOString(), batchId,
-            batchDurationMs: 100, numInputRows: 10, inputRowsPerSecond: 1, processedRowsPerSecond: 1, durationMs: {}, eventTime: {}, stateOperators: [], observedMetrics: {}, sink: undefined,
-            sources: [{ description: 'KafkaV2[Subscribe[orders]]', startOffset: start ? JSON.stringify(start) : '', endOffset: JSON.stringify(end), latestOffset: '', numInputRows: 10, inputRowsPerSecond: 1, processedRowsPerSecond: 1, metrics: {} }],
+            batchDurationMs: 100n, numInputRows: 10n, inputRowsPerSecond: 1, processedRowsPerSecond: 1, durationMs: {}, eventTime: {}, stateOperators: [], observedMetrics: {}, sink: undefined,
+            sources: [{ description: 'KafkaV2[Subscribe[orders]]', startOffset: start ? JSON.stringify(start) : '', endOffset: JSON.stringify(end), latestOffset: '', numInputRows: 10n, inputRowsPerSecond: 1, processedRowsPerSecond: 1, metrics: {} }],
           },
         },
       }) as SparkEvent;
     const listener = new ListenerClient(sidecar.address, { token: TOKEN });
-    await listener.publish({ clientId: 'progress-client', batchSeq: 1, events: [progress(0, null, { orders: { '0': 12, '1': 7 } })], clientStats: undefined });
-    await listener.publish({ clientId: 'progress-client', batchSeq: 2, events: [progress(1, { orders: { '0': 12, '1': 7 } }, { orders: { '0': 30, '1': 9 } })], clientStats: undefined });
+    await listener.publish({ clientId: 'progress-client', batchSeq: 1n, events: [progress(0n, null, { orders: { '0': 12, '1': 7 } })], clientStats: undefined });
+    await listener.publish({ clientId: 'progress-client', batchSeq: 2n, events: [progress(1n, { orders: { '0': 12, '1': 7 } }, { orders: { '0': 30, '1': 9 } })], clientStats: undefined });
     listener.close();
     let offsets: string[] = [];
     await waitFor('progress-group committed', async () => {

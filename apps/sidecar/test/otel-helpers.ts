@@ -11,7 +11,7 @@ export async function sendApp(address: string, events: SparkEvent[], opts: { cli
   const stream = client.openStream();
   let seq = 0;
   const all = batches(events, opts.batchSize ?? 500);
-  const acks = await Promise.all(all.map((b, i) => stream.send({ clientId: opts.clientId ?? 'otel-test', batchSeq: ++seq, events: b, clientStats: i === all.length - 1 ? opts.clientStats : undefined })));
+  const acks = await Promise.all(all.map((b, i) => stream.send({ clientId: opts.clientId ?? 'otel-test', batchSeq: BigInt(++seq), events: b, clientStats: i === all.length - 1 ? opts.clientStats : undefined })));
   for (const a of acks) if (a.errorCode !== 0) throw new Error(`batch ${a.batchSeq} refused: ${a.errorMessage}`);
   await stream.end();
   client.close();

@@ -77,8 +77,8 @@ describe('traces: sidecar -> OTLP receiver', () => {
     expect(app.flags & 0x300).toBe(0x300); // parent is remote
     const appStart = of(events, 'applicationStart')[0].body!;
     const appEnd = of(events, 'applicationEnd')[0].body!;
-    expect(app.startMs).toBe(appStart.$case === 'applicationStart' ? appStart.value.startTimeMs : -1);
-    expect(app.endMs).toBe(appEnd.$case === 'applicationEnd' ? appEnd.value.completionTimeMs : -1);
+    expect(app.startMs).toBe(appStart.$case === 'applicationStart' ? Number(appStart.value.startTimeMs) : -1);
+    expect(app.endMs).toBe(appEnd.$case === 'applicationEnd' ? Number(appEnd.value.completionTimeMs) : -1);
     expect(app.attributes).toMatchObject({ 'spark.app.id': appId, 'spark.app.name': 'synthetic-etl', 'spark.app.attempt_id': '1', 'spark.label.team': 'data-platform', 'spark.version': '4.0.1', 'spark.user': 'spark', 'spark.conf.master': 'local[2]', 'spark.app.tasks.failed': 1 });
     expect(app.resource).toMatchObject({ 'service.name': 'synthetic-etl', 'spark.app.id': appId });
     expect(app.status.code).toBe('STATUS_CODE_UNSET');
@@ -96,9 +96,9 @@ describe('traces: sidecar -> OTLP receiver', () => {
     for (const js of of(events, 'jobStart')) {
       const v = js.body!.$case === 'jobStart' ? js.body.value : undefined!;
       const job = jobs.find((j) => j.attributes['spark.job.id'] === v.jobId)!;
-      const parent = v.sqlExecutionId !== undefined ? sqls.find((q) => q.attributes['spark.sql.execution_id'] === v.sqlExecutionId)! : app;
+      const parent = v.sqlExecutionId !== undefined ? sqls.find((q) => q.attributes['spark.sql.execution_id'] === Number(v.sqlExecutionId))! : app;
       expect(job.parentSpanId).toBe(parent.spanId);
-      expect(job.startMs).toBe(js.eventTimeMs);
+      expect(job.startMs).toBe(Number(js.eventTimeMs));
       expect(job.attributes['spark.job.stage_ids']).toEqual(v.stageIds);
       // job > stage, with StageInfo's times, ids, numTasks and the aggregated metrics.
       for (const sid of v.stageIds) {
@@ -106,9 +106,9 @@ describe('traces: sidecar -> OTLP receiver', () => {
         expect(stage.parentSpanId).toBe(job.spanId);
         const done = of(events, 'stageCompleted').find((e) => e.body?.$case === 'stageCompleted' && e.body.value.stage!.stageId === sid)!.body!;
         if (done.$case !== 'stageCompleted') throw new Error('unreachable');
-        expect(stage.startMs).toBe(done.value.stage!.submissionTimeMs);
-        expect(stage.endMs).toBe(done.value.stage!.completionTimeMs);
-        expect(stage.attributes).toMatchObject({ 'spark.stage.num_tasks': 200, 'spark.stage.attempt': 0, 'spark.stage.name': `stage ${sid}`, 'spark.metrics.executor_run_time_ms': done.value.metrics!.executorRunTimeMs, 'spark.metrics.shuffle_bytes_written': done.value.metrics!.shuffleBytesWritten });
+        expect(stage.startMs).toBe(Number(done.value.stage!.submissionTimeMs));
+        expect(stage.endMs).toBe(Number(done.value.stage!.completionTimeMs));
+        expect(stage.attributes).toMatchObject({ 'spark.stage.num_tasks': 200, 'spark.stage.attempt': 0, 'spark.stage.name': `stage ${sid}`, 'spark.metrics.executor_run_time_ms': Number(done.value.metrics!.executorRunTimeMs), 'spark.metrics.shuffle_bytes_written': Number(done.value.metrics!.shuffleBytesWritten) });
         // stage > task: every attempt of every task of the stage.
         const tasks = (kids.get(stage.spanId) ?? []).filter((k) => k.name === 'spark.task');
         expect(tasks.length).toBe(sid === 0 ? 201 : 200);
@@ -119,8 +119,8 @@ describe('traces: sidecar -> OTLP receiver', () => {
     // Task times are TaskInfo's launch and finish times.
     for (const te of of(events, 'taskEnd').slice(0, 50)) {
       const info = te.body!.$case === 'taskEnd' ? te.body.value.info! : undefined!;
-      const task = spans.find((x) => x.name === 'spark.task' && x.attributes['spark.task.id'] === info.taskId)!;
-      expect([task.startMs, task.endMs]).toEqual([info.launchTimeMs, info.finishTimeMs]);
+      const task = spans.find((x) => x.name === 'spark.task' && x.attributes['spark.task.id'] === Number(info.taskId))!;
+      expect([task.startMs, task.endMs]).toEqual([Number(info.launchTimeMs), Number(info.finishTimeMs)]);
       expect(task.attributes).toMatchObject({ 'spark.task.index': info.index, 'spark.executor.id': info.executorId, 'spark.task.locality': 'PROCESS_LOCAL' });
     }
 
@@ -192,7 +192,7 @@ describe('traces: sidecar -> OTLP receiver', () => {
     const spans = await receiver.waitForSpans(() => forApp(appId).some((x) => x.name === 'spark.application'), 5000).then(() => forApp(appId));
     const open = spans.filter((x) => x.attributes['spark.span.close_reason'] === 'sidecar_shutdown');
     expect(open.map((x) => x.name).sort()).toEqual(['spark.application', 'spark.job', 'spark.sql.execution', 'spark.stage']);
-    const lastTime = Math.max(...all.slice(0, cut + 1).map((e) => e.eventTimeMs));
+    const lastTime = Math.max(...all.slice(0, cut + 1).map((e) => Number(e.eventTimeMs)));
     for (const x of open) expect([x.attributes['spark.span.incomplete'], x.endMs]).toEqual([true, lastTime]);
   });
 

@@ -28,7 +28,7 @@ function application(appId: string): SparkEvent[] {
     if (b.$case === 'jobEnd' && b.value.jobId === 2) return { ...e, body: { ...b, value: { ...b.value, result: JobResult.JOB_RESULT_FAILED, failureReason: 'stage 9 failed' } } };
     if (b.$case === 'stageCompleted' && b.value.stage!.stageId === 9) return { ...e, body: { ...b, value: { ...b.value, stage: { ...b.value.stage!, failureReason: 'FetchFailed' } } } };
     if (b.$case === 'streamingProgress') {
-      const behind = { minOffsetsBehindLatest: '0', maxOffsetsBehindLatest: String(10 * (b.value.batchId + 1)), avgOffsetsBehindLatest: '2.5' };
+      const behind = { minOffsetsBehindLatest: '0', maxOffsetsBehindLatest: String(10 * (Number(b.value.batchId) + 1)), avgOffsetsBehindLatest: '2.5' };
       const sources = [{ ...b.value.sources[0], description: 'KafkaV2[Subscribe[clicks]]', metrics: behind }];
       return { ...e, body: { ...b, value: { ...b.value, sources } } };
     }
@@ -41,7 +41,7 @@ const app1 = application('app-prom-1');
 const app2 = application('app-prom-2').filter((e) => !['streamingQueryTerminated', 'executorRemoved', 'applicationEnd'].includes(e.body!.$case));
 const bodies = <C extends NonNullable<SparkEvent['body']>['$case']>(events: SparkEvent[], c: C) =>
   events.flatMap((e) => (e.body?.$case === c ? [e.body.value as Extract<NonNullable<SparkEvent['body']>, { $case: C }>['value']] : []));
-const stageSum = (events: SparkEvent[], f: (m: TaskMetrics) => number) => bodies(events, 'stageCompleted').reduce((s, v) => s + f(v.metrics!), 0);
+const stageSum = (events: SparkEvent[], f: (m: TaskMetrics) => bigint) => Number(bodies(events, 'stageCompleted').reduce((s, v) => s + f(v.metrics!), 0n));
 
 beforeAll(async () => {
   [broker, receiver] = await Promise.all([startBroker(), startOtlpReceiver()]);
@@ -76,20 +76,20 @@ describe('Prometheus endpoint of a running sidecar', () => {
     await sendApp(sidecar.address, app1, {
       clientId: 'client-1',
       batchSize,
-      clientStats: { droppedBufferFull: 5, droppedSidecarUnavailable: 2, sparkDroppedEvents: 17, eventsSent: app1.length, taskEventsSkipped: 0, clientKind: 'pyspark', clientVersion: '0.1.0' },
+      clientStats: { droppedBufferFull: 5n, droppedSidecarUnavailable: 2n, sparkDroppedEvents: 17n, eventsSent: BigInt(app1.length), taskEventsSkipped: 0n, clientKind: 'pyspark', clientVersion: '0.1.0' },
     });
     await sendApp(sidecar.address, app2, { clientId: 'client-2', batchSize });
     const client = new ListenerClient(sidecar.address);
     // A refused batch (3 events, one without an app id) and a resent one.
-    await client.publish({ clientId: 'client-3', batchSeq: 1, events: app1.slice(0, 3).map((e, i) => (i === 1 ? { ...e, appId: '' } : e)), clientStats: undefined }).catch(() => undefined);
-    const resend = await client.publish({ clientId: 'client-1', batchSeq: 1, events: app1.slice(0, batchSize), clientStats: undefined });
+    await client.publish({ clientId: 'client-3', batchSeq: 1n, events: app1.slice(0, 3).map((e, i) => (i === 1 ? { ...e, appId: '' } : e)), clientStats: undefined }).catch(() => undefined);
+    const resend = await client.publish({ clientId: 'client-1', batchSeq: 1n, events: app1.slice(0, batchSize), clientStats: undefined });
     expect(resend.duplicates).toBe(batchSize);
     client.close();
     await receiver.waitForSpans((s) => s.filter((x) => x.name === 'spark.application').length >= 1);
     // One offsets commit: the lag monitor follows its group, so the offsets metrics are exported too (docs/offsets.md).
     const offsets = new OffsetsServiceClient(sidecar.address, grpc.credentials.createInsecure());
     await new Promise((res, rej) =>
-      offsets.commit({ group: 'prom-group', queryId: 'q', batchId: 0, force: false, ranges: [{ topic: 'prom-events', partition: 0, fromOffset: 0, untilOffset: 0 }] }, (e, r) => (e ? rej(e) : res(r))),
+      offsets.commit({ group: 'prom-group', queryId: 'q', batchId: 0n, force: false, ranges: [{ topic: 'prom-events', partition: 0, fromOffset: 0n, untilOffset: 0n }] }, (e, r) => (e ? rej(e) : res(r))),
     );
     offsets.close();
     await waitFor('offsets metrics', async () => (await scrape(address)).families.has('sparkwire_offsets_group_lag'));
@@ -135,7 +135,7 @@ describe('Prometheus endpoint of a running sidecar', () => {
     expect(s.value('spark_stages_completed_total', { ...LABELS, status: 'failed' })).toBe(2);
     expect(s.value('spark_jobs_completed_total', { ...LABELS, result: 'succeeded' })).toBe(4);
     expect(s.value('spark_jobs_completed_total', { ...LABELS, result: 'failed' })).toBe(2);
-    const durations = bodies(all, 'stageCompleted').map((v) => (v.stage!.completionTimeMs! - v.stage!.submissionTimeMs!) / 1000);
+    const durations = bodies(all, 'stageCompleted').map((v) => Number(v.stage!.completionTimeMs! - v.stage!.submissionTimeMs!) / 1000);
     const durationCount = (s.value('spark_stage_duration_seconds_count', { ...LABELS, status: 'succeeded' }) ?? 0) + (s.value('spark_stage_duration_seconds_count', { ...LABELS, status: 'failed' }) ?? 0);
     expect(durationCount).toBe(20);
     const durationSum = (s.value('spark_stage_duration_seconds_sum', { ...LABELS, status: 'succeeded' }) ?? 0) + (s.value('spark_stage_duration_seconds_sum', { ...LABELS, status: 'failed' }) ?? 0);

@@ -29,7 +29,7 @@ async function sidecar(args: string[]): Promise<SidecarProcess> {
 }
 
 const app = syntheticApplication({ ...ISSUE_SPEC, startMs: Date.now() - 3_600_000 });
-const req = (events: SparkEvent[], batchSeq: number, clientId: string): PublishRequest => ({ clientId, batchSeq, events, clientStats: undefined });
+const req = (events: SparkEvent[], batchSeq: number | bigint, clientId: string): PublishRequest => ({ clientId, batchSeq: BigInt(batchSeq), events, clientStats: undefined });
 const countOf = (c: string) => app.filter((e) => e.body?.$case === c).length;
 
 describe('sidecar -> real Kafka', () => {
@@ -52,16 +52,16 @@ describe('sidecar -> real Kafka', () => {
     // First half through Publish, in order.
     for (let i = 0; i < half; i++) {
       const r = await client.publish(req(all[i], i + 1, 'unary-client'));
-      expect(r).toMatchObject({ batchSeq: i + 1, accepted: all[i].length, duplicates: 0, taskEventsWanted: true });
+      expect(r).toMatchObject({ batchSeq: BigInt(i + 1), accepted: all[i].length, duplicates: 0, taskEventsWanted: true });
     }
     // The rest through Stream, pipelined; acks come back in order.
     const stream = client.openStream();
     const acks = await Promise.all(all.slice(half).map((b, i) => stream.send(req(b, i + 1, 'stream-client'))));
-    expect(acks.map((a) => a.batchSeq)).toEqual(all.slice(half).map((_, i) => i + 1));
+    expect(acks.map((a) => a.batchSeq)).toEqual(all.slice(half).map((_, i) => BigInt(i + 1)));
     expect(acks.every((a) => a.errorCode === 0 && a.duplicates === 0)).toBe(true);
     // A batch resent after its ack (a client that reconnected) is not published again.
     const resent = await stream.send(req(all[half], 1, 'stream-client'));
-    expect(resent).toMatchObject({ batchSeq: 1, duplicates: all[half].length });
+    expect(resent).toMatchObject({ batchSeq: 1n, duplicates: all[half].length });
     const resentUnary = await client.publish(req(all[0], 1, 'unary-client'));
     expect(resentUnary.duplicates).toBe(all[0].length);
     await stream.end();
@@ -85,6 +85,32 @@ describe('sidecar -> real Kafka', () => {
     expect(new Set(got.map((r) => r.partition)).size).toBe(1);
     const order = got.sort((a, b) => a.offset - b.offset).map((r) => Number(JSON.parse(r.value.toString()).eventId.split('-').pop()));
     expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it('64-bit integers end to end: longs above 2^53 reach the Kafka record text exactly, batch_seq above 2^53 is acked as sent', async () => {
+    const s = await sidecar(['--extended', '--kafka-topic', 'long-events']);
+    const client = new ListenerClient(s.address);
+    const base = app.find((e) => e.body?.$case === 'stageCompleted')!;
+    const task = app.find((e) => e.body?.$case === 'taskEnd' && e.body.value.metrics)!;
+    if (base.body?.$case !== 'stageCompleted' || task.body?.$case !== 'taskEnd') throw new Error('no stage or task end');
+    const cpu = 14_400_000_000_000_001n; // 2,000 tasks of 2 h in ns: above 2^53, not a double
+    const max = 2n ** 63n - 1n;
+    const stage: SparkEvent = { ...base, eventId: 'long-stage', body: { $case: 'stageCompleted', value: { ...base.body.value, metrics: { ...base.body.value.metrics!, executorCpuTimeNs: cpu, shuffleWriteTimeNs: max } } } };
+    const taskEnd: SparkEvent = { ...task, eventId: 'long-task', body: { $case: 'taskEnd', value: { ...task.body.value, info: { ...task.body.value.info!, taskId: 2n ** 53n + 1n }, metrics: { ...task.body.value.metrics!, bytesRead: max } } } };
+    const seq = 2n ** 64n - 2n;
+    expect(await client.publish(req([stage], seq, 'long-client'))).toMatchObject({ batchSeq: seq, accepted: 1 });
+    const stream = client.openStream();
+    expect(await stream.send(req([taskEnd], seq + 1n, 'long-client'))).toMatchObject({ batchSeq: seq + 1n, accepted: 1, errorCode: 0 });
+    await stream.end();
+    client.close();
+    const text = (await readTopic(broker.bootstrap, 'long-events', 4)).map((r) => r.value.toString());
+    const metrics = text.find((t) => t.includes('"name":"stage_metrics"'))!;
+    expect(metrics).toContain(`"executorCpuTime":${cpu},`);
+    expect(metrics).toContain(`"shuffleWriteTime":${max},`);
+    const taskMetrics = text.find((t) => t.includes('"name":"task_metrics"'))!;
+    expect(taskMetrics).toContain('"taskId":9007199254740993,');
+    expect(taskMetrics).toContain(`"bytesRead":${max},`);
+    expect(text.filter((t) => t.includes('"name":"tasks_ended"'))[0]).toContain('"taskId":9007199254740993,');
   });
 
   it('stage-level mode: no task records, and the handshake tells clients not to send them', async () => {
@@ -112,8 +138,8 @@ describe('sidecar -> real Kafka', () => {
     const bad: Array<[string, SparkEvent[], number, string]> = [
       ['missing app id', good.map((e, i) => (i === 3 ? { ...e, appId: '' } : e)), grpc.status.INVALID_ARGUMENT, 'events[3].app_id'],
       ['missing body', good.map((e, i) => (i === 4 ? { ...e, body: undefined } : e)), grpc.status.INVALID_ARGUMENT, 'events[4].body'],
-      ['negative time', good.map((e, i) => (i === 5 ? { ...e, eventTimeMs: -1 } : e)), grpc.status.INVALID_ARGUMENT, 'events[5].event_time_ms'],
-      ['absurd time', good.map((e, i) => (i === 6 ? { ...e, eventTimeMs: 9e15 } : e)), grpc.status.INVALID_ARGUMENT, 'events[6].event_time_ms'],
+      ['negative time', good.map((e, i) => (i === 5 ? { ...e, eventTimeMs: -1n } : e)), grpc.status.INVALID_ARGUMENT, 'events[5].event_time_ms'],
+      ['absurd time', good.map((e, i) => (i === 6 ? { ...e, eventTimeMs: 9_000_000_000_000_000n } : e)), grpc.status.INVALID_ARGUMENT, 'events[6].event_time_ms'],
       ['duplicate id', good.map((e, i) => (i === 7 ? { ...e, eventId: good[0].eventId } : e)), grpc.status.INVALID_ARGUMENT, 'events[7].event_id'],
       [
         'unknown enum',

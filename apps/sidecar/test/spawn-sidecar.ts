@@ -18,7 +18,9 @@ export interface SidecarProcess {
 }
 
 export async function spawnSidecar(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SidecarProcess> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--server-port', '0', ...args], {
+  // A taken metrics port ends the process: tests run several sidecars at once, so a free one unless asked.
+  const metrics = args.some((a) => a.startsWith('--metrics-port') || a.startsWith('--metrics-enabled')) ? [] : ['--metrics-port', '0'];
+  const proc = spawn(process.execPath, [BIN, 'serve', '--server-port', '0', ...metrics, ...args], {
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_'))), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,18 +3,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { readTopic } from '@sparkwire/kafka-broker/read-topic';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
-export const PYTHON = join(ROOT, '.venv/bin/python');
+/**
+ * The venv whose PySpark runs the jobs: `.venv` (PySpark 4), or another Spark line's, e.g.
+ * SPARKWIRE_SPARK_VENV=.venv-spark35 (PySpark 3.5); relative to the repository root.
+ */
+export const SPARK_VENV = resolve(ROOT, process.env.SPARKWIRE_SPARK_VENV || '.venv');
+export const PYTHON = join(SPARK_VENV, 'bin/python');
 export const JOBS = resolve(import.meta.dirname, '../jobs');
 const SIDECAR_BIN = join(ROOT, 'apps/sidecar/bin/sparkwire.js');
 const HEALTH_PROTO = join(ROOT, 'node_modules/grpc-health-check/proto');
-/** The freshly built listener (libs/spark-listener/target), else the jar packaged in the venv's sparkwire. */
-export const LISTENER_JAR = join(ROOT, 'libs/spark-listener/target/sparkwire-spark-listener-0.1.0.jar');
+/**
+ * The freshly built listener jars, one per Spark line (libs/spark-listener/lines/<line>/target),
+ * searched first by sparkwire.jar_path(), which picks the one of the venv's Spark; else the jars
+ * packaged in the venv's sparkwire.
+ */
+export const LISTENER_JAR_DIRS = ['spark35_2.12', 'spark35_2.13', 'spark4_2.13'].map((l) => join(ROOT, 'libs/spark-listener/lines', l, 'target'));
 
 // ---------------------------------------------------------------- the sidecar process
 
@@ -47,9 +56,11 @@ export interface Sidecar {
 }
 
 export interface SidecarOptions {
+  /** Kafka; empty ('') for the file sink, writing NDJSON into `fileDir`. */
   bootstrap: string;
   topic: string;
   extended: boolean;
+  fileDir?: string;
   /** Fixed port (for a restart on the same address); a free one when omitted. */
   port?: number;
   /** More `sparkwire serve` flags (e.g. an OTLP endpoint). */
@@ -57,9 +68,12 @@ export interface SidecarOptions {
 }
 
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
-  const args = ['serve', '--server-port', String(o.port ?? 0), '--kafka-brokers', o.bootstrap, '--kafka-topic', o.topic, '--kafka-partitions', '1'];
+  const sink = o.bootstrap ? ['--kafka-brokers', o.bootstrap, '--kafka-topic', o.topic, '--kafka-partitions', '1'] : ['--file-dir', o.fileDir ?? 'sparkwire-data/events'];
+  const args = ['serve', '--server-port', String(o.port ?? 0), ...sink];
   if (o.extended) args.push('--extended');
   args.push(...(o.extraArgs ?? []));
+  // A taken metrics port ends the process: a free one unless the test asks for one.
+  if (!args.some((a) => a.startsWith('--metrics-port') || a.startsWith('--metrics-enabled'))) args.push('--metrics-port', '0');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_')));
   const proc = spawn(process.execPath, [SIDECAR_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
@@ -86,7 +100,8 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
       rej(new Error(`sidecar exited with ${code}:\n${logs.join('\n')}`));
     });
   });
-  await waitFor('sidecar Kafka sink SERVING', async () => (await health(address, 'sparkwire.kafka')) === 'SERVING');
+  const sinkHealth = o.bootstrap ? 'sparkwire.kafka' : 'sparkwire.file';
+  await waitFor(`sidecar ${sinkHealth} SERVING`, async () => (await health(address, sinkHealth)) === 'SERVING');
   return {
     address,
     port: Number(address.split(':').pop()),
@@ -165,7 +180,8 @@ const PREFIX = 'SPARKWIRE_E2E ';
 export async function runJob(script: string, settings: unknown, onLine?: (l: JobLine) => void, timeoutMs = 300_000): Promise<JobRun> {
   if (!existsSync(PYTHON)) throw new Error(`no ${PYTHON}: run \`npm run setup\` first`);
   const env: NodeJS.ProcessEnv = { ...process.env, PYSPARK_PYTHON: PYTHON, PYSPARK_DRIVER_PYTHON: PYTHON, PYTHONUNBUFFERED: '1' };
-  if (existsSync(LISTENER_JAR)) env.SPARKWIRE_JAR = LISTENER_JAR;
+  delete env.SPARKWIRE_JAR; // a fixed jar would bypass the per-line choice
+  env.SPARKWIRE_JAR_DIRS = LISTENER_JAR_DIRS.join(delimiter);
   const started = Date.now();
   const proc: ChildProcess = spawn(PYTHON, ['-u', join(JOBS, script), JSON.stringify(settings)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: JobLine[] = [];

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SparkEvent } from '@sparkwire/proto';
+import { PublishRequest, SparkEvent } from '@sparkwire/proto';
 import { syntheticApplication } from '@sparkwire/synthetic';
-import { protobufEncoder, sparkMeasureJsonEncoder, toSparkMeasureRecords } from './index';
+import { jsonText, parseJson, protobufEncoder, sparkMeasureJsonEncoder, toSparkMeasureRecords } from './index';
 
 const goldenDir = resolve(import.meta.dirname, '../../../proto/golden');
 
@@ -17,15 +17,52 @@ describe('golden vectors (proto/golden)', () => {
   });
   for (const f of files) {
     it(`${f}: event in gives exactly the records out`, () => {
-      const g = JSON.parse(readFileSync(join(goldenDir, f), 'utf8'));
+      // parseJson: integers above 2^53 come back as exact bigints (JSON.parse would round them).
+      const g = parseJson(readFileSync(join(goldenDir, f), 'utf8')) as { event: unknown; records: unknown[] };
       const ev = SparkEvent.fromJSON(g.event);
       expect(toSparkMeasureRecords(ev)).toEqual(g.records);
       // The wire form is compact JSON, one object per record.
       const lines = sparkMeasureJsonEncoder.encode(ev) as string[];
-      expect(lines.map((l) => JSON.parse(l))).toEqual(g.records);
+      expect(lines.map((l) => parseJson(l))).toEqual(g.records);
+      expect(lines).toEqual(g.records.map((r) => jsonText(r)));
       for (const l of lines) expect(l).not.toContain('\n');
+      // The protobuf form keeps every 64-bit value too.
+      expect(SparkEvent.decode(SparkEvent.encode(ev).finish())).toEqual(ev);
     });
   }
+
+  it('one vector holds Spark longs above 2^53, and the records carry their exact digits', () => {
+    const g = parseJson(readFileSync(join(goldenDir, '18-stageCompleted-large.json'), 'utf8')) as { event: unknown };
+    const ev = SparkEvent.fromJSON(g.event);
+    expect(ev.body?.$case === 'stageCompleted' && ev.body.value.metrics?.executorCpuTimeNs).toBe(14_400_000_000_000_001n);
+    const metrics = (sparkMeasureJsonEncoder.encode(ev) as string[])[1];
+    expect(metrics).toContain('"executorCpuTime":14400000000000001,');
+    expect(metrics).toContain('"shuffleWriteTime":9223372036854775807,');
+    expect(metrics).toContain('"executorRunTime":14400000000,');
+  });
+
+  it('a uint64 batch_seq has the same bytes as the Python and JVM clients give it, and decodes exactly', () => {
+    const max = PublishRequest.encode({ clientId: 'c', batchSeq: 2n ** 64n - 1n, events: [], clientStats: undefined }).finish();
+    expect(Buffer.from(max).toString('hex')).toBe('0a016310ffffffffffffffffff01'); // libs/python tests/test_golden.py, GoldenVectorsTest.java
+    expect(PublishRequest.decode(max).batchSeq).toBe(2n ** 64n - 1n);
+    const above = PublishRequest.encode({ clientId: 'c', batchSeq: 2n ** 53n + 1n, events: [], clientStats: undefined }).finish();
+    expect(PublishRequest.decode(above).batchSeq).toBe(9007199254740993n);
+  });
+});
+
+describe('exact JSON (jsonText, parseJson)', () => {
+  it('writes bigints as JSON integers with their digits and otherwise matches JSON.stringify', () => {
+    const v = { a: 1, b: -2.5, c: 'x"\n\u2028', d: true, e: null, f: [1, 'two', null, undefined], g: { h: {} }, u: undefined, n: NaN, z: -0 };
+    expect(jsonText(v)).toBe(JSON.stringify(v));
+    expect(jsonText({ big: 2n ** 63n - 1n, neg: -(2n ** 63n), small: 5n, list: [2n ** 64n - 1n] })).toBe('{"big":9223372036854775807,"neg":-9223372036854775808,"small":5,"list":[18446744073709551615]}');
+  });
+  it('parses integers outside the safe range as exact bigints, everything else as JSON.parse', () => {
+    const text = '{"a":9007199254740991,"b":9007199254740992,"c":-9223372036854775808,"d":1.5e3,"e":"9007199254740993","f":[18446744073709551615, true, false, null],"g":{"h":"\\u00e9\\\\\\"\\n"}}';
+    expect(parseJson(text)).toEqual({ a: 9007199254740991, b: 9007199254740992n, c: -9223372036854775808n, d: 1500, e: '9007199254740993', f: [18446744073709551615n, true, false, null], g: { h: 'é\\"\n' } });
+    expect(parseJson(' [ ] ')).toEqual([]);
+    expect(() => parseJson('{"a":1,}')).toThrow(SyntaxError);
+    expect(() => parseJson('[1] 2')).toThrow(SyntaxError);
+  });
 });
 
 // sparkMeasure's field names and JSON types, from its KafkaSink/KafkaSinkExtended/V2
@@ -120,9 +157,26 @@ describe('direct task JSON', () => {
     let n = 0;
     for (const ev of events) {
       const lines = sparkMeasureJsonEncoder.encode(ev) as string[];
-      expect(lines.map((l) => JSON.parse(l))).toEqual(toSparkMeasureRecords(ev));
+      expect(lines.map((l) => parseJson(l))).toEqual(toSparkMeasureRecords(ev));
       if (ev.body?.$case === 'taskEnd' || ev.body?.$case === 'taskStart') n++;
     }
     expect(n).toBeGreaterThan(60);
+  });
+
+  it('writes task longs above 2^53 with their exact digits', () => {
+    const events = syntheticApplication({ appId: 'app-big', stagesPerJob: [1], tasksPerStage: 1, executors: 1, sqlExecutions: 0, failedTasks: 0, streamingProgress: 0 });
+    const end = events.find((e) => e.body?.$case === 'taskEnd')!;
+    if (end.body?.$case !== 'taskEnd') throw new Error('no task end');
+    const big = 2n ** 63n - 1n;
+    end.body.value.info!.taskId = 2n ** 53n + 1n;
+    end.body.value.info!.launchTimeMs = 1n;
+    end.body.value.info!.finishTimeMs = big;
+    end.body.value.metrics!.executorCpuTimeNs = 2n ** 53n + 3n;
+    const [ended, metrics] = sparkMeasureJsonEncoder.encode(end) as string[];
+    expect(ended).toContain('"taskId":9007199254740993,');
+    expect(metrics).toContain('"finishTime":9223372036854775807,');
+    expect(metrics).toContain('"duration":9223372036854775806,');
+    expect(metrics).toContain('"executorCpuTime":9007199254740995,');
+    expect([ended, metrics].map((l) => parseJson(l))).toEqual(toSparkMeasureRecords(end));
   });
 });

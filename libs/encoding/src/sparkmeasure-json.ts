@@ -7,10 +7,13 @@
 // eventId, ...) and new event names (executors_removed, streaming_*, observations).
 // One compact JSON object per record; stage and task ends become two records each, as in
 // sparkMeasure. Field-by-field vectors: proto/golden/.
+// Spark's longs are exact: a record holds an int64 as a number when it is a safe integer and
+// as a bigint above 2^53 (jsonLong), and the JSON text carries its exact decimal digits.
 import type { SparkEvent, StageInfo, TaskInfo, TaskMetrics } from '@sparkwire/proto';
 import { TaskLocality } from '@sparkwire/proto';
 import type { Encoder } from './encoder';
 import { taskEndJson, taskStartJson } from './task-json';
+import { jsonLong as L, jsonText } from './json-text';
 
 type Json = Record<string, unknown>;
 
@@ -20,7 +23,7 @@ export const sparkMeasureJsonEncoder: Encoder = {
     const body = event.body;
     if (body?.$case === 'taskEnd') return taskEndJson(event, body.value);
     if (body?.$case === 'taskStart') return taskStartJson(event, body.value);
-    return toSparkMeasureRecords(event).map((r) => JSON.stringify(r));
+    return toSparkMeasureRecords(event).map(jsonText);
   },
 };
 
@@ -32,13 +35,13 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
     name,
     appId: ev.appId,
     // sparkMeasure's epochMillis is when its listener saw the event.
-    epochMillis: ev.emittedTimeMs || ev.eventTimeMs,
+    epochMillis: L(ev.emittedTimeMs || ev.eventTimeMs),
   });
   const extras: Json = {
     appName: ev.appName,
     appAttemptId: ev.appAttemptId,
     eventId: ev.eventId,
-    eventTimeMs: ev.eventTimeMs,
+    eventTimeMs: L(ev.eventTimeMs),
     labels: ev.labels,
   };
   const one = (name: string, fields: Json): Json[] => [{ ...envelope(name), ...fields, ...extras }];
@@ -50,7 +53,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
       for (const [k, val] of Object.entries(ev.labels)) appLabels[`appLabels.${k}`] = val;
       return one('applications_started', {
         appName: ev.appName,
-        startTime: v.startTimeMs,
+        startTime: L(v.startTimeMs),
         ...appLabels,
         sparkUser: v.sparkUser,
         sparkVersion: v.sparkVersion,
@@ -60,20 +63,20 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
       const v = body.value;
       return one('applications_ended', {
         appName: ev.appName,
-        startTime: v.startTimeMs,
-        completionTime: v.completionTimeMs,
-        duration: v.completionTimeMs - v.startTimeMs,
-        executorsFailed: v.executorsFailed,
-        executorsKilled: v.executorsKilled,
-        totalJobsCompleted: v.totalJobsCompleted,
-        succeededJobsCount: v.succeededJobsCount,
-        failedJobsCount: v.failedJobsCount,
-        numStagesCompleted: v.numStagesCompleted,
-        numSucceededStages: v.numSucceededStages,
-        numFailedStages: v.numFailedStages,
-        totalTaskCount: v.totalTaskCount,
-        numTaskFailed: v.numTaskFailed,
-        numTaskKilled: v.numTaskKilled,
+        startTime: L(v.startTimeMs),
+        completionTime: L(v.completionTimeMs),
+        duration: L(v.completionTimeMs - v.startTimeMs),
+        executorsFailed: L(v.executorsFailed),
+        executorsKilled: L(v.executorsKilled),
+        totalJobsCompleted: L(v.totalJobsCompleted),
+        succeededJobsCount: L(v.succeededJobsCount),
+        failedJobsCount: L(v.failedJobsCount),
+        numStagesCompleted: L(v.numStagesCompleted),
+        numSucceededStages: L(v.numSucceededStages),
+        numFailedStages: L(v.numFailedStages),
+        totalTaskCount: L(v.totalTaskCount),
+        numTaskFailed: L(v.numTaskFailed),
+        numTaskKilled: L(v.numTaskKilled),
         sparkConfigs: v.sparkConfigs,
         ...(v.exitCode !== undefined ? { exitCode: v.exitCode } : {}),
       });
@@ -84,20 +87,20 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         executorId: v.executorId,
         host: v.host,
         totalCores: v.totalCores,
-        startTime: ev.eventTimeMs,
+        startTime: L(ev.eventTimeMs),
       });
     }
     case 'executorRemoved': {
       const v = body.value;
-      return one('executors_removed', { executorId: v.executorId, reason: v.reason, removeTime: ev.eventTimeMs });
+      return one('executors_removed', { executorId: v.executorId, reason: v.reason, removeTime: L(ev.eventTimeMs) });
     }
     case 'jobStart': {
       const v = body.value;
       return one('jobs_started', {
         jobId: String(v.jobId),
-        startTime: ev.eventTimeMs,
+        startTime: L(ev.eventTimeMs),
         stageIds: v.stageIds,
-        ...(v.sqlExecutionId !== undefined ? { sqlExecutionId: v.sqlExecutionId } : {}),
+        ...(v.sqlExecutionId !== undefined ? { sqlExecutionId: L(v.sqlExecutionId) } : {}),
         jobGroup: v.jobGroup,
         description: v.description,
       });
@@ -106,7 +109,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
       const v = body.value;
       return one('jobs_ended', {
         jobId: String(v.jobId),
-        completionTime: ev.eventTimeMs,
+        completionTime: L(ev.eventTimeMs),
         jobResult: v.result === 2 ? 'JobFailed' : 'JobSucceeded',
         failureReason: v.failureReason,
       });
@@ -132,8 +135,8 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         failureReason: s.failureReason,
         ...stageMetricFields(m, true),
         ...extra,
-        stageDuration: s.completionTimeMs !== undefined && s.submissionTimeMs !== undefined ? s.completionTimeMs - s.submissionTimeMs : 0,
-        diskBytesSpilled: m?.diskBytesSpilled ?? 0,
+        stageDuration: s.completionTimeMs !== undefined && s.submissionTimeMs !== undefined ? L(s.completionTimeMs - s.submissionTimeMs) : 0,
+        diskBytesSpilled: m ? L(m.diskBytesSpilled) : 0,
         ...extras,
       };
       return [ended, metrics];
@@ -145,7 +148,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
     case 'taskEnd': {
       const v = body.value;
       const info = v.info!;
-      const base = { ...taskFields(v.stageId, info), finishTime: info.finishTimeMs };
+      const base = { ...taskFields(v.stageId, info), finishTime: L(info.finishTimeMs) };
       const successful = v.reason === 'Success' || (!info.failed && !info.killed);
       const metrics: Json = {
         ...envelope('task_metrics'),
@@ -153,14 +156,14 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         failed: info.failed,
         speculative: info.speculative,
         killed: info.killed,
-        finished: info.finishTimeMs !== 0,
+        finished: info.finishTimeMs !== 0n,
         successful,
         executorId: info.executorId,
-        duration: info.finishTimeMs !== 0 ? info.finishTimeMs - info.launchTimeMs : 0,
+        duration: info.finishTimeMs !== 0n ? L(info.finishTimeMs - info.launchTimeMs) : 0,
         host: info.host,
         taskLocality: localityCode(info.locality),
         // sparkMeasure adds metrics only when Spark gave some (it gives none for most failures).
-        ...(v.metrics ? { ...stageMetricFields(v.metrics, false), diskBytesSpilled: v.metrics.diskBytesSpilled } : {}),
+        ...(v.metrics ? { ...stageMetricFields(v.metrics, false), diskBytesSpilled: L(v.metrics.diskBytesSpilled) } : {}),
         stageAttemptId: v.stageAttemptId,
         taskType: v.taskType,
         index: info.index,
@@ -176,21 +179,21 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
       return one('queries_started', {
         queryId: String(v.executionId),
         description: v.description,
-        startTime: ev.eventTimeMs,
-        ...(v.rootExecutionId !== undefined ? { rootExecutionId: v.rootExecutionId } : {}),
+        startTime: L(ev.eventTimeMs),
+        ...(v.rootExecutionId !== undefined ? { rootExecutionId: L(v.rootExecutionId) } : {}),
       });
     }
     case 'sqlExecutionEnd': {
       const v = body.value;
       return one('queries_ended', {
         queryId: String(v.executionId),
-        endTime: ev.eventTimeMs,
+        endTime: L(ev.eventTimeMs),
         ...(v.errorMessage ? { errorMessage: v.errorMessage } : {}),
       });
     }
     case 'streamingQueryStarted': {
       const v = body.value;
-      return one('streaming_query_started', { queryId: v.id, runId: v.runId, queryName: v.name, startTime: ev.eventTimeMs });
+      return one('streaming_query_started', { queryId: v.id, runId: v.runId, queryName: v.name, startTime: L(ev.eventTimeMs) });
     }
     case 'streamingProgress': {
       const v = body.value;
@@ -199,32 +202,32 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         runId: v.runId,
         queryName: v.name,
         timestamp: v.timestamp,
-        batchId: v.batchId,
-        batchDuration: v.batchDurationMs,
-        numInputRows: v.numInputRows,
+        batchId: L(v.batchId),
+        batchDuration: L(v.batchDurationMs),
+        numInputRows: L(v.numInputRows),
         inputRowsPerSecond: v.inputRowsPerSecond,
         processedRowsPerSecond: v.processedRowsPerSecond,
-        durationMs: v.durationMs,
+        durationMs: longMap(v.durationMs),
         eventTime: v.eventTime,
         stateOperators: v.stateOperators.map((o) => ({
           operatorName: o.operatorName,
-          numRowsTotal: o.numRowsTotal,
-          numRowsUpdated: o.numRowsUpdated,
-          memoryUsedBytes: o.memoryUsedBytes,
-          numRowsDroppedByWatermark: o.numRowsDroppedByWatermark,
-          customMetrics: o.customMetrics,
+          numRowsTotal: L(o.numRowsTotal),
+          numRowsUpdated: L(o.numRowsUpdated),
+          memoryUsedBytes: L(o.memoryUsedBytes),
+          numRowsDroppedByWatermark: L(o.numRowsDroppedByWatermark),
+          customMetrics: longMap(o.customMetrics),
         })),
         sources: v.sources.map((s) => ({
           description: s.description,
           startOffset: s.startOffset,
           endOffset: s.endOffset,
           latestOffset: s.latestOffset,
-          numInputRows: s.numInputRows,
+          numInputRows: L(s.numInputRows),
           inputRowsPerSecond: s.inputRowsPerSecond,
           processedRowsPerSecond: s.processedRowsPerSecond,
           metrics: s.metrics,
         })),
-        sink: v.sink ? { description: v.sink.description, numOutputRows: v.sink.numOutputRows } : null,
+        sink: v.sink ? { description: v.sink.description, numOutputRows: L(v.sink.numOutputRows) } : null,
         observedMetrics: v.observedMetrics,
       });
     }
@@ -233,7 +236,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
       return one('streaming_query_terminated', {
         queryId: v.id,
         runId: v.runId,
-        endTime: ev.eventTimeMs,
+        endTime: L(ev.eventTimeMs),
         ...(v.exception ? { exception: v.exception } : {}),
       });
     }
@@ -244,7 +247,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         numeric: v.numeric,
         text: v.text,
         ...(v.queryId ? { queryId: v.queryId } : {}),
-        ...(v.batchId !== undefined ? { batchId: v.batchId } : {}),
+        ...(v.batchId !== undefined ? { batchId: L(v.batchId) } : {}),
       });
     }
   }
@@ -254,19 +257,25 @@ function stageFields(s: StageInfo, ended: boolean): Json {
   const f: Json = {
     stageId: String(s.stageId),
     attemptNumber: s.attemptNumber,
-    submissionTime: s.submissionTimeMs ?? 0,
+    submissionTime: s.submissionTimeMs !== undefined ? L(s.submissionTimeMs) : 0,
   };
-  if (ended) f.completionTime = s.completionTimeMs ?? 0;
+  if (ended) f.completionTime = s.completionTimeMs !== undefined ? L(s.completionTimeMs) : 0;
   return f;
 }
 
 function taskFields(stageId: number, info: TaskInfo): Json {
   return {
-    taskId: info.taskId,
+    taskId: L(info.taskId),
     attemptNumber: info.attemptNumber,
     stageId,
-    launchTime: info.launchTimeMs,
+    launchTime: L(info.launchTimeMs),
   };
+}
+
+function longMap(m: { [key: string]: bigint }): Json {
+  const out: Json = {};
+  for (const k of Object.keys(m)) out[k] = L(m[k]);
+  return out;
 }
 
 // sparkMeasure's task locality codes: 0 PROCESS_LOCAL ... 4 ANY, -1 anything else.
@@ -289,7 +298,7 @@ export function localityCode(l: TaskLocality): number {
 
 /** sparkMeasure's metric names in raw Spark units; task records omit shuffleRemoteBytesReadToDisk. */
 function stageMetricFields(m: TaskMetrics | undefined, stage: boolean): Json {
-  const z = (n: number | undefined) => n ?? 0;
+  const z = (n: bigint | undefined) => (n === undefined ? 0 : L(n));
   const f: Json = {
     executorRunTime: z(m?.executorRunTimeMs),
     executorCpuTime: z(m?.executorCpuTimeNs),

@@ -9,7 +9,7 @@ export interface ExtraService {
   definition: grpc.ServiceDefinition;
   /** Unary handlers only. */
   implementation: grpc.UntypedServiceImplementation;
-  /** Its .proto under proto/ (for server reflection), e.g. "sparkwire/v1/offsets.proto". */
+  /** Its .proto under proto/, e.g. "sparkwire/v1/offsets.proto" (reflection describes it from libs/proto's descriptor set). */
   protoFile?: string;
   /** Its health status (default SERVING); false for a service that is configured off. */
   serving?: boolean;

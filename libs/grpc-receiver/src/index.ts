@@ -1,7 +1,7 @@
 export { startReceiver, LISTENER_SERVICE_NAME, type Receiver, type ReceiverOptions, type ReceiverTls } from './receiver';
-export { createListenerService, listenerServiceDefinition, type ReceiverCounters, type ReceiverLogger } from './listener-service';
+export { createListenerService, listenerServiceDefinition, listenerServiceDefinitionWith, type ReceiverCounters, type ReceiverLogger } from './listener-service';
 export { tokenCheck, type TokenCheck } from './auth';
-export { decodePublishRequest } from './decode';
+export { createRequestDecoder, decodePublishRequest, DEFAULT_DECODE_LIMITS, type Decoded, type DecodeLimits } from './decode';
 export { guardUnary, type ExtraService } from './extra-services';
 export { makeTestPki, type TestPki } from './test-pki';
 export { InFlightBudget, StreamRegistry } from './limits';

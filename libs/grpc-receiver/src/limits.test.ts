@@ -37,7 +37,7 @@ async function start(extra: Partial<ReceiverOptions> = {}) {
 }
 
 let seq = 0;
-const req = (events: SparkEvent[], clientId = 'c1', batchSeq = ++seq): PublishRequest => ({ clientId, batchSeq, events, clientStats: undefined });
+const req = (events: SparkEvent[], clientId = 'c1', batchSeq = ++seq): PublishRequest => ({ clientId, batchSeq: BigInt(batchSeq), events, clientStats: undefined });
 const bytesOf = (r: PublishRequest) => PublishRequest.encode(r).finish().length;
 const publish = (client: ListenerServiceClient, r: PublishRequest) =>
   new Promise<grpc.ServiceError | null>((resolve) => client.publish(r, new grpc.Metadata(), (err) => resolve(err)));

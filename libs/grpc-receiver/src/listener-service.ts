@@ -3,8 +3,9 @@ import * as grpc from '@grpc/grpc-js';
 import { ListenerServiceService, PublishAck, PublishResponse } from '@sparkwire/proto';
 import { PipelineError, type Pipeline, type PublishResult } from '@sparkwire/pipeline';
 import type { TokenCheck } from './auth';
-import { decodePublishRequest, type Decoded } from './decode';
+import { decodePublishRequest, type Decoded, type DecodeRefusal } from './decode';
 import { InFlightBudget, StreamRegistry } from './limits';
+import { describePartial, partialMessage } from './partial-message';
 
 export interface ReceiverLogger {
   info(obj: object, msg: string): void;
@@ -43,11 +44,22 @@ export interface ReceiverCounters {
   idleStreamsClosed?: number;
 }
 
-/** The service definition with our decoder in place of the generated one. */
-export const listenerServiceDefinition = {
-  publish: { ...ListenerServiceService.publish, requestDeserialize: decodePublishRequest },
-  stream: { ...ListenerServiceService.stream, requestDeserialize: decodePublishRequest },
-} as unknown as grpc.ServiceDefinition;
+/** The service definition with our decoder (decode.ts, with its limits) in place of the generated one. */
+export function listenerServiceDefinitionWith(decode: (buf: Buffer) => Decoded): grpc.ServiceDefinition {
+  return {
+    publish: { ...ListenerServiceService.publish, requestDeserialize: decode },
+    stream: { ...ListenerServiceService.stream, requestDeserialize: decode },
+  } as unknown as grpc.ServiceDefinition;
+}
+
+/** The service definition with the default decode limits. */
+export const listenerServiceDefinition = listenerServiceDefinitionWith(decodePublishRequest);
+
+/** The status for a refused frame: malformed ones say so, limits speak for themselves. */
+function refusalError(d: DecodeRefusal): grpc.ServiceError {
+  if (d.code === grpc.status.INVALID_ARGUMENT) return statusError(d.code, `request: not a valid sparkwire.v1.PublishRequest (${d.error})`);
+  return statusError(d.code, d.error);
+}
 
 export interface ListenerServiceHandle {
   implementation: grpc.UntypedServiceImplementation;
@@ -81,8 +93,14 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
     if (draining) return callback(statusError(grpc.status.UNAVAILABLE, 'sidecar is shutting down; retry on the next one'));
     const d = call.request;
     if (!d.ok) {
+      if (d.code === grpc.status.INVALID_ARGUMENT) counters.malformedFrames++;
+      return callback(refusalError(d));
+    }
+    // grpc-js served the first message; bytes of another, incomplete one after it are an error too.
+    const partial = partialMessage(call);
+    if (partial) {
       counters.malformedFrames++;
-      return callback(statusError(grpc.status.INVALID_ARGUMENT, `request: not a valid sparkwire.v1.PublishRequest (${d.error})`));
+      return callback(statusError(grpc.status.INVALID_ARGUMENT, `request: not a valid sparkwire.v1.PublishRequest (${describePartial(partial)})`));
     }
     if (!budget.tryAcquire(d.bytes)) {
       counters.busyRefusals = (counters.busyRefusals ?? 0) + 1;
@@ -118,6 +136,9 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
     let inFlight = 0;
     let failed = false;
     let ended = false;
+    // A malformed frame was read: later frames are ignored, and the stream ends with its
+    // status once the batches before it are acked.
+    let closing = false;
     let clientId: string | undefined;
     let paused = false;
     let ackBacklog = false;
@@ -180,16 +201,41 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
     };
     streams.add(onDrain);
 
+    const writeAck = (ack: PublishAck) => {
+      if (failed || ended || call.write(ack) || ackBacklog) return;
+      ackBacklog = true;
+      call.once('drain', () => {
+        ackBacklog = false;
+        updateFlow();
+      });
+    };
+    const endAfterAcks = (err: grpc.ServiceError) => {
+      closing = true;
+      void acks.then(() => {
+        failed = true;
+        finish(err);
+      });
+    };
+
     call.on('data', (d: Decoded) => {
-      if (failed) return;
+      if (failed || closing) return;
       if (draining) {
         failed = true;
         return finish(statusError(grpc.status.UNAVAILABLE, 'sidecar is shutting down; resend unacked batches to the next one'));
       }
       if (!d.ok) {
-        counters.malformedFrames++;
-        failed = true;
-        return finish(statusError(grpc.status.INVALID_ARGUMENT, `request: not a valid sparkwire.v1.PublishRequest (${d.error})`));
+        lastActivity = Date.now();
+        const batch = d.batch;
+        if (batch) {
+          // Well-formed but over a limit: refused like any batch refused for its content,
+          // acked in order with the code (the client must not resend it), the stream goes on.
+          log.warn({ clientId: batch.clientId, batchSeq: batch.batchSeq, code: d.code, error: d.error }, 'batch refused');
+          const ack: PublishAck = { batchSeq: batch.batchSeq, accepted: 0, duplicates: 0, taskEventsWanted: pipeline.taskEventsWanted, errorCode: d.code, errorMessage: d.error };
+          acks = acks.then(() => writeAck(ack));
+          return;
+        }
+        if (d.code === grpc.status.INVALID_ARGUMENT) counters.malformedFrames++;
+        return endAfterAcks(refusalError(d));
       }
       const req = d.request;
       lastActivity = Date.now();
@@ -230,17 +276,18 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
         }
         inFlight--;
         lastActivity = Date.now();
-        if (ack && !failed && !ended && !call.write(ack) && !ackBacklog) {
-          ackBacklog = true;
-          call.once('drain', () => {
-            ackBacklog = false;
-            updateFlow();
-          });
-        }
+        if (ack) writeAck(ack);
         updateFlow();
       });
     });
     call.on('end', () => {
+      if (closing) return;
+      // Bytes of an incomplete last message: say so rather than end OK (its batch was never read).
+      const partial = partialMessage(call);
+      if (partial) {
+        counters.malformedFrames++;
+        return endAfterAcks(statusError(grpc.status.INVALID_ARGUMENT, `request: ${describePartial(partial)}; that batch was not read (resend it whole)`));
+      }
       void acks.then(() => finish());
     });
     call.on('error', () => finish());

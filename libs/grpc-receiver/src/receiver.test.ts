@@ -36,7 +36,7 @@ async function start(opts: { token?: string; extended?: boolean } = {}) {
   return { sink, pipeline, client };
 }
 
-const req = (events: SparkEvent[], batchSeq: number, clientId = 'c1'): PublishRequest => ({ clientId, batchSeq, events, clientStats: undefined });
+const req = (events: SparkEvent[], batchSeq: number | bigint, clientId = 'c1'): PublishRequest => ({ clientId, batchSeq: BigInt(batchSeq), events, clientStats: undefined });
 const md = (token?: string) => {
   const m = new grpc.Metadata();
   if (token) m.set('authorization', `Bearer ${token}`);
@@ -62,7 +62,7 @@ describe('ListenerService over gRPC', () => {
     const { sink, client } = await start({ extended: false });
     const { err, res } = await publish(client, req(app, 1));
     expect(err).toBeNull();
-    expect(res).toMatchObject({ batchSeq: 1, taskEventsWanted: false });
+    expect(res).toMatchObject({ batchSeq: 1n, taskEventsWanted: false });
     expect(sink.records.length).toBeGreaterThan(0);
   });
 
@@ -71,7 +71,7 @@ describe('ListenerService over gRPC', () => {
     const reqs = batches(app, 4).map((b, i) => req(b, i + 1));
     const { acks, err } = await streamAll(client, [...reqs, reqs[2]]);
     expect(err).toBeUndefined();
-    expect(acks.map((a) => a.batchSeq)).toEqual([...reqs.map((r) => r.batchSeq), 3]);
+    expect(acks.map((a) => a.batchSeq)).toEqual([...reqs.map((r) => r.batchSeq), 3n]);
     expect(acks.every((a) => a.errorCode === 0)).toBe(true);
     expect(acks[acks.length - 1].duplicates).toBe(reqs[2].events.length);
     const ids = sink.records.map((r) => JSON.parse(r.value as string)).map((o) => `${o.eventId}/${o.name}`);
@@ -81,13 +81,30 @@ describe('ListenerService over gRPC', () => {
 
   it('Stream acks a refused batch with its status and keeps serving the next ones', async () => {
     const { sink, client } = await start();
-    const bad = app.slice(0, 3).map((e, i) => (i === 1 ? { ...e, eventTimeMs: -1 } : e));
+    const bad = app.slice(0, 3).map((e, i) => (i === 1 ? { ...e, eventTimeMs: -1n } : e));
     const { acks, err } = await streamAll(client, [req(bad, 1), req(app.slice(3, 6), 2)]);
     expect(err).toBeUndefined();
-    expect(acks[0]).toMatchObject({ batchSeq: 1, errorCode: grpc.status.INVALID_ARGUMENT });
+    expect(acks[0]).toMatchObject({ batchSeq: 1n, errorCode: grpc.status.INVALID_ARGUMENT });
     expect(acks[0].errorMessage).toContain('events[1].event_time_ms');
-    expect(acks[1]).toMatchObject({ batchSeq: 2, errorCode: 0, accepted: 3 });
+    expect(acks[1]).toMatchObject({ batchSeq: 2n, errorCode: 0, accepted: 3 });
     expect(new Set(sink.records.map((r) => JSON.parse(r.value as string).eventId))).toEqual(new Set(app.slice(3, 6).map((e) => e.eventId)));
+  });
+
+  it('64-bit values pass exactly: batch_seq above 2^53 acked as sent, a reused seq with new ids published', async () => {
+    const { sink, client } = await start();
+    const seq = 2n ** 53n + 1n; // not a double
+    const { acks, err } = await streamAll(client, [req(app.slice(0, 3), seq), req(app.slice(3, 6), seq), req(app.slice(3, 6), seq), req(app.slice(6, 8), 2n ** 64n - 1n)]);
+    expect(err).toBeUndefined();
+    expect(acks.map((a) => [a.batchSeq, a.errorCode, a.accepted, a.duplicates])).toEqual([
+      [seq, 0, 3, 0],
+      [seq, 0, 3, 0], // same seq, other ids: a new batch, published
+      [seq, 0, 3, 3], // its resend: answered from memory
+      [2n ** 64n - 1n, 0, 2, 0],
+    ]);
+    const r = await publish(client, req(app.slice(8, 9), seq));
+    expect(r.err).toBeNull();
+    expect(r.res).toMatchObject({ batchSeq: seq, accepted: 1, duplicates: 0 });
+    expect([...new Set(sink.records.map((x) => JSON.parse(x.value as string).eventId))]).toEqual(app.slice(0, 9).map((e) => e.eventId));
   });
 
   it('Publish refuses bad input with INVALID_ARGUMENT naming field and index', async () => {
@@ -174,7 +191,7 @@ describe('eventSlices', () => {
     const { eventSlices } = await import('./decode');
     const { SparkEvent } = await import('@sparkwire/proto');
     const events = app.slice(0, 25);
-    const frame = Buffer.from(PublishRequest.encode({ clientId: 'c', batchSeq: 123456789, events, clientStats: { droppedBufferFull: 1, droppedSidecarUnavailable: 0, sparkDroppedEvents: 0, eventsSent: 5, taskEventsSkipped: 0, clientKind: 'x', clientVersion: '1' } }).finish());
+    const frame = Buffer.from(PublishRequest.encode({ clientId: 'c', batchSeq: 123456789n, events, clientStats: { droppedBufferFull: 1n, droppedSidecarUnavailable: 0n, sparkDroppedEvents: 0n, eventsSent: 5n, taskEventsSkipped: 0n, clientKind: 'x', clientVersion: '1' } }).finish());
     const slices = eventSlices(frame, events.length);
     expect(slices.map((s) => SparkEvent.decode(s))).toEqual(events);
     expect(() => eventSlices(frame, 3)).toThrow();

@@ -2,16 +2,17 @@
 // server reflection, on loopback unless configured otherwise.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
-import { LISTENER_PROTO, protoRoot } from '@sparkwire/proto';
+import { descriptorSet } from '@sparkwire/proto';
 import type { Pipeline } from '@sparkwire/pipeline';
 import { tokenCheck } from './auth';
 import { guardUnary, type ExtraService } from './extra-services';
-import { createListenerService, listenerServiceDefinition, type ReceiverCounters, type ReceiverLogger } from './listener-service';
+import { createRequestDecoder, type DecodeLimits } from './decode';
+import { createListenerService, listenerServiceDefinitionWith, type ReceiverCounters, type ReceiverLogger } from './listener-service';
+import { addReflection } from './reflection';
 
 export const LISTENER_SERVICE_NAME = 'sparkwire.v1.ListenerService';
+const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
 
 export interface ReceiverTls {
   certFile: string;
@@ -26,6 +27,8 @@ export interface ReceiverOptions {
   token?: string;
   tls?: ReceiverTls;
   maxBatchBytes: number;
+  /** Limits of the request decoder besides maxBatchBytes (decode.ts; defaults as in server.* of the config). */
+  decodeLimits?: Partial<Omit<DecodeLimits, 'maxBatchBytes'>>;
   maxInFlightPerStream: number;
   /** Bytes of batches in flight over all calls (streams stop being read beyond it; Publish gets RESOURCE_EXHAUSTED). */
   maxInFlightBytes?: number;
@@ -83,7 +86,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     },
     counters,
   );
-  server.addService(listenerServiceDefinition, listener.implementation);
+  server.addService(listenerServiceDefinitionWith(createRequestDecoder({ ...opts.decodeLimits, maxBatchBytes: opts.maxBatchBytes })), listener.implementation);
   let draining = false;
   const auth = tokenCheck(opts.token);
   for (const s of opts.services ?? []) {
@@ -97,9 +100,9 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     ...Object.fromEntries((opts.services ?? []).map((s) => [s.name, s.serving === false ? ('NOT_SERVING' as const) : ('SERVING' as const)])),
   });
   health.addToServer(server);
-  const protoFiles = [LISTENER_PROTO, ...(opts.services ?? []).flatMap((s) => (s.protoFile ? [s.protoFile] : []))];
-  const packageDefinition = protoLoader.loadSync(protoFiles, { includeDirs: [protoRoot()] });
-  new ReflectionService(packageDefinition).addToServer(server);
+  // Reflection serves protoc's own descriptors (libs/proto/src/gen/descriptor-set.ts), so that
+  // strict clients (grpcurl) accept them; health is described and callable through it too.
+  addReflection(server, descriptorSet(), [LISTENER_SERVICE_NAME, HEALTH_SERVICE_NAME, ...(opts.services ?? []).map((s) => s.name)]);
 
   const credentials = opts.tls
     ? grpc.ServerCredentials.createSsl(

@@ -56,7 +56,7 @@ async function start(mutual: boolean, token?: string): Promise<string> {
 
 const read = (f: string) => readFileSync(f);
 let seq = 0;
-const req = (): PublishRequest => ({ clientId: 'tls', batchSeq: ++seq, events: app.slice(0, 2).map((e) => ({ ...e, eventId: `${e.eventId}-${seq}` })), clientStats: undefined });
+const req = (): PublishRequest => ({ clientId: 'tls', batchSeq: BigInt(++seq), events: app.slice(0, 2).map((e) => ({ ...e, eventId: `${e.eventId}-${seq}` })), clientStats: undefined });
 
 function publish(address: string, creds: grpc.ChannelCredentials, token?: string): Promise<grpc.ServiceError | null> {
   const client = new ListenerServiceClient(address, creds, { 'grpc.ssl_target_name_override': 'localhost' });

@@ -3,11 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { KafkaSinkConfig } from './config';
+import { kafkajsLogLevel } from './kafka-log';
 
 export interface SinkLogger {
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
 }
 
 export function createKafka(config: KafkaSinkConfig, log: SinkLogger): Kafka {
@@ -23,8 +25,9 @@ export function createKafka(config: KafkaSinkConfig, log: SinkLogger): Kafka {
     logCreator: () => (entry: LogEntry) => {
       const { message, broker, error } = entry.log as { message: string; broker?: string; error?: string };
       const fields = { component: 'kafkajs', namespace: entry.namespace, broker, error };
-      if (entry.level <= logLevel.ERROR) log.error(fields, message);
-      else log.warn(fields, message);
+      const level = kafkajsLogLevel(entry);
+      if (level === 'debug') log.debug?.(fields, message);
+      else log[level](fields, message);
     },
   };
   if (config.tls?.enabled) {

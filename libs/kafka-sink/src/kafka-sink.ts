@@ -5,17 +5,29 @@
 // one send loop takes everything queued (up to maxBatchRecords) into a single sendBatch.
 // Only one request is in flight, which also keeps the idempotent producer's per-partition
 // sequence numbers in order. Each caller's promise settles with the request that carried it.
+//
+// No request is built that the broker must refuse: a request holds at most
+// min(kafka.maxRequestBytes, the smallest topic limit less batch overhead) bytes, records
+// counted in UTF-8 bytes with their framing (limits.ts). A request the broker still refuses
+// for its records (a record over a limit lowered meanwhile, INVALID_RECORD, ...) fails only
+// the writes it carried, with RecordsRefusedError, and the sink stays ready: it is not an
+// outage. Coalesced writes are then sent one by one so that only the one at fault is refused.
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import type { OutRecord, Sink } from '@sparkwire/pipeline';
+import { recordBytes, RecordsRefusedError, type OutRecord, type Sink } from '@sparkwire/pipeline';
 import type { KafkaSinkConfig } from './config';
+import { classify, SIZE_ERRORS } from './errors';
 import { createKafka, type SinkLogger } from './kafka-client';
+import { KafkaLimits, RECORD_OVERHEAD_BYTES, type LimitsSnapshot } from './limits';
 import { readBackKeys } from './read-back';
+import { BrokerHeartbeat } from './heartbeat';
 
 interface Pending {
   records: OutRecord[];
   bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
+  /** Sent in a request of its own (after a refusal of a request it shared with others). */
+  solo?: boolean;
 }
 
 export interface KafkaSinkEvents {
@@ -23,19 +35,37 @@ export interface KafkaSinkEvents {
   onReadyChange?: (ready: boolean) => void;
   /** Latency of each produce request, for metrics. */
   onSend?: (records: number, ms: number) => void;
+  /** A produce request refused for its records (reason: the broker's error, e.g. MESSAGE_TOO_LARGE). */
+  onRefused?: (records: number, reason: string) => void;
+  /** The broker's or a topic's record size limit was read and differs from what was known. */
+  onLimits?: (limits: LimitsSnapshot) => void;
 }
+
+export interface KafkaSinkStats {
+  requests: number;
+  refusedRequests: number;
+  producerResets: number;
+  limits: LimitsSnapshot;
+}
+
+const DEFAULT_LIMITS_REFRESH_MS = 30_000;
 
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly admin: Admin;
+  private readonly limits: KafkaLimits;
   private queue: Pending[] = [];
   private sending = false;
   private ready = false;
   private closed = false;
   private probeTimer?: NodeJS.Timeout;
+  /** Readiness follows the broker while idle too (healthProbeIntervalMs). */
+  private readonly heartbeat: BrokerHeartbeat;
+  private limitsTimer?: NodeJS.Timeout;
   private sendLoop: Promise<void> = Promise.resolve();
+  private readonly counters = { requests: 0, refusedRequests: 0, producerResets: 0 };
 
   constructor(
     private readonly config: KafkaSinkConfig,
@@ -43,13 +73,20 @@ export class KafkaSink implements Sink {
     private readonly events: KafkaSinkEvents = {},
   ) {
     this.kafka = createKafka(config, log);
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = this.newProducer();
     this.admin = this.kafka.admin();
+    this.heartbeat = new BrokerHeartbeat(config, log, (err) => {
+      if (this.closed || !this.ready) return;
+      this.log.warn({ err: err.message, brokers: config.brokers }, 'kafka metadata probe failed');
+      this.setReady(false);
+      this.scheduleProbe();
+    });
+    this.limits = new KafkaLimits(
+      config.topics.map((t) => t.name),
+      config.compression,
+      log,
+      (l) => events.onLimits?.(l),
+    );
   }
 
   isReady(): boolean {
@@ -64,15 +101,46 @@ export class KafkaSink implements Sink {
     return readBackKeys(this.kafka, this.admin, topics, sinceMs, limit);
   }
 
+  /** The largest key + value (UTF-8 bytes) a record to `topic` may have (limits.ts). */
+  maxRecordBytes(topic: string): number {
+    return this.limits.maxRecordBytes(topic);
+  }
+
+  requestLimit(): { maxBytes: number; perRecordBytes: number } {
+    return { maxBytes: this.limits.requestBytes(this.config.maxRequestBytes), perRecordBytes: RECORD_OVERHEAD_BYTES };
+  }
+
+  /** Reads the limits again unless they were read in the last 2 s (or Kafka is not reachable). */
+  async refreshLimits(): Promise<void> {
+    if (!this.isReady() || this.limits.ageMs < 2000) return;
+    await this.limits.refresh(this.admin);
+  }
+
+  /** max.message.bytes per topic as known now (metrics). */
+  topicLimits(): Record<string, number> {
+    return this.limits.byTopic();
+  }
+
+  stats(): KafkaSinkStats {
+    return { ...this.counters, limits: this.limits.snapshot() };
+  }
+
   /** Never throws for an unreachable cluster: it keeps probing and reports readiness. */
   async start(): Promise<void> {
     await this.probe();
+    const every = this.config.limitsRefreshMs ?? DEFAULT_LIMITS_REFRESH_MS;
+    this.limitsTimer = setInterval(() => {
+      if (this.isReady()) void this.limits.refresh(this.admin);
+    }, every);
+    this.limitsTimer.unref();
   }
 
   write(records: OutRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('sink is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ records, bytes: recordBytes(records), resolve, reject });
+      let bytes = 0;
+      for (const r of records) bytes += recordBytes(r) + RECORD_OVERHEAD_BYTES;
+      this.queue.push({ records, bytes, resolve, reject });
       if (!this.sending) this.sendLoop = this.drainQueue();
     });
   }
@@ -80,8 +148,19 @@ export class KafkaSink implements Sink {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.probeTimer);
+    await this.heartbeat.close();
+    clearInterval(this.limitsTimer);
     await this.sendLoop;
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
   }
 
   private async drainQueue(): Promise<void> {
@@ -89,22 +168,34 @@ export class KafkaSink implements Sink {
     try {
       while (this.queue.length > 0) {
         const group = this.takeGroup();
+        let sent = 0;
+        let failed: OutRecord[] = [];
         try {
-          // A group is sent in requests of at most maxRequestBytes; a single large client
-          // batch may need several. Its callers hear back once all of them are acked.
-          for (const chunk of chunkByBytes(group, this.config.maxRequestBytes)) {
+          // A group is sent in requests the broker can take (requestLimit); a single large
+          // client batch may need several. Its callers hear back once all of them are acked.
+          const { maxBytes, perRecordBytes } = this.requestLimit();
+          for (const chunk of chunkByBytes(group, maxBytes, perRecordBytes)) {
+            failed = chunk;
             const started = performance.now();
             await this.producer.sendBatch({
               topicMessages: toTopicMessages(chunk),
               acks: -1,
               compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
             });
+            this.counters.requests++;
+            sent += chunk.length;
             this.events.onSend?.(chunk.length, performance.now() - started);
           }
           for (const p of group) p.resolve();
         } catch (err) {
           const e = err as Error;
-          this.log.warn({ err: e.message, batches: group.length }, 'kafka produce failed; batches go back to their clients');
+          const { kind, type } = classify(err);
+          if (kind === 'refused') {
+            await this.onRefused(group, sent, failed, e, type!);
+            continue;
+          }
+          if (kind === 'producer') await this.resetProducer(type!);
+          this.log.warn({ err: e.message, type, batches: group.length }, 'kafka produce failed; batches go back to their clients');
           // Later batches would meet the same broken connection: fail them now too, so
           // their clients hear UNAVAILABLE at once rather than after every retry.
           for (const p of group.concat(this.queue.splice(0))) p.reject(e);
@@ -117,13 +208,63 @@ export class KafkaSink implements Sink {
     }
   }
 
+  /**
+   * The broker refused a request for its records: fail only the write at fault; Kafka itself
+   * is fine. `sent` records of the group (in order) were acked by earlier requests.
+   */
+  private async onRefused(group: Pending[], sent: number, chunk: OutRecord[], err: Error, type: string): Promise<void> {
+    this.counters.refusedRequests++;
+    this.events.onRefused?.(chunk.length, type);
+    const sizeRefusal = SIZE_ERRORS.has(type);
+    if (sizeRefusal) await this.limits.refresh(this.admin);
+    // A request over several partitions may have been written on some of them: the producer's
+    // sequence numbers no longer match the broker's there, so a new producer takes over.
+    if (spansPartitions(chunk)) await this.resetProducer(`${type} on a request over several partitions`);
+    // Writes entirely in earlier requests are done; the rest lose what is already in Kafka.
+    const rest: Pending[] = [];
+    let at = 0;
+    for (const p of group) {
+      const n = p.records.length;
+      if (at + n <= sent) p.resolve();
+      else {
+        if (at < sent) p.records = p.records.slice(sent - at);
+        rest.push(p);
+      }
+      at += n;
+    }
+    if (rest.length > 1) {
+      // Several writes shared the refused request: send each on its own to find the one at fault.
+      for (const p of rest) p.solo = true;
+      this.queue.unshift(...rest);
+      return;
+    }
+    const limit = sizeRefusal ? this.limits.maxRecordBytes(chunk[0]?.topic ?? '') : undefined;
+    this.log.warn({ err: err.message, type, records: chunk.length, limitBytes: limit }, 'kafka refused a produce request for its records (not retried as is)');
+    const refused = new RecordsRefusedError(`kafka refused the records: ${err.message} (${type})`, type, limit);
+    for (const p of rest) p.reject(refused);
+  }
+
+  private async resetProducer(why: string): Promise<void> {
+    this.counters.producerResets++;
+    this.log.warn({ why }, 'kafka: starting a new idempotent producer');
+    const old = this.producer;
+    this.producer = this.newProducer();
+    await old.disconnect().catch(() => undefined);
+    try {
+      await this.producer.connect();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'kafka: the new producer cannot connect yet');
+    }
+  }
+
   private takeGroup(): Pending[] {
     const group: Pending[] = [];
     let n = 0;
     let bytes = 0;
+    const maxBytes = this.requestLimit().maxBytes;
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (group.length > 0 && (n + next.records.length > this.config.maxBatchRecords || bytes + next.bytes > this.config.maxRequestBytes)) break;
+      if (group.length > 0 && (next.solo || group[0].solo || n + next.records.length > this.config.maxBatchRecords || bytes + next.bytes > maxBytes)) break;
       this.queue.shift();
       n += next.records.length;
       bytes += next.bytes;
@@ -137,8 +278,11 @@ export class KafkaSink implements Sink {
     try {
       await this.admin.connect();
       if (this.config.createTopics) await this.ensureTopics();
+      await this.limits.refresh(this.admin);
       await this.producer.connect();
+      await this.heartbeat.verify();
       this.setReady(true);
+      this.heartbeat.start();
     } catch (err) {
       this.log.warn({ err: (err as Error).message, brokers: this.config.brokers }, 'kafka not reachable; retrying');
       this.setReady(false);
@@ -174,25 +318,25 @@ export class KafkaSink implements Sink {
   }
 }
 
-function sizeOf(r: OutRecord): number {
-  // String length undercounts multi-byte text; the cap keeps a margin below the broker's limit.
-  return r.value.length + (r.key?.length ?? 0) + 64;
+/** True when the records may go to more than one partition (several topics or keys, or no key). */
+function spansPartitions(records: OutRecord[]): boolean {
+  const first = records[0];
+  if (!first) return false;
+  for (const r of records) if (r.key === null || r.key !== first.key || r.topic !== first.topic) return true;
+  return false;
 }
 
-function recordBytes(records: OutRecord[]): number {
-  let n = 0;
-  for (const r of records) n += sizeOf(r);
-  return n;
-}
-
-/** Splits the group's records, in order, into runs of at most maxBytes. */
-export function chunkByBytes(group: Array<{ records: OutRecord[] }>, maxBytes: number): OutRecord[][] {
+/**
+ * Splits the group's records, in order, into runs whose sum of (recordBytes + perRecordBytes)
+ * is at most maxBytes; a record larger than that on its own is a run by itself.
+ */
+export function chunkByBytes(group: Array<{ records: OutRecord[] }>, maxBytes: number, perRecordBytes = RECORD_OVERHEAD_BYTES): OutRecord[][] {
   const chunks: OutRecord[][] = [];
   let cur: OutRecord[] = [];
   let bytes = 0;
   for (const p of group) {
     for (const r of p.records) {
-      const b = sizeOf(r);
+      const b = recordBytes(r) + perRecordBytes;
       if (cur.length > 0 && bytes + b > maxBytes) {
         chunks.push(cur);
         cur = [];

@@ -39,7 +39,7 @@ export class ListenerClient {
 }
 
 export class StreamSession {
-  private readonly waiting = new Map<number, { resolve: (a: PublishAck) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<bigint, { resolve: (a: PublishAck) => void; reject: (e: Error) => void }>();
   private ended?: Promise<void>;
   private failure?: Error;
 

@@ -14,7 +14,7 @@ export type CommitOutcome = 'committed' | 'already_committed';
 export interface CommitResult {
   outcome: CommitOutcome;
   /** The group's committed offsets of the request's partitions after the call. */
-  committed: { topic: string; partition: number; offset: number }[];
+  committed: { topic: string; partition: number; offset: bigint }[];
 }
 
 export interface CommitListener {
@@ -40,7 +40,7 @@ export class CommitStore {
   async commit(c: CommitInput, opts: { allowUnknownFrom?: boolean } = {}): Promise<CommitResult> {
     try {
       checkCommitShape(c, opts.allowUnknownFrom);
-      const probe = encodeMark({ q: c.queryId, b: c.batchId, f: Number.MAX_SAFE_INTEGER, n: c.ranges.length });
+      const probe = encodeMark({ q: c.queryId, b: c.batchId, f: 2n ** 63n - 1n, n: c.ranges.length });
       if (Buffer.byteLength(probe) > MAX_METADATA_BYTES) throw invalid('query_id', `is too long for the offset metadata (${MAX_METADATA_BYTES} bytes)`);
       const result = await this.mutex.run(c.group, () => this.commitLocked(c));
       this.listener.onCommitted?.(c.group, result, this.clock());
@@ -66,7 +66,7 @@ export class CommitStore {
     if (d.kind === 'already') {
       return {
         outcome: 'already_committed',
-        committed: c.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: tp(r.topic, r.partition)?.offset ?? -1 })),
+        committed: c.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: tp(r.topic, r.partition)?.offset ?? -1n })),
       };
     }
     await this.kafka.commit(

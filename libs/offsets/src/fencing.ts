@@ -13,23 +13,23 @@ import { tpKey, type CommitInput } from './validate';
 
 export type Decision =
   /** Write these offsets (with marks); from is resolved for ranges that came without one. */
-  | { kind: 'commit'; marks: CommitMark[]; offsets: number[] }
+  | { kind: 'commit'; marks: CommitMark[]; offsets: bigint[] }
   /** Nothing to write: this batch (or a later one of the same query) already holds these offsets. */
   | { kind: 'already'; reason: 'same_batch' | 'older_batch' };
 
 export function decide(c: CommitInput, stored: StoredOffset[]): Decision {
   const byTp = new Map(stored.map((s) => [tpKey(s.topic, s.partition), s]));
-  const current = c.ranges.map((r) => byTp.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, offset: -1, metadata: null });
+  const current = c.ranges.map((r) => byTp.get(tpKey(r.topic, r.partition)) ?? { topic: r.topic, partition: r.partition, offset: -1n, metadata: null });
   const marks = current.map((s) => decodeMark(s.metadata));
   const n = c.ranges.length;
 
   // Idempotence: the same (query, batch) again.
   const sameBatch = marks.every((m) => m !== undefined && m.q === c.queryId && m.b === c.batchId);
   if (sameBatch) {
-    const identical = c.ranges.every((r, i) => current[i].offset === r.untilOffset && (r.fromOffset < 0 || marks[i]!.f === r.fromOffset) && marks[i]!.n === n);
+    const identical = c.ranges.every((r, i) => current[i].offset === r.untilOffset && (r.fromOffset < 0n || marks[i]!.f === r.fromOffset) && marks[i]!.n === n);
     if (identical) return { kind: 'already', reason: 'same_batch' };
     if (!c.force) {
-      const i = c.ranges.findIndex((r, j) => current[j].offset !== r.untilOffset || (r.fromOffset >= 0 && marks[j]!.f !== r.fromOffset) || marks[j]!.n !== n);
+      const i = c.ranges.findIndex((r, j) => current[j].offset !== r.untilOffset || (r.fromOffset >= 0n && marks[j]!.f !== r.fromOffset) || marks[j]!.n !== n);
       const r = c.ranges[i];
       throw failedPrecondition(
         `ranges[${i}]: batch ${c.batchId} of query ${c.queryId} was already committed with different ranges: ` +
@@ -47,9 +47,9 @@ export function decide(c: CommitInput, stored: StoredOffset[]): Decision {
   if (!c.force) {
     c.ranges.forEach((r, i) => {
       const s = current[i].offset;
-      if (s < 0 || r.fromOffset < 0 || r.fromOffset === s) return;
+      if (s < 0n || r.fromOffset < 0n || r.fromOffset === s) return;
       const diff = r.fromOffset - s;
-      const what = diff > 0 ? `a gap: ${diff} records [${s}, ${r.fromOffset}) would never be committed` : `an overlap: ${-diff} records [${r.fromOffset}, ${s}) were already committed`;
+      const what = diff > 0n ? `a gap: ${diff} records [${s}, ${r.fromOffset}) would never be committed` : `an overlap: ${-diff} records [${r.fromOffset}, ${s}) were already committed`;
       const by = marks[i] ? ` by batch ${marks[i]!.b} of query ${marks[i]!.q}` : '';
       throw failedPrecondition(
         `ranges[${i}].from_offset: partition ${tpKey(r.topic, r.partition)} has committed offset ${s}${by}, but the range starts at ${r.fromOffset}: ${what} (set force to override)`,
@@ -65,7 +65,7 @@ export function decide(c: CommitInput, stored: StoredOffset[]): Decision {
       q: c.queryId,
       b: c.batchId,
       // Unknown start (progress committer, first batch): the range begins where the group was.
-      f: r.fromOffset >= 0 ? r.fromOffset : current[i].offset >= 0 ? current[i].offset : r.untilOffset,
+      f: r.fromOffset >= 0n ? r.fromOffset : current[i].offset >= 0n ? current[i].offset : r.untilOffset,
       n,
     })),
   };

@@ -2,6 +2,7 @@
 // ConsumerStrategies.Assign, and the JSON for Structured Streaming's startingOffsets.
 // Partitions without a committed offset get the policy's offset, resolved to a number at
 // fetch time (earliest: log-start, latest: log-end), so both forms say the same thing.
+import { jsonText } from '@sparkwire/encoding';
 import { decodeMark } from './commit-metadata';
 import type { LogOffsets, StoredOffset } from './kafka-offsets';
 import { tpKey } from './validate';
@@ -11,18 +12,18 @@ export type StartPolicyName = 'earliest' | 'latest';
 export interface StartPartition {
   topic: string;
   partition: number;
-  offset: number;
+  offset: bigint;
   committed: boolean;
-  logStartOffset: number;
-  logEndOffset: number;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
   queryId: string;
-  batchId: number;
+  batchId: bigint;
 }
 
 export interface StartOffsets {
   partitions: StartPartition[];
   /** "topic-partition" -> offset (Kafka's TopicPartition.toString). */
-  assignOffsets: Record<string, number>;
+  assignOffsets: Record<string, bigint>;
   /** {"topic":{"0":42}} for Structured Streaming's startingOffsets. */
   startingOffsetsJson: string;
   policy: StartPolicyName;
@@ -30,7 +31,7 @@ export interface StartOffsets {
 }
 
 export function startOffsets(topics: string[], logs: Map<string, LogOffsets[]>, stored: StoredOffset[], policy: StartPolicyName): StartOffsets {
-  const byTp = new Map(stored.filter((s) => s.offset >= 0).map((s) => [tpKey(s.topic, s.partition), s]));
+  const byTp = new Map(stored.filter((s) => s.offset >= 0n).map((s) => [tpKey(s.topic, s.partition), s]));
   const partitions: StartPartition[] = [];
   for (const topic of topics) {
     for (const lo of logs.get(topic) ?? []) {
@@ -44,15 +45,16 @@ export function startOffsets(topics: string[], logs: Map<string, LogOffsets[]>, 
         logStartOffset: lo.low,
         logEndOffset: lo.high,
         queryId: mark?.q ?? '',
-        batchId: mark?.b ?? 0,
+        batchId: mark?.b ?? 0n,
       });
     }
   }
-  const assignOffsets: Record<string, number> = {};
-  const json: Record<string, Record<string, number>> = {};
+  const assignOffsets: Record<string, bigint> = {};
+  const json: Record<string, Record<string, bigint>> = {};
   for (const p of partitions) {
     assignOffsets[tpKey(p.topic, p.partition)] = p.offset;
     (json[p.topic] ??= {})[String(p.partition)] = p.offset;
   }
-  return { partitions, assignOffsets, startingOffsetsJson: JSON.stringify(json), policy, groupHasCommits: partitions.some((p) => p.committed) };
+  // jsonText: the offsets as exact JSON integers, whatever their size.
+  return { partitions, assignOffsets, startingOffsetsJson: jsonText(json), policy, groupHasCommits: partitions.some((p) => p.committed) };
 }

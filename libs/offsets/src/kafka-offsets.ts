@@ -10,6 +10,7 @@
 // topic per call and drops the metadata.
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { kafkajsLogLevel } from '@sparkwire/kafka-sink';
 import { Code, OffsetsError, unavailable } from './errors';
 
 export interface KafkaConnection {
@@ -30,27 +31,33 @@ export interface OffsetsLogger {
   debug?(obj: object, msg: string): void;
 }
 
+// Offsets are Kafka's int64s, as bigint: exact up to 2^63 - 1 (kafkajs hands them over as strings).
 export interface LogOffsets {
   partition: number;
   /** Log-start offset: the oldest record still kept. */
-  low: number;
+  low: bigint;
   /** Log-end offset (high watermark): the offset the next record will get. */
-  high: number;
+  high: bigint;
 }
 
 export interface StoredOffset {
   topic: string;
   partition: number;
   /** -1 when the group has no committed offset for the partition. */
-  offset: number;
+  offset: bigint;
   metadata: string | null;
 }
 
 export interface OffsetToCommit {
   topic: string;
   partition: number;
-  offset: number;
+  offset: bigint;
   metadata: string;
+}
+
+/** A Kafka offset from kafkajs's decimal string (-1 when kafkajs has none). */
+function long(s: string | null | undefined): bigint {
+  return s && /^-?\d+$/.test(s) ? BigInt(s) : -1n;
 }
 
 /** Kafka as the offsets library sees it. Every method throws OffsetsError (UNAVAILABLE when Kafka cannot be reached). */
@@ -82,7 +89,7 @@ function toOffsetsError(err: unknown, what: string): OffsetsError {
     case 'STALE_MEMBER_EPOCH':
       return new OffsetsError(
         Code.FAILED_PRECONDITION,
-        `${what}: the group has live members (${type}); a group sparkwire commits to must not be consumed with (use another group.id for the consumer, or Assign without a group)`,
+        `group: the group has live members (${type}), so ${what} was refused; a group sparkwire commits to must not be consumed with (use another group.id for the consumer, or Assign without a group)`,
         'group',
       );
     case 'OFFSET_METADATA_TOO_LARGE':
@@ -137,7 +144,10 @@ export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): K
     logLevel: logLevel.ERROR,
     logCreator: () => (entry: LogEntry) => {
       const { message, broker, error } = entry.log as { message: string; broker?: string; error?: string };
-      log.warn({ component: 'kafkajs', namespace: entry.namespace, broker, error }, message);
+      const fields = { component: 'kafkajs', namespace: entry.namespace, broker, error };
+      // A fresh cluster's coordinator loading and the like: kafkajs retries them (debug, not warn).
+      if (kafkajsLogLevel(entry, 'warn') === 'debug') log.debug?.(fields, message);
+      else log.warn(fields, message);
     },
   };
   if (conn.tls?.enabled) {
@@ -188,7 +198,7 @@ export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): K
       if (topics.length === 0) return [];
       const res = await a.fetchOffsets({ groupId: group, topics });
       return res.flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset), metadata: p.metadata ?? null })),
+        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: long(p.offset), metadata: p.metadata ?? null })),
       );
     });
 
@@ -197,7 +207,7 @@ export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): K
     logOffsets: (topic) =>
       withAdmin(`log offsets of ${topic}`, async (a) => {
         const res = await a.fetchTopicOffsets(topic);
-        return res.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) })).sort((x, y) => x.partition - y.partition);
+        return res.map((p) => ({ partition: p.partition, low: long(p.low), high: long(p.high) })).sort((x, y) => x.partition - y.partition);
       }),
     committed,
     groupTopics: (group) =>
@@ -205,7 +215,7 @@ export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): K
         const topics = (await a.listTopics()).filter((t) => !t.startsWith('__'));
         if (topics.length === 0) return [];
         const res = await a.fetchOffsets({ groupId: group, topics });
-        return res.filter((t) => t.partitions.some((p) => Number(p.offset) >= 0)).map((t) => t.topic).sort();
+        return res.filter((t) => t.partitions.some((p) => long(p.offset) >= 0n)).map((t) => t.topic).sort();
       }),
     async commit(group, offsets) {
       if (offsets.length === 0) return;

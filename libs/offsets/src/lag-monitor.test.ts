@@ -9,10 +9,10 @@ function setup(groups: string[] = []) {
   const kafka = new TestKafka().addTopic('events', 1, 0);
   const monitor = new LagMonitor(kafka, { pollMs: 1000, windowMs: 10_000, stallAfterMs: 4_000, tableSize: 50, groups }, silentLog, () => now);
   const store = new CommitStore(kafka, { onCommitted: (g, r, at) => monitor.noteCommit(g, r.committed, at) }, () => now);
-  let batch = 0;
-  const commitTo = (offset: number) => {
+  let batch = 0n;
+  const commitTo = (offset: number | bigint) => {
     const from = kafka.offsetOf('g', 'events', 0);
-    return store.commit({ group: 'g', queryId: 'q', batchId: batch++, force: false, ranges: [{ topic: 'events', partition: 0, fromOffset: Math.max(0, from), untilOffset: offset }] });
+    return store.commit({ group: 'g', queryId: 'q', batchId: batch++, force: false, ranges: [{ topic: 'events', partition: 0, fromOffset: from > 0n ? from : 0n, untilOffset: BigInt(offset) }] });
   };
   return { kafka, monitor, commitTo, advance: (ms: number) => (now += ms), now: () => now };
 }
@@ -24,7 +24,7 @@ describe('LagMonitor', () => {
     await s.commitTo(40);
     await s.monitor.pollAll();
     const [g] = s.monitor.snapshot();
-    expect(g).toMatchObject({ group: 'g', totalLag: 60, partitions: [{ topic: 'events', partition: 0, committed: 40, logEnd: 100, lag: 60 }] });
+    expect(g).toMatchObject({ group: 'g', totalLag: 60n, partitions: [{ topic: 'events', partition: 0, committed: 40n, logEnd: 100n, lag: 60n }] });
   });
 
   it('moves through OK, LAGGING, STALLED and STOPPED as a scripted producer and committer behave', async () => {
@@ -34,7 +34,7 @@ describe('LagMonitor', () => {
       s.advance(1000);
       produced += producePerSec;
       s.kafka.setHigh('events', 0, produced);
-      if (commitPerSec !== 'none') await s.commitTo(Math.min(produced, s.kafka.offsetOf('g', 'events', 0) + commitPerSec));
+      if (commitPerSec !== 'none') await s.commitTo(Math.min(produced, Number(s.kafka.offsetOf('g', 'events', 0)) + commitPerSec));
       await s.monitor.pollAll();
       return s.monitor.snapshot().find((g) => g.group === 'g')!;
     };
@@ -66,7 +66,7 @@ describe('LagMonitor', () => {
     await expect(s.monitor.lag('g', ['nope'])).rejects.toMatchObject({ code: 5, field: 'topics[0]' });
     await s.commitTo(4);
     const r = await s.monitor.lag('g');
-    expect(r.partitions[0]).toMatchObject({ committed: 4, logEnd: 10, lag: 6 });
+    expect(r.partitions[0]).toMatchObject({ committed: 4n, logEnd: 10n, lag: 6n });
     expect(s.monitor.followed).toContain('g');
   });
 
@@ -77,11 +77,11 @@ describe('LagMonitor', () => {
     await s.monitor.pollAll();
     s.kafka.down = true;
     await s.monitor.pollAll();
-    expect(s.monitor.snapshot()[0].totalLag).toBe(5);
+    expect(s.monitor.snapshot()[0].totalLag).toBe(5n);
     s.kafka.down = false;
     s.kafka.setHigh('events', 0, 12);
     await s.monitor.pollAll();
-    expect(s.monitor.snapshot()[0].totalLag).toBe(7);
+    expect(s.monitor.snapshot()[0].totalLag).toBe(7n);
   });
 });
 

@@ -17,14 +17,16 @@ export interface MonitorConfig extends RuleConfig {
   groups: string[];
 }
 
+// Offsets and lags in records are exact int64s (bigint); lag in seconds is a double,
+// estimated from the log-end table (lag-table.ts works in doubles: an estimate anyway).
 export interface PartitionLagInfo {
   topic: string;
   partition: number;
   /** -1 without a committed offset. */
-  committed: number;
-  logStart: number;
-  logEnd: number;
-  lag: number;
+  committed: bigint;
+  logStart: bigint;
+  logEnd: bigint;
+  lag: bigint;
   /** -1 when not yet known. */
   lagSeconds: number;
   status: Status;
@@ -35,7 +37,7 @@ export interface GroupLagInfo {
   group: string;
   partitions: PartitionLagInfo[];
   status: Status;
-  totalLag: number;
+  totalLag: bigint;
   maxLagSeconds: number;
   sampledAtMs: number;
 }
@@ -87,14 +89,14 @@ export class LagMonitor {
   }
 
   /** A commit through the sidecar (also one that changed nothing): the group is alive at atMs. */
-  noteCommit(group: string, committed: { topic: string; partition: number; offset: number }[], atMs: number): void {
+  noteCommit(group: string, committed: { topic: string; partition: number; offset: bigint }[], atMs: number): void {
     this.follow(group, committed.map((c) => c.topic));
     const g = this.groups.get(group)!;
     for (const c of committed) {
       const k = tpKey(c.topic, c.partition);
       const st = g.partitions.get(k);
       if (!st) {
-        g.partitions.set(k, { committed: c.offset, lag: 0, lastCommitMs: atMs, lastAdvanceMs: atMs, samples: [] });
+        g.partitions.set(k, { committed: c.offset, lag: 0n, lastCommitMs: atMs, lastAdvanceMs: atMs, samples: [] });
         continue;
       }
       st.lastCommitMs = atMs;
@@ -191,7 +193,7 @@ export class LagMonitor {
     const wanted = topics.length > 0 ? topics : await this.kafka.groupTopics(group);
     if (wanted.length === 0) throw notFound('group', `group ${group} has no committed offsets (unknown group)`);
     const stored = await this.kafka.committed(group, wanted);
-    if (!stored.some((s) => s.offset >= 0)) throw notFound('group', `group ${group} has no committed offsets for ${wanted.join(', ')}`);
+    if (!stored.some((s) => s.offset >= 0n)) throw notFound('group', `group ${group} has no committed offsets for ${wanted.join(', ')}`);
     this.follow(group, wanted);
     const g = this.groups.get(group)!;
     const logs = new Map<string, LogOffsets[]>();
@@ -208,7 +210,7 @@ export class LagMonitor {
       const k = tpKey(topic, p.partition);
       let t = this.tables.get(k);
       if (!t) this.tables.set(k, (t = new LogEndTable(this.config.tableSize)));
-      t.add(p.high, now);
+      t.add(Number(p.high), now);
     }
     return lo;
   }
@@ -220,10 +222,10 @@ export class LagMonitor {
     for (const topic of topics) {
       for (const lo of logs.get(topic) ?? []) {
         const k = tpKey(topic, lo.partition);
-        const c = byTp.get(k) ?? -1;
+        const c = byTp.get(k) ?? -1n;
         let st = g.partitions.get(k);
         if (!st) {
-          st = { committed: c, lag: 0, lastCommitMs: now, lastAdvanceMs: now, samples: [] };
+          st = { committed: c, lag: 0n, lastCommitMs: now, lastAdvanceMs: now, samples: [] };
           g.partitions.set(k, st);
         } else if (c !== st.committed) {
           // Moved between polls: a commit by someone else (or ours, seen before noteCommit).
@@ -231,13 +233,14 @@ export class LagMonitor {
           st.lastCommitMs = now;
           st.lastAdvanceMs = now;
         }
-        const lag = c >= 0 ? Math.max(0, lo.high - c) : Math.max(0, lo.high - lo.low);
+        const ahead = c >= 0n ? lo.high - c : lo.high - lo.low;
+        const lag = ahead > 0n ? ahead : 0n;
         st.lag = lag;
         st.samples.push({ timeMs: now, committed: c, lag } satisfies LagSample);
         const from = now - this.config.windowMs;
         while (st.samples.length > 0 && (st.samples[0].timeMs < from || st.samples.length > MAX_SAMPLES)) st.samples.shift();
         const table = this.tables.get(k);
-        const lagSeconds = lag === 0 ? 0 : (table?.lagSeconds(c >= 0 ? c : lo.low, lo.high, now) ?? -1);
+        const lagSeconds = lag === 0n ? 0 : (table?.lagSeconds(Number(c >= 0n ? c : lo.low), Number(lo.high), now) ?? -1);
         const v = evaluate({ ...st, committed: c, lag }, now, this.config);
         partitions.push({ topic, partition: lo.partition, committed: c, logStart: lo.low, logEnd: lo.high, lag, lagSeconds, status: v.status, reason: v.reason });
       }
@@ -246,7 +249,7 @@ export class LagMonitor {
       group,
       partitions,
       status: worst(partitions.map((p) => p.status)),
-      totalLag: partitions.reduce((a, p) => a + p.lag, 0),
+      totalLag: partitions.reduce((a, p) => a + p.lag, 0n),
       maxLagSeconds: partitions.reduce((a, p) => Math.max(a, p.lagSeconds), 0),
       sampledAtMs: now,
     };

@@ -10,6 +10,7 @@
 // is. Commits of one group go out in order; one that fails for a retryable reason (Kafka
 // unreachable) is retried with backoff, merged with any later batch (from of the older,
 // until of the newer) so that the fence still holds when Kafka is back.
+import { parseJson } from '@sparkwire/encoding';
 import type { SparkEvent, StreamingProgress } from '@sparkwire/proto';
 import type { EventObserver } from '@sparkwire/pipeline';
 import type { CommitStore } from './commit-store';
@@ -33,7 +34,7 @@ export function parseMappings(entries: string[]): ProgressMapping[] {
 
 interface Pending {
   queryId: string;
-  batchId: number;
+  batchId: bigint;
   ranges: Map<string, Range>;
 }
 
@@ -54,24 +55,27 @@ export function kafkaRanges(p: StreamingProgress): Range[] {
     for (const [topic, parts] of Object.entries(end)) {
       for (const [partition, until] of Object.entries(parts)) {
         const from = start[topic]?.[partition];
-        if (until < 0) continue; // -1/-2 markers are not positions
-        out.set(`${topic}-${partition}`, { topic, partition: Number(partition), fromOffset: from !== undefined && from >= 0 ? from : -1, untilOffset: until });
+        if (until < 0n) continue; // -1/-2 markers are not positions
+        out.set(`${topic}-${partition}`, { topic, partition: Number(partition), fromOffset: from !== undefined && from >= 0n ? from : -1n, untilOffset: until });
       }
     }
   }
   return [...out.values()];
 }
 
-function parseOffsets(json: string): Record<string, Record<string, number>> {
+/** Kafka source offsets JSON ({"topic":{"0":123}}), exact: offsets above 2^53 are not rounded. */
+function parseOffsets(json: string): Record<string, Record<string, bigint>> {
   if (!json || json === 'null') return {};
   try {
-    const o = JSON.parse(json) as unknown;
+    const o = parseJson(json);
     if (typeof o !== 'object' || o === null) return {};
-    const out: Record<string, Record<string, number>> = {};
+    const out: Record<string, Record<string, bigint>> = {};
     for (const [t, parts] of Object.entries(o as Record<string, unknown>)) {
       if (typeof parts !== 'object' || parts === null) continue;
       for (const [p, off] of Object.entries(parts as Record<string, unknown>)) {
-        if (/^\d+$/.test(p) && typeof off === 'number' && Number.isSafeInteger(off)) (out[t] ??= {})[p] = off;
+        if (!/^\d+$/.test(p)) continue;
+        if (typeof off === 'bigint' && off >= -(2n ** 63n) && off < 2n ** 63n) (out[t] ??= {})[p] = off;
+        else if (typeof off === 'number' && Number.isSafeInteger(off)) (out[t] ??= {})[p] = BigInt(off);
       }
     }
     return out;

@@ -92,7 +92,7 @@ export function createOffsetsService(offsets: Offsets | undefined, disabledReaso
       status: STATUS_TO_PROTO[r.status],
       totalLag: r.totalLag,
       maxLagSeconds: r.maxLagSeconds,
-      sampledAtMs: r.sampledAtMs,
+      sampledAtMs: BigInt(Math.trunc(r.sampledAtMs)),
     };
   };
   return {

@@ -3,8 +3,9 @@ import { evaluate, Status, worst, type PartitionHistory } from './status-rules';
 
 const cfg = { windowMs: 10_000, stallAfterMs: 4_000 };
 const now = 100_000;
-const h = (o: Partial<PartitionHistory>): PartitionHistory => ({ committed: 10, lag: 5, lastCommitMs: now - 1000, lastAdvanceMs: now - 1000, samples: [], ...o });
-const samples = (lags: number[]) => lags.map((lag, i) => ({ timeMs: now - 9000 + i * 1000, committed: 0, lag }));
+type H = Omit<Partial<PartitionHistory>, 'committed' | 'lag'> & { committed?: number; lag?: number };
+const h = ({ committed = 10, lag = 5, ...o }: H): PartitionHistory => ({ committed: BigInt(committed), lag: BigInt(lag), lastCommitMs: now - 1000, lastAdvanceMs: now - 1000, samples: [], ...o });
+const samples = (lags: number[]) => lags.map((lag, i) => ({ timeMs: now - 9000 + i * 1000, committed: 0n, lag: BigInt(lag) }));
 
 describe('status rules', () => {
   it('OK when caught up, whatever the commit times (a quiet topic is not an alarm)', () => {
@@ -32,7 +33,7 @@ describe('status rules', () => {
 
   it('LAGGING needs enough of a window: 3 samples or half a window are not a trend', () => {
     expect(evaluate(h({ samples: samples([10, 20, 30]) }), now, cfg).status).toBe(Status.OK);
-    const short = [0, 1, 2, 3].map((i) => ({ timeMs: now - 3000 + i * 1000, committed: 0, lag: i * 10 + 1 }));
+    const short = [0, 1, 2, 3].map((i) => ({ timeMs: now - 3000 + i * 1000, committed: 0n, lag: BigInt(i * 10 + 1) }));
     expect(evaluate(h({ samples: short }), now, cfg).status).toBe(Status.OK);
   });
 

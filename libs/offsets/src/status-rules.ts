@@ -38,16 +38,17 @@ export interface RuleConfig {
   stallAfterMs: number;
 }
 
+// Offsets and lags are Kafka's int64s, exact (bigint).
 export interface LagSample {
   timeMs: number;
-  committed: number;
-  lag: number;
+  committed: bigint;
+  lag: bigint;
 }
 
 export interface PartitionHistory {
   /** -1 without a committed offset. */
-  committed: number;
-  lag: number;
+  committed: bigint;
+  lag: bigint;
   /** Last commit seen (any commit, also one that did not move the offset). */
   lastCommitMs: number;
   /** Last time the committed offset moved. */
@@ -64,8 +65,8 @@ export interface Verdict {
 const secs = (ms: number) => `${Math.round(ms / 100) / 10}s`;
 
 export function evaluate(h: PartitionHistory, nowMs: number, cfg: RuleConfig): Verdict {
-  if (h.lag <= 0) return { status: Status.OK, reason: h.committed < 0 ? 'no committed offset, nothing to read' : 'caught up' };
-  if (h.committed < 0) return { status: Status.STOPPED, reason: `no committed offset and ${h.lag} records to read` };
+  if (h.lag <= 0n) return { status: Status.OK, reason: h.committed < 0n ? 'no committed offset, nothing to read' : 'caught up' };
+  if (h.committed < 0n) return { status: Status.STOPPED, reason: `no committed offset and ${h.lag} records to read` };
   const sinceCommit = nowMs - h.lastCommitMs;
   if (sinceCommit >= cfg.windowMs) return { status: Status.STOPPED, reason: `no commit for ${secs(sinceCommit)} (window ${secs(cfg.windowMs)}), lag ${h.lag}` };
   const sinceAdvance = nowMs - h.lastAdvanceMs;
@@ -78,8 +79,8 @@ export function evaluate(h: PartitionHistory, nowMs: number, cfg: RuleConfig): V
     const older = w.filter((s) => s.timeMs < mid);
     const newer = w.filter((s) => s.timeMs >= mid);
     if (older.length > 0 && newer.length > 0) {
-      const maxOld = Math.max(...older.map((s) => s.lag));
-      const minNew = Math.min(...newer.map((s) => s.lag));
+      const maxOld = older.reduce((m, s) => (s.lag > m ? s.lag : m), older[0].lag);
+      const minNew = newer.reduce((m, s) => (s.lag < m ? s.lag : m), newer[0].lag);
       if (minNew > maxOld) return { status: Status.LAGGING, reason: `lag grew across the window: at most ${maxOld} in its older half, at least ${minNew} in its newer half` };
     }
   }

@@ -5,24 +5,24 @@ import type { KafkaOffsets, LogOffsets, OffsetToCommit, StoredOffset } from './k
 
 export class TestKafka implements KafkaOffsets {
   readonly topics = new Map<string, LogOffsets[]>();
-  readonly groups = new Map<string, Map<string, { offset: number; metadata: string }>>();
+  readonly groups = new Map<string, Map<string, { offset: bigint; metadata: string }>>();
   down = false;
   /** Commit requests that reached "Kafka" (each one carries all its partitions). */
   commitRequests: OffsetToCommit[][] = [];
   /** Delay of commit(), to widen race windows in tests. */
   commitDelayMs = 0;
 
-  addTopic(name: string, partitions: number, high = 0): this {
-    this.topics.set(name, Array.from({ length: partitions }, (_, partition) => ({ partition, low: 0, high })));
+  addTopic(name: string, partitions: number, high: number | bigint = 0): this {
+    this.topics.set(name, Array.from({ length: partitions }, (_, partition) => ({ partition, low: 0n, high: BigInt(high) })));
     return this;
   }
 
-  setHigh(topic: string, partition: number, high: number): void {
-    this.topics.get(topic)![partition].high = high;
+  setHigh(topic: string, partition: number, high: number | bigint): void {
+    this.topics.get(topic)![partition].high = BigInt(high);
   }
 
-  offsetOf(group: string, topic: string, partition: number): number {
-    return this.groups.get(group)?.get(`${topic}-${partition}`)?.offset ?? -1;
+  offsetOf(group: string, topic: string, partition: number): bigint {
+    return this.groups.get(group)?.get(`${topic}-${partition}`)?.offset ?? -1n;
   }
 
   private check(): void {
@@ -45,7 +45,7 @@ export class TestKafka implements KafkaOffsets {
     return topics.flatMap((topic) =>
       (this.topics.get(topic) ?? []).map((p) => {
         const s = g?.get(`${topic}-${p.partition}`);
-        return { topic, partition: p.partition, offset: s?.offset ?? -1, metadata: s?.metadata ?? null };
+        return { topic, partition: p.partition, offset: s?.offset ?? -1n, metadata: s?.metadata ?? null };
       }),
     );
   }

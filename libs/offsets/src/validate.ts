@@ -4,19 +4,21 @@
 import { invalid, notFound, outOfRange } from './errors';
 import type { LogOffsets } from './kafka-offsets';
 
+// Offsets and batch ids are int64 (bigint), exact up to 2^63 - 1; what Kafka accepts as a
+// committed offset is 0 .. 2^63 - 1, so only negative values are refused here.
 export interface Range {
   topic: string;
   partition: number;
   /** Inclusive; -1 only from the progress committer: unknown, not fenced. */
-  fromOffset: number;
+  fromOffset: bigint;
   /** Exclusive; becomes the committed offset. */
-  untilOffset: number;
+  untilOffset: bigint;
 }
 
 export interface CommitInput {
   group: string;
   queryId: string;
-  batchId: number;
+  batchId: bigint;
   ranges: Range[];
   force: boolean;
 }
@@ -55,22 +57,25 @@ export function checkTopics(topics: string[], field = 'topics', required = true)
 }
 
 const isInt = (n: number) => Number.isSafeInteger(n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** An int64: a bigint within range (what the gRPC decoder gives; embedding callers must pass bigints too). */
+const isLong = (n: unknown): n is bigint => typeof n === 'bigint' && n >= -INT64_MAX - 1n && n <= INT64_MAX;
 
 /** The request on its own: ids, non-negative offsets, until >= from, no partition twice. */
 export function checkCommitShape(c: CommitInput, allowUnknownFrom = false): void {
   checkGroup(c.group);
   if (typeof c.queryId !== 'string' || c.queryId.length === 0) throw invalid('query_id', 'must be the query (or job) id: it makes re-commits of a batch idempotent');
   if (c.queryId.length > MAX_QUERY_ID) throw invalid('query_id', `must be at most ${MAX_QUERY_ID} characters`);
-  if (!isInt(c.batchId) || c.batchId < 0) throw invalid('batch_id', `must be >= 0, got ${c.batchId}`);
+  if (!isLong(c.batchId) || c.batchId < 0) throw invalid('batch_id', `must be an int64 >= 0, got ${c.batchId}`);
   if (c.ranges.length === 0) throw invalid('ranges', 'must hold at least one offset range');
   const seen = new Set<string>();
   c.ranges.forEach((r, i) => {
     const f = `ranges[${i}]`;
     checkTopic(r.topic, `${f}.topic`);
     if (!isInt(r.partition) || r.partition < 0) throw invalid(`${f}.partition`, `must be >= 0, got ${r.partition}`);
-    const unknownFrom = allowUnknownFrom && r.fromOffset === -1;
-    if (!isInt(r.fromOffset) || (r.fromOffset < 0 && !unknownFrom)) throw invalid(`${f}.from_offset`, `must be >= 0, got ${r.fromOffset}`);
-    if (!isInt(r.untilOffset) || r.untilOffset < 0) throw invalid(`${f}.until_offset`, `must be >= 0, got ${r.untilOffset}`);
+    const unknownFrom = allowUnknownFrom && r.fromOffset === -1n;
+    if (!isLong(r.fromOffset) || (r.fromOffset < 0 && !unknownFrom)) throw invalid(`${f}.from_offset`, `must be an int64 >= 0, got ${r.fromOffset}`);
+    if (!isLong(r.untilOffset) || r.untilOffset < 0) throw invalid(`${f}.until_offset`, `must be an int64 >= 0, got ${r.untilOffset}`);
     if (!unknownFrom && r.untilOffset < r.fromOffset) {
       throw invalid(`${f}.until_offset`, `${r.untilOffset} is before from_offset ${r.fromOffset} (${r.topic}-${r.partition})`);
     }

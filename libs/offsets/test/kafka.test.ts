@@ -35,12 +35,12 @@ async function produce(topic: string, partition: number, n: number): Promise<voi
   await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ partition, value: `v${i}` })) });
 }
 
-const commit = (group: string, batchId: number, ranges: [string, number, number, number][], over: Partial<CommitInput> = {}): CommitInput => ({
+const commit = (group: string, batchId: number | bigint, ranges: [string, number, number | bigint, number | bigint][], over: Partial<CommitInput> = {}): CommitInput => ({
   group,
   queryId: 'query-1',
-  batchId,
+  batchId: BigInt(batchId),
   force: false,
-  ranges: ranges.map(([topic, partition, fromOffset, untilOffset]) => ({ topic, partition, fromOffset, untilOffset })),
+  ranges: ranges.map(([topic, partition, fromOffset, untilOffset]) => ({ topic, partition, fromOffset: BigInt(fromOffset), untilOffset: BigInt(untilOffset) })),
   ...over,
 });
 
@@ -80,15 +80,15 @@ describe('commits and restart offsets in Kafka itself', () => {
   it('commit/fetch round trip: the ranges\' until offsets become the group\'s offsets, in both Spark forms', async () => {
     const before = await offsets.fetch('g1', ['orders']);
     expect(before.groupHasCommits).toBe(false);
-    expect(before.assignOffsets).toEqual({ 'orders-0': 0, 'orders-1': 0, 'orders-2': 0 }); // earliest
-    expect((await offsets.fetch('g1', ['orders'], 'latest')).assignOffsets).toEqual({ 'orders-0': 100, 'orders-1': 100, 'orders-2': 100 });
+    expect(before.assignOffsets).toEqual({ 'orders-0': 0n, 'orders-1': 0n, 'orders-2': 0n }); // earliest
+    expect((await offsets.fetch('g1', ['orders'], 'latest')).assignOffsets).toEqual({ 'orders-0': 100n, 'orders-1': 100n, 'orders-2': 100n });
 
     const r = await offsets.commit(commit('g1', 0, [['orders', 0, 0, 40], ['orders', 1, 0, 30]]));
     expect(r.outcome).toBe('committed');
     const after = await offsets.fetch('g1', ['orders']);
-    expect(after.assignOffsets).toEqual({ 'orders-0': 40, 'orders-1': 30, 'orders-2': 0 });
+    expect(after.assignOffsets).toEqual({ 'orders-0': 40n, 'orders-1': 30n, 'orders-2': 0n });
     expect(JSON.parse(after.startingOffsetsJson)).toEqual({ orders: { '0': 40, '1': 30, '2': 0 } });
-    expect(after.partitions.map((p) => [p.committed, p.queryId, p.batchId])).toEqual([[true, 'query-1', 0], [true, 'query-1', 0], [false, '', 0]]);
+    expect(after.partitions.map((p) => [p.committed, p.queryId, p.batchId])).toEqual([[true, 'query-1', 0n], [true, 'query-1', 0n], [false, '', 0n]]);
   });
 
   it('the committed offsets are the consumer group\'s: kafkajs admin reads them, a kafkajs consumer starts there', async () => {
@@ -131,10 +131,10 @@ describe('commits and restart offsets in Kafka itself', () => {
     const overlap = await rejection(offsets.commit(commit('g1', 1, [['orders', 0, 35, 50]])));
     expect(overlap.message).toMatch(/orders-0 has committed offset 40 .* starts at 35: an overlap: 5 records/);
     // All or none: orders-1's valid range in the refused commit was not written either.
-    expect((await offsets.fetch('g1', ['orders'])).assignOffsets).toMatchObject({ 'orders-0': 40, 'orders-1': 30 });
+    expect((await offsets.fetch('g1', ['orders'])).assignOffsets).toMatchObject({ 'orders-0': 40n, 'orders-1': 30n });
 
     expect((await offsets.commit(commit('g1', 1, [['orders', 0, 45, 50]], { force: true }))).outcome).toBe('committed');
-    expect((await offsets.fetch('g1', ['orders'])).assignOffsets['orders-0']).toBe(50);
+    expect((await offsets.fetch('g1', ['orders'])).assignOffsets['orders-0']).toBe(50n);
   });
 
   it('a re-commit of the same batch changes nothing, also from a fresh instance (a restarted sidecar)', async () => {
@@ -145,7 +145,7 @@ describe('commits and restart offsets in Kafka itself', () => {
     const restarted = connect(broker.bootstrap);
     try {
       const again = await restarted.commit(commit('g1', 2, [['orders', 0, 50, 60], ['orders', 1, 30, 42]]));
-      expect(again).toEqual({ outcome: 'already_committed', committed: [{ topic: 'orders', partition: 0, offset: 60 }, { topic: 'orders', partition: 1, offset: 42 }] });
+      expect(again).toEqual({ outcome: 'already_committed', committed: [{ topic: 'orders', partition: 0, offset: 60n }, { topic: 'orders', partition: 1, offset: 42n }] });
       // And the next batch is fenced on what the previous instance wrote.
       expect((await rejection(restarted.commit(commit('g1', 3, [['orders', 0, 59, 70]])))).code).toBe(9);
     } finally {
@@ -161,12 +161,30 @@ describe('commits and restart offsets in Kafka itself', () => {
       [() => offsets.commit(commit('g1', 9, [['orders', 2, 0, 101]])), 11, 'ranges[0].until_offset'],
       [() => offsets.commit(commit('g1', 9, [['orders', 2, -1, 1]])), 3, 'ranges[0].from_offset'],
       [() => offsets.commit(commit('g1', 9, [['orders', 2, 5, 1]])), 3, 'ranges[0].until_offset'],
+      // int64 values a double cannot hold: exact, and refused only where Kafka or the log would refuse them.
+      [() => offsets.commit(commit('g1', 9, [['orders', 2, 0, 2n ** 53n + 1n]])), 11, 'ranges[0].until_offset'],
+      [() => offsets.commit(commit('g1', 9, [['orders', 2, 0, 2n ** 63n - 1n]])), 11, 'ranges[0].until_offset'],
+      [() => offsets.commit(commit('g1', -(2n ** 63n), [['orders', 2, 0, 1]])), 3, 'batch_id'],
+      [() => offsets.commit(commit('g1', 9, [['orders', 2, -(2n ** 53n) - 1n, 1]])), 3, 'ranges[0].from_offset'],
       [() => offsets.fetch('g1', ['orders', 'missing-topic']), 5, 'topics[1]'],
       [() => offsets.fetch('', ['orders']), 3, 'group'],
       [() => offsets.lag('never-committed'), 5, 'group'],
       [() => offsets.lag('g1', ['missing-topic']), 5, 'topics[0]'],
     ];
     for (const [p, code, field] of cases) expect(await rejection(p()), field).toMatchObject({ code, field });
+    expect((await rejection(offsets.commit(commit('g1', 9, [['orders', 2, 0, 2n ** 53n + 1n]])))).message).toBe(
+      'ranges[0].until_offset: 9007199254740993 is beyond the log-end offset 100 of orders-2',
+    );
+  });
+
+  it('a batch id of int64 max is committed into Kafka and read back exactly', async () => {
+    const max = 2n ** 63n - 1n;
+    expect((await offsets.commit(commit('g-max', max, [['orders', 0, 0, 7]]))).outcome).toBe('committed');
+    const [t] = await admin.fetchOffsets({ groupId: 'g-max', topics: ['orders'] });
+    expect(t.partitions.find((p) => p.partition === 0)?.metadata).toBe(`sparkwire/1 {"q":"query-1","b":${max},"f":0,"n":1}`);
+    expect((await offsets.fetch('g-max', ['orders'])).partitions[0]).toMatchObject({ batchId: max, offset: 7n, committed: true });
+    expect((await offsets.commit(commit('g-max', max, [['orders', 0, 0, 7]]))).outcome).toBe('already_committed');
+    expect((await offsets.commit(commit('g-max', max - 1n, [['orders', 0, 0, 7]]))).outcome).toBe('already_committed'); // an older batch
   });
 
   it('a group with live members is refused (the committing group must not be consumed with)', async () => {
@@ -178,7 +196,7 @@ describe('commits and restart offsets in Kafka itself', () => {
     await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
     while (!joined) await new Promise((r) => setTimeout(r, 100));
     try {
-      expect(await rejection(offsets.commit(commit('g-live', 0, [['orders', 0, 0, 1]])))).toMatchObject({ code: 9, field: 'group', message: expect.stringMatching(/live members/) });
+      expect(await rejection(offsets.commit(commit('g-live', 0, [['orders', 0, 0, 1]])))).toMatchObject({ code: 9, field: 'group', message: expect.stringMatching(/^group: the group has live members/) });
     } finally {
       await consumer.disconnect();
     }
@@ -194,7 +212,7 @@ describe('commits and restart offsets in Kafka itself', () => {
     } finally {
       await dead.close();
     }
-    expect((await offsets.fetch('g1', ['orders'])).assignOffsets['orders-0']).toBe(60);
+    expect((await offsets.fetch('g1', ['orders'])).assignOffsets['orders-0']).toBe(60n);
   });
 });
 
@@ -217,9 +235,9 @@ describe('lag', () => {
       await offsets.commit(commit('g-rate', 1, [['rate', 0, 0, k]]));
       const lag = await offsets.lag('g-rate');
       const p = lag.partitions[0];
-      expect(p.logEnd).toBe(produced);
-      expect(p.committed).toBe(k);
-      expect(p.lag).toBe(produced - k);
+      expect(p.logEnd).toBe(BigInt(produced));
+      expect(p.committed).toBe(BigInt(k));
+      expect(p.lag).toBe(BigInt(produced - k));
       // The truth: record k was appended just before its ack.
       const truth = (lag.sampledAtMs - ackedAt[k]) / 1000;
       expect(Math.abs(p.lagSeconds - truth), `estimate ${p.lagSeconds} s vs ${truth} s`).toBeLessThan(0.5);

@@ -86,8 +86,8 @@ describe('metrics endpoint', () => {
     expect(families.get('spark_stage_duration_seconds')?.type).toBe('histogram');
     expect(sample('spark_stage_duration_seconds_count', appLabels)?.value).toBe(3);
     const stageEvents = events.filter((e) => e.body?.$case === 'stageCompleted');
-    const sum = (f: (m: NonNullable<Extract<SparkEvent['body'], { $case: 'stageCompleted' }>['value']['metrics']>) => number) =>
-      stageEvents.reduce((s, e) => s + (e.body?.$case === 'stageCompleted' ? f(e.body.value.metrics!) : 0), 0);
+    const sum = (f: (m: NonNullable<Extract<SparkEvent['body'], { $case: 'stageCompleted' }>['value']['metrics']>) => bigint) =>
+      Number(stageEvents.reduce((s, e) => s + (e.body?.$case === 'stageCompleted' ? f(e.body.value.metrics!) : 0n), 0n));
     expect(sample('spark_executor_run_time_seconds_total', appLabels)?.value).toBeCloseTo(sum((x) => x.executorRunTimeMs) / 1000);
     expect(sample('spark_executor_cpu_time_seconds_total', appLabels)?.value).toBeCloseTo(sum((x) => x.executorCpuTimeNs) / 1e9);
     expect(sample('spark_shuffle_write_bytes_total', appLabels)?.value).toBe(sum((x) => x.shuffleBytesWritten));
@@ -122,6 +122,10 @@ describe('metrics endpoint', () => {
     stats.clients.set('c', { clientId: 'c', clientKind: 'k', droppedBufferFull: 0, droppedSidecarUnavailable: 0, sparkDroppedEvents: 0, eventsSent: 0, taskEventsSkipped: 0, updatedAtMs: 0 });
     const zero = { application: 0, sql: 0 };
     m.sidecar!.bind({ stats, receiver: () => ({ openStreams: 0, authFailures: 0, malformedFrames: 0 }), sink: { name: 'file', isReady: () => false }, traces: () => ({ apps: 0, openSpans: zero, spansEmitted: zero, closedEarly: { timeout: 0 }, tasksSampledOut: 0, export: { exported: 0, failed: 0 } }) });
+    // Delivery: the spool (with its dead-letter store), truncation and the Kafka limits.
+    PipelineStats.add(stats.truncated, 'sqlExecutionStart:description');
+    PipelineStats.add(stats.oversize, 'applicationEnd');
+    m.sidecar!.bind({ spool: () => ({ bytes: 1, pendingEntries: 0, oldestPendingMs: 0, publishFailures: 0, drainer: 'idle', deadLetter: { records: 1, bytes: 10 } }), kafkaLimits: () => ({ events: 1_048_588 }) });
     m.sidecar!.recordKafkaSend(1, 1);
     const events = withKafkaSource(app()).filter((e) => e.body?.$case !== 'streamingQueryTerminated');
     m.observer!.onEvents(events.slice(0, -1));

@@ -8,9 +8,10 @@ export interface GroupLagView {
   group: string;
   /** OK, LAGGING, STALLED or STOPPED. */
   status: string;
-  totalLag: number;
+  /** Offsets and lags are Kafka's int64s (bigint from libs/offsets); gauges are doubles: Number() here. */
+  totalLag: number | bigint;
   maxLagSeconds: number;
-  partitions: { topic: string; partition: number; committed: number; logEnd: number; lag: number; lagSeconds: number }[];
+  partitions: { topic: string; partition: number; committed: number | bigint; logEnd: number | bigint; lag: number | bigint; lagSeconds: number }[];
 }
 
 export interface OffsetsView {
@@ -42,12 +43,12 @@ export class OffsetMetrics {
         for (const g of v.groups()) {
           for (const p of g.partitions) {
             const a = { group: g.group, topic: p.topic, partition: String(p.partition) };
-            r.observe(lag, p.lag, a);
+            r.observe(lag, Number(p.lag), a);
             r.observe(lagSeconds, p.lagSeconds, a);
-            r.observe(committed, p.committed, a);
-            ends.set(`${p.topic}-${p.partition}`, { topic: p.topic, partition: a.partition, end: p.logEnd });
+            r.observe(committed, Number(p.committed), a);
+            ends.set(`${p.topic}-${p.partition}`, { topic: p.topic, partition: a.partition, end: Number(p.logEnd) });
           }
-          r.observe(groupLag, g.totalLag, { group: g.group });
+          r.observe(groupLag, Number(g.totalLag), { group: g.group });
           r.observe(groupMax, g.maxLagSeconds, { group: g.group });
           for (const s of STATUSES) r.observe(groupStatus, s === g.status ? 1 : 0, { group: g.group, status: s });
         }

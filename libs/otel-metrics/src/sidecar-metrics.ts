@@ -33,8 +33,25 @@ export interface SidecarSources {
   observerNames?: string[];
   receiver?: () => { openStreams: number; authFailures: number; malformedFrames: number } | undefined;
   sink?: { name: string; isReady(): boolean };
+  /** The durable spool (Kafka sink): depth and the drainer's state. */
+  spool?: () => SpoolView | undefined;
+  /** max.message.bytes per topic as the Kafka sink knows it. */
+  kafkaLimits?: () => Record<string, number>;
   traces?: () => TraceStatsView | undefined;
 }
+
+export interface SpoolView {
+  bytes: number;
+  pendingEntries: number;
+  oldestPendingMs: number;
+  publishFailures: number;
+  /** One of DRAINER_STATES. */
+  drainer: string;
+  /** Records set aside by this process, bytes in the store now. */
+  deadLetter?: { records: number; bytes: number };
+}
+
+const DRAINER_STATES = ['idle', 'draining', 'reading_back', 'waiting_for_kafka', 'backing_off', 'stopped'];
 
 const KAFKA_SEND: Attributes = {
   [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_KAFKA,
@@ -94,6 +111,7 @@ export class SidecarMetrics {
     const filtered = oc(M.eventsFiltered);
     const rejected = oc(M.eventsRejected);
     const batches = oc(M.batchesPublished);
+    const reusedSeq = oc(M.batchesReusedSeq);
     const records = oc(M.recordsWritten);
     const inflight = og(M.inflightBatches);
     const openStreams = og(M.openStreams);
@@ -113,6 +131,16 @@ export class SidecarMetrics {
     const traceExported = oc(M.traceExported);
     const rss = og(M.residentMemory);
     const heap = og(M.heapUsed);
+    const spoolBytes = og(M.spoolBytes);
+    const spoolPending = og(M.spoolPending);
+    const spoolOldest = og(M.spoolOldest);
+    const spoolDrainer = og(M.spoolDrainer);
+    const spoolFailures = oc(M.spoolPublishFailures);
+    const deadLettered = oc(M.spoolDeadLettered);
+    const deadLetterBytes = og(M.spoolDeadLetterBytes);
+    const truncated = oc(M.eventsTruncated);
+    const oversize = oc(M.eventsOversize);
+    const kafkaLimit = og(M.kafkaMaxMessageBytes);
 
     meter.addBatchObservableCallback(
       (r: BatchObservableResult) => {
@@ -125,6 +153,12 @@ export class SidecarMetrics {
           for (const [k, v] of withBaseline(s.rejected, REJECT_STATUSES)) r.observe(rejected, v, { status: k });
           for (const [k, v] of withBaseline(s.observerErrors, this.sources.observerNames ?? [])) r.observe(observerErrors, v, { observer: k });
           r.observe(batches, s.batches);
+          r.observe(reusedSeq, s.reusedBatchSeq ?? 0);
+          for (const [k, v] of s.truncated ?? []) {
+            const [kind, field] = k.split(':');
+            r.observe(truncated, v, { event_type: snake(kind), field });
+          }
+          for (const [k, v] of s.oversize ?? []) r.observe(oversize, v, { event_type: snake(k) });
           r.observe(records, s.recordsWritten);
           r.observe(inflight, s.inFlightBatches);
           // Client counters are cumulative per client; summed per kind of client.
@@ -165,11 +199,22 @@ export class SidecarMetrics {
           r.observe(traceExported, t.export.exported, { result: 'ok' });
           r.observe(traceExported, t.export.failed, { result: 'failed' });
         }
+        for (const [topic, v] of Object.entries(this.sources.kafkaLimits?.() ?? {})) r.observe(kafkaLimit, v, { topic });
+        const sp = this.sources.spool?.();
+        if (sp) {
+          r.observe(spoolBytes, sp.bytes);
+          r.observe(spoolPending, sp.pendingEntries);
+          r.observe(spoolOldest, sp.oldestPendingMs / 1000);
+          for (const st of DRAINER_STATES) r.observe(spoolDrainer, st === sp.drainer ? 1 : 0, { state: st });
+          r.observe(spoolFailures, sp.publishFailures);
+          r.observe(deadLettered, sp.deadLetter?.records ?? 0);
+          r.observe(deadLetterBytes, sp.deadLetter?.bytes ?? 0);
+        }
         const mem = process.memoryUsage();
         r.observe(rss, mem.rss);
         r.observe(heap, mem.heapUsed);
       },
-      [received, published, duplicates, filtered, rejected, batches, records, inflight, openStreams, authFailures, malformed, reporting, clientDropped, sparkDropped, skipped, observerErrors, sinkReady, traceApps, traceOpen, traceSpans, traceClosed, traceSampled, traceExported, rss, heap],
+      [received, published, duplicates, filtered, rejected, batches, reusedSeq, records, inflight, openStreams, authFailures, malformed, reporting, clientDropped, sparkDropped, skipped, observerErrors, sinkReady, traceApps, traceOpen, traceSpans, traceClosed, traceSampled, traceExported, rss, heap, spoolBytes, spoolPending, spoolOldest, spoolDrainer, spoolFailures, deadLettered, deadLetterBytes, truncated, oversize, kafkaLimit],
     );
   }
 }

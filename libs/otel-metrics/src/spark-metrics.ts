@@ -136,7 +136,8 @@ export class SparkMetricsObserver implements EventObserver {
         app.started = true;
         return;
       case 'applicationEnd': {
-        const missing = body.value.numTaskFailed - app.failedTasksCounted;
+        // Metrics are doubles (Prometheus, OTLP): Spark's longs convert with Number() here.
+        const missing = Number(body.value.numTaskFailed) - app.failedTasksCounted;
         if (missing > 0) this.c.tasksFailed.add(missing, attrs);
         this.forget(appKey(ev), app);
         return;
@@ -148,21 +149,21 @@ export class SparkMetricsObserver implements EventObserver {
         const { stage, metrics: m } = body.value;
         const status = { ...attrs, status: stage!.failureReason ? 'failed' : 'succeeded' };
         this.c.stages.add(1, status);
-        const start = stage!.submissionTimeMs;
-        const end = stage!.completionTimeMs ?? ev.eventTimeMs;
+        const start = stage!.submissionTimeMs === undefined ? undefined : Number(stage!.submissionTimeMs);
+        const end = Number(stage!.completionTimeMs ?? ev.eventTimeMs);
         if (start !== undefined && end >= start) this.c.stageDuration.record((end - start) / 1000, status);
         if (m) {
-          this.c.runTime.add(m.executorRunTimeMs / 1000, attrs);
-          this.c.cpuTime.add(m.executorCpuTimeNs / 1e9, attrs);
-          this.c.gcTime.add(m.jvmGcTimeMs / 1000, attrs);
-          this.c.shuffleRead.add(m.shuffleTotalBytesRead, attrs);
-          this.c.shuffleWrite.add(m.shuffleBytesWritten, attrs);
-          this.c.spillMemory.add(m.memoryBytesSpilled, attrs);
-          this.c.spillDisk.add(m.diskBytesSpilled, attrs);
-          this.c.inputBytes.add(m.bytesRead, attrs);
-          this.c.inputRecords.add(m.recordsRead, attrs);
-          this.c.outputBytes.add(m.bytesWritten, attrs);
-          this.c.outputRecords.add(m.recordsWritten, attrs);
+          this.c.runTime.add(Number(m.executorRunTimeMs) / 1000, attrs);
+          this.c.cpuTime.add(Number(m.executorCpuTimeNs) / 1e9, attrs);
+          this.c.gcTime.add(Number(m.jvmGcTimeMs) / 1000, attrs);
+          this.c.shuffleRead.add(Number(m.shuffleTotalBytesRead), attrs);
+          this.c.shuffleWrite.add(Number(m.shuffleBytesWritten), attrs);
+          this.c.spillMemory.add(Number(m.memoryBytesSpilled), attrs);
+          this.c.spillDisk.add(Number(m.diskBytesSpilled), attrs);
+          this.c.inputBytes.add(Number(m.bytesRead), attrs);
+          this.c.inputRecords.add(Number(m.recordsRead), attrs);
+          this.c.outputBytes.add(Number(m.bytesWritten), attrs);
+          this.c.outputRecords.add(Number(m.recordsWritten), attrs);
         }
         return;
       }
@@ -200,12 +201,12 @@ export class SparkMetricsObserver implements EventObserver {
       q = { attrs: { ...app.attrs, 'spark.streaming.query.name': p.name || p.id }, batchInputRows: 0, inputRate: 0, processedRate: 0, latestBatch: 0, behind: new Map() };
       app.queries.set(p.id, q);
     }
-    q.batchInputRows = p.numInputRows;
+    q.batchInputRows = Number(p.numInputRows);
     q.inputRate = Number.isFinite(p.inputRowsPerSecond) ? p.inputRowsPerSecond : 0;
     q.processedRate = Number.isFinite(p.processedRowsPerSecond) ? p.processedRowsPerSecond : 0;
-    q.latestBatch = p.batchId;
-    this.c.streamingRows.add(p.numInputRows, q.attrs);
-    this.c.streamingDuration.record(p.batchDurationMs / 1000, q.attrs);
+    q.latestBatch = Number(p.batchId);
+    this.c.streamingRows.add(Number(p.numInputRows), q.attrs);
+    this.c.streamingDuration.record(Number(p.batchDurationMs) / 1000, q.attrs);
     for (const s of p.sources) {
       const behind: Partial<Record<'min' | 'max' | 'avg', number>> = {};
       for (const [stat, key] of Object.entries(BEHIND_KEYS) as [keyof typeof BEHIND_KEYS, string][]) {

@@ -108,16 +108,29 @@ export function snakeCase(s: string): string {
 
 const metricKeys = new Map<string, string>();
 
-/** spark.metrics.<events.proto field name> for every TaskMetrics value. */
+/**
+ * A Spark long (int64) as an attribute value. OpenTelemetry attributes have no 64-bit integer
+ * type in JavaScript (a number is a double), so a long stays exact: a number while it is a safe
+ * integer (|v| <= 2^53 - 1, every realistic count), its decimal string beyond that (a summed
+ * CPU time in ns can pass 2^53), never a rounded number.
+ */
+export function longAttr(v: bigint): number | string;
+export function longAttr(v: bigint | undefined): number | string | undefined;
+export function longAttr(v: bigint | undefined): number | string | undefined {
+  if (v === undefined) return undefined;
+  return v <= 9007199254740991n && v >= -9007199254740991n ? Number(v) : `${v}`;
+}
+
+/** spark.metrics.<events.proto field name> for every TaskMetrics value (exact, see longAttr). */
 export function metricAttributes(m: TaskMetrics | undefined): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
   if (!m) return out;
   for (const k in m) {
     const v = m[k as keyof TaskMetrics];
-    if (typeof v !== 'number') continue;
+    if (typeof v !== 'bigint') continue;
     let name = metricKeys.get(k);
     if (name === undefined) metricKeys.set(k, (name = `${PREFIX.metrics}${snakeCase(k)}`));
-    out[name] = v;
+    out[name] = longAttr(v);
   }
   return out;
 }

@@ -61,4 +61,24 @@ describe.each(['grpc', 'http/protobuf'] as const)('OTLP export over %s', (protoc
     expect(root.scope).toBe('@sparkwire/otel-traces');
     expect(tracing.stats().export).toMatchObject({ exported: 47, failed: 0 });
   });
+
+  it('an application that exits non-zero: ERROR status and the exception span event, as received', async () => {
+    receiver.clear();
+    const appId = `app-exit-${protocol.replace('/', '-')}`;
+    const tracing = startTracing({ ...base, tracesProtocol: protocol, tracesEndpoint: protocol === 'grpc' ? receiver.grpcUrl : receiver.httpUrl }, { env: {} });
+    const app = syntheticApplication({ appId, appName: 'exit', stagesPerJob: [1], tasksPerStage: 1, executors: 1, sqlExecutions: 0, failedTasks: 0, streamingProgress: 0 });
+    const end = app.find((e) => e.body?.$case === 'applicationEnd')!;
+    if (end.body?.$case !== 'applicationEnd') throw new Error('no applicationEnd');
+    end.body.value.exitCode = 3;
+    tracing.builder.onEvents(app);
+    await tracing.shutdown();
+    const spans = await receiver.waitForSpans((s) => s.some((x) => x.name === 'spark.application'));
+    const root = spans.find((s) => s.name === 'spark.application')!;
+    expect(root.status).toMatchObject({ code: 'STATUS_CODE_ERROR', message: 'application exited with code 3' });
+    expect(root.attributes['spark.app.exit_code']).toBe(3);
+    const exception = root.events.filter((e) => e.name === 'exception');
+    expect(exception).toHaveLength(1);
+    expect(exception[0].attributes).toEqual({ 'exception.type': 'ApplicationFailure', 'exception.message': 'application exited with code 3' });
+    expect(exception[0].timeMs).toBe(root.endMs);
+  });
 });

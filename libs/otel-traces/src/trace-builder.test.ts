@@ -46,10 +46,10 @@ describe('SparkTraceBuilder', () => {
     expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([traceId]));
     const [root] = byName(spans, 'spark.application');
     expect(root.parentSpanContext).toBeUndefined();
-    const start = app[0].body!.$case === 'applicationStart' ? app[0].body.value.startTimeMs : 0;
+    const start = app[0].body!.$case === 'applicationStart' ? Number(app[0].body.value.startTimeMs) : 0;
     const endEv = app[app.length - 1].body!;
     expect(hrMs(root.startTime)).toBe(start);
-    expect(hrMs(root.endTime)).toBe(endEv.$case === 'applicationEnd' ? endEv.value.completionTimeMs : -1);
+    expect(hrMs(root.endTime)).toBe(endEv.$case === 'applicationEnd' ? Number(endEv.value.completionTimeMs) : -1);
     expect(root.attributes['spark.app.id']).toBe('app-t');
     expect(root.attributes['spark.label.team']).toBe('x');
     expect(root.resource.attributes['service.name']).toBe('tiny');
@@ -161,7 +161,7 @@ describe('SparkTraceBuilder', () => {
     const jobEndIdx = events.findIndex((e) => e.body?.$case === 'jobEnd');
     b.onEvents(events.slice(0, jobEndIdx));
     expect(b.stats().openSpans).toMatchObject({ sql: 1, job: 1 });
-    const lastSparkTime = Math.max(...events.slice(0, jobEndIdx).map((e) => e.eventTimeMs));
+    const lastSparkTime = Math.max(...events.slice(0, jobEndIdx).map((e) => Number(e.eventTimeMs)));
     now += 61_000;
     b.sweep();
     expect(b.stateSize()).toMatchObject({ apps: 0, openSpans: 0 });
@@ -199,5 +199,26 @@ describe('SparkTraceBuilder', () => {
     const jobs = byName(spans, 'spark.job');
     expect(jobs).toHaveLength(2);
     expect(jobs.every((j) => j.attributes['spark.span.close_reason'] === 'start_not_seen')).toBe(true);
+  });
+
+  it('keeps Spark longs above 2^53 exact: counters as decimal strings, smaller ones as numbers', () => {
+    const { b, spans } = collect();
+    const events = small();
+    const big = 14_400_000_000_000_001n; // a stage of 2,000 two-hour tasks, in ns: above 2^53
+    for (const e of events) {
+      if (e.body?.$case === 'stageCompleted' && e.body.value.stage!.stageId === 0) e.body.value.metrics!.executorCpuTimeNs = big;
+      if (e.body?.$case === 'taskEnd' && e.body.value.metrics) e.body.value.info!.taskId += 2n ** 60n;
+      if (e.body?.$case === 'streamingProgress') e.body.value.numInputRows = 2n ** 63n - 1n;
+    }
+    b.onEvents(events);
+    const stage0 = byName(spans, 'spark.stage').find((s) => s.attributes['spark.stage.id'] === 0)!;
+    expect(stage0.attributes['spark.metrics.executor_cpu_time_ns']).toBe('14400000000000001');
+    expect(typeof stage0.attributes['spark.metrics.executor_run_time_ms']).toBe('number');
+    const task = byName(spans, 'spark.task').find((t) => t.status.code !== SpanStatusCode.ERROR)!;
+    expect(String(task.attributes['spark.task.id'])).toMatch(/^11529215046068469\d\d$/);
+    expect(BigInt(task.attributes['spark.task.id'] as string) - 2n ** 60n).toBeLessThan(100n);
+    const batch = byName(spans, 'spark.streaming.batch')[0];
+    expect(batch.attributes['spark.streaming.num_input_rows']).toBe('9223372036854775807');
+    expect(typeof batch.attributes['spark.streaming.batch.id']).toBe('number');
   });
 });

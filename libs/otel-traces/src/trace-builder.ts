@@ -15,12 +15,16 @@
 // that way (or at application end, or at shutdown) is marked spark.span.incomplete=true with
 // spark.span.close_reason, ends at the application's latest Spark event time, and its real
 // end, should it arrive later, is dropped rather than exported twice.
+//
+// Spark's longs are bigints: times (ms since the epoch, durations) become numbers, exact far
+// beyond any real date; counters and ids stay exact as attributes (longAttr: a number up to
+// 2^53 - 1, the decimal string above).
 import { SpanKind, type Attributes, type AttributeValue } from '@opentelemetry/api';
 import { emptyResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { EventObserver } from '@sparkwire/pipeline';
 import { JobResult, TaskLocality, type SparkEvent, type StreamingProgress } from '@sparkwire/proto';
-import { A, EVENT_NAMES, PREFIX, SPAN_NAMES, confAttributes, labelAttributes, metricAttributes, type CloseReason } from './attributes';
+import { A, EVENT_NAMES, PREFIX, SPAN_NAMES, confAttributes, labelAttributes, longAttr, metricAttributes, type CloseReason } from './attributes';
 import { parseTraceparent, sampleUnit, spanIdFor, traceIdFor, type RemoteParent, type SparkSpanKind } from './ids';
 import {
   ATTR_EXCEPTION_MESSAGE,
@@ -233,11 +237,11 @@ export class SparkTraceBuilder implements EventObserver {
     const body = ev.body;
     if (!body) return;
     const app = this.appFor(ev);
-    const t = ev.eventTimeMs;
+    const t = Number(ev.eventTimeMs);
     switch (body.$case) {
       case 'applicationStart': {
         const v = body.value;
-        app.startMs = v.startTimeMs || t;
+        app.startMs = Number(v.startTimeMs) || t;
         const parent = parseTraceparent(v.traceparent);
         if (parent) {
           app.remoteParent = parent;
@@ -248,29 +252,29 @@ export class SparkTraceBuilder implements EventObserver {
       }
       case 'applicationEnd': {
         const v = body.value;
-        const end = v.completionTimeMs || t;
-        app.startMs ??= v.startTimeMs || undefined;
+        const end = Number(v.completionTimeMs) || t;
+        app.startMs ??= Number(v.startTimeMs) || undefined;
         this.emitApp(app, end, {
           [A.exitCode]: v.exitCode,
-          [A.jobsSucceeded]: v.succeededJobsCount,
-          [A.jobsFailed]: v.failedJobsCount,
-          [A.stagesCompleted]: v.numStagesCompleted,
-          [A.stagesFailed]: v.numFailedStages,
-          [A.tasksTotal]: v.totalTaskCount,
-          [A.tasksFailed]: v.numTaskFailed,
-          [A.tasksKilled]: v.numTaskKilled,
-          [A.executorsFailed]: v.executorsFailed,
-          [A.executorsKilled]: v.executorsKilled,
+          [A.jobsSucceeded]: longAttr(v.succeededJobsCount),
+          [A.jobsFailed]: longAttr(v.failedJobsCount),
+          [A.stagesCompleted]: longAttr(v.numStagesCompleted),
+          [A.stagesFailed]: longAttr(v.numFailedStages),
+          [A.tasksTotal]: longAttr(v.totalTaskCount),
+          [A.tasksFailed]: longAttr(v.numTaskFailed),
+          [A.tasksKilled]: longAttr(v.numTaskKilled),
+          [A.executorsFailed]: longAttr(v.executorsFailed),
+          [A.executorsKilled]: longAttr(v.executorsKilled),
         }, v.exitCode !== undefined && v.exitCode !== 0 ? `application exited with code ${v.exitCode}` : undefined, 'application_end');
         return;
       }
       case 'sqlExecutionStart': {
         const v = body.value;
         const root = v.rootExecutionId;
-        const parent = root !== undefined && root !== v.executionId ? spanIdFor(app.appId, app.attemptId, 'sql', root) : app.appSpanId;
+        const parent = root !== undefined && root !== v.executionId ? spanIdFor(app.appId, app.attemptId, 'sql', String(root)) : app.appSpanId;
         this.openSpan(app, 'sql', String(v.executionId), parent, t, {
-          [A.sqlExecutionId]: v.executionId,
-          [A.sqlRootExecutionId]: root,
+          [A.sqlExecutionId]: longAttr(v.executionId),
+          [A.sqlRootExecutionId]: longAttr(root),
           [A.sqlDescription]: v.description || undefined,
         });
         return;
@@ -282,10 +286,10 @@ export class SparkTraceBuilder implements EventObserver {
       }
       case 'jobStart': {
         const v = body.value;
-        const parent = v.sqlExecutionId !== undefined ? spanIdFor(app.appId, app.attemptId, 'sql', v.sqlExecutionId) : app.appSpanId;
+        const parent = v.sqlExecutionId !== undefined ? spanIdFor(app.appId, app.attemptId, 'sql', String(v.sqlExecutionId)) : app.appSpanId;
         const s = this.openSpan(app, 'job', String(v.jobId), parent, t, {
           [A.jobId]: v.jobId,
-          [A.sqlExecutionId]: v.sqlExecutionId,
+          [A.sqlExecutionId]: longAttr(v.sqlExecutionId),
           [A.jobGroup]: v.jobGroup || undefined,
           [A.jobDescription]: v.description || undefined,
           [A.jobStageIds]: v.stageIds,
@@ -306,7 +310,7 @@ export class SparkTraceBuilder implements EventObserver {
         const st = body.value.stage!;
         const jobId = body.value.jobId ?? app.stageJob.get(st.stageId);
         const parent = jobId !== undefined ? spanIdFor(app.appId, app.attemptId, 'job', jobId) : app.appSpanId;
-        const s = this.openSpan(app, 'stage', `${st.stageId}.${st.attemptNumber}`, parent, st.submissionTimeMs ?? t, {
+        const s = this.openSpan(app, 'stage', `${st.stageId}.${st.attemptNumber}`, parent, optMs(st.submissionTimeMs) ?? t, {
           [A.stageId]: st.stageId,
           [A.stageAttempt]: st.attemptNumber,
           [A.stageName]: st.name || undefined,
@@ -329,8 +333,8 @@ export class SparkTraceBuilder implements EventObserver {
         this.emit(app, 'stage', {
           spanId,
           parentSpanId: jobId !== undefined ? spanIdFor(app.appId, app.attemptId, 'job', jobId) : app.appSpanId,
-          startMs: st!.submissionTimeMs ?? open?.startMs ?? t,
-          endMs: st!.completionTimeMs ?? t,
+          startMs: optMs(st!.submissionTimeMs) ?? open?.startMs ?? t,
+          endMs: optMs(st!.completionTimeMs) ?? t,
           attributes: {
             [A.stageId]: st!.stageId,
             [A.stageAttempt]: st!.attemptNumber,
@@ -341,7 +345,7 @@ export class SparkTraceBuilder implements EventObserver {
             ...metricAttributes(metrics),
           },
           error: failure,
-          events: failure ? [exceptionEvent(st!.completionTimeMs ?? t, 'StageFailure', failure)] : undefined,
+          events: failure ? [exceptionEvent(optMs(st!.completionTimeMs) ?? t, 'StageFailure', failure)] : undefined,
         });
         return;
       }
@@ -349,21 +353,21 @@ export class SparkTraceBuilder implements EventObserver {
         if (!this.taskSpans) return;
         const v = body.value;
         const info = v.info!;
-        const spanId = spanIdFor(app.appId, app.attemptId, 'task', info.taskId);
+        const spanId = spanIdFor(app.appId, app.attemptId, 'task', String(info.taskId));
         const failed = info.failed && !info.killed;
         if (!failed && this.taskSampleRatio < 1 && sampleUnit(spanId) >= this.taskSampleRatio) {
           this.counters.tasksSampledOut++;
           return;
         }
-        const end = info.finishTimeMs || t;
+        const end = Number(info.finishTimeMs) || t;
         const message = v.reasonMessage || v.reason || 'task failed';
         this.emit(app, 'task', {
           spanId,
           parentSpanId: spanIdFor(app.appId, app.attemptId, 'stage', `${v.stageId}.${v.stageAttemptId}`),
-          startMs: info.launchTimeMs || end,
+          startMs: Number(info.launchTimeMs) || end,
           endMs: end,
           attributes: {
-            [A.taskId]: info.taskId,
+            [A.taskId]: longAttr(info.taskId),
             [A.taskIndex]: info.index,
             [A.taskAttempt]: info.attemptNumber,
             [A.taskPartition]: info.partitionId,
@@ -420,9 +424,10 @@ export class SparkTraceBuilder implements EventObserver {
     const query = app.open.get(`streaming_query:${p.runId}`);
     if (query) this.touch(query);
     const parsed = Date.parse(p.timestamp);
-    const start = Number.isFinite(parsed) ? parsed : t - p.batchDurationMs;
+    const batchMs = Number(p.batchDurationMs);
+    const start = Number.isFinite(parsed) ? parsed : t - batchMs;
     const durations: Record<string, AttributeValue> = {};
-    for (const [k, v] of Object.entries(p.durationMs)) durations[`${PREFIX.streamingDuration}${k}`] = v;
+    for (const [k, v] of Object.entries(p.durationMs)) durations[`${PREFIX.streamingDuration}${k}`] = longAttr(v);
     const topics = new Set<string>();
     let kafkaSources = 0;
     const events: TimedEvent[] = p.sources.map((s) => {
@@ -440,7 +445,7 @@ export class SparkTraceBuilder implements EventObserver {
           [A.sourceStartOffset]: s.startOffset || undefined,
           [A.sourceEndOffset]: s.endOffset || undefined,
           [A.sourceLatestOffset]: s.latestOffset || undefined,
-          [A.sourceNumInputRows]: s.numInputRows,
+          [A.sourceNumInputRows]: longAttr(s.numInputRows),
           [A.sourceInputRowsPerSecond]: finite(s.inputRowsPerSecond),
           [A.sourceProcessedRowsPerSecond]: finite(s.processedRowsPerSecond),
           [ATTR_MESSAGING_SYSTEM]: kafka ? MESSAGING_SYSTEM_VALUE_KAFKA : undefined,
@@ -451,8 +456,8 @@ export class SparkTraceBuilder implements EventObserver {
     });
     // A micro-batch reading only Kafka is a messaging "process" operation over a batch.
     const allKafka = kafkaSources > 0 && kafkaSources === p.sources.length;
-    let stateRows = 0;
-    let stateMemory = 0;
+    let stateRows = 0n;
+    let stateMemory = 0n;
     for (const op of p.stateOperators) {
       stateRows += op.numRowsTotal;
       stateMemory += op.memoryUsedBytes;
@@ -461,28 +466,28 @@ export class SparkTraceBuilder implements EventObserver {
       spanId: spanIdFor(app.appId, app.attemptId, 'streaming_batch', `${p.runId}.${p.batchId}`),
       parentSpanId: spanIdFor(app.appId, app.attemptId, 'streaming_query', p.runId),
       startMs: start,
-      endMs: start + p.batchDurationMs,
+      endMs: start + batchMs,
       kind: allKafka ? SpanKind.CONSUMER : SpanKind.INTERNAL,
       attributes: {
         [A.queryId]: p.id,
         [A.queryRunId]: p.runId,
         [A.queryName]: p.name || undefined,
-        [A.batchId]: p.batchId,
-        [A.batchDurationMs]: p.batchDurationMs,
-        [A.numInputRows]: p.numInputRows,
+        [A.batchId]: longAttr(p.batchId),
+        [A.batchDurationMs]: longAttr(p.batchDurationMs),
+        [A.numInputRows]: longAttr(p.numInputRows),
         [A.inputRowsPerSecond]: finite(p.inputRowsPerSecond),
         [A.processedRowsPerSecond]: finite(p.processedRowsPerSecond),
         ...durations,
         [A.sinkDescription]: p.sink?.description || undefined,
-        [A.sinkNumOutputRows]: p.sink ? p.sink.numOutputRows : undefined,
-        [A.stateRowsTotal]: p.stateOperators.length > 0 ? stateRows : undefined,
-        [A.stateMemoryBytes]: p.stateOperators.length > 0 ? stateMemory : undefined,
+        [A.sinkNumOutputRows]: p.sink ? longAttr(p.sink.numOutputRows) : undefined,
+        [A.stateRowsTotal]: p.stateOperators.length > 0 ? longAttr(stateRows) : undefined,
+        [A.stateMemoryBytes]: p.stateOperators.length > 0 ? longAttr(stateMemory) : undefined,
         [A.watermark]: p.eventTime.watermark || undefined,
         [ATTR_MESSAGING_SYSTEM]: allKafka ? MESSAGING_SYSTEM_VALUE_KAFKA : undefined,
         [ATTR_MESSAGING_OPERATION_TYPE]: allKafka ? MESSAGING_OPERATION_TYPE_VALUE_PROCESS : undefined,
         [ATTR_MESSAGING_OPERATION_NAME]: allKafka ? 'process' : undefined,
         [ATTR_MESSAGING_DESTINATION_NAME]: allKafka && topics.size === 1 ? [...topics][0] : undefined,
-        [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: allKafka ? p.numInputRows : undefined,
+        [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: allKafka ? longAttr(p.numInputRows) : undefined,
       },
       events,
     });
@@ -519,8 +524,8 @@ export class SparkTraceBuilder implements EventObserver {
             }),
           ),
         ),
-        firstEventMs: ev.eventTimeMs,
-        lastEventMs: ev.eventTimeMs,
+        firstEventMs: Number(ev.eventTimeMs),
+        lastEventMs: Number(ev.eventTimeMs),
         lastSeen: now,
         startAttributes: {},
         open: new Map(),
@@ -530,7 +535,8 @@ export class SparkTraceBuilder implements EventObserver {
       };
     }
     app.lastSeen = now;
-    if (ev.eventTimeMs > app.lastEventMs) app.lastEventMs = ev.eventTimeMs;
+    const t = Number(ev.eventTimeMs);
+    if (t > app.lastEventMs) app.lastEventMs = t;
     this.apps.set(akey, app);
     return app;
   }
@@ -630,7 +636,8 @@ export class SparkTraceBuilder implements EventObserver {
         ...(normalEnd ? {} : { [A.incomplete]: true, [A.closeReason]: reason }),
       },
       error,
-      events: app.events,
+      // A non-zero exit code: the `exception` event like every other failure (not counted against MAX_APP_EVENTS).
+      events: error ? [...app.events, exceptionEvent(endMs, 'ApplicationFailure', error)] : app.events,
       droppedEventsCount: app.droppedEvents,
     });
   }
@@ -686,6 +693,11 @@ export class SparkTraceBuilder implements EventObserver {
 
 function exceptionEvent(atMs: number, type: string, message: string): TimedEvent {
   return { time: msToHrTime(atMs), name: EXCEPTION_EVENT_NAME, attributes: cleanAttributes({ [ATTR_EXCEPTION_TYPE]: type, [ATTR_EXCEPTION_MESSAGE]: message }) };
+}
+
+/** An optional Spark time in ms as a number (a double holds every real epoch time exactly). */
+function optMs(ms: bigint | undefined): number | undefined {
+  return ms === undefined ? undefined : Number(ms);
 }
 
 function finite(n: number): number | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchLedger, EventIdWindow } from './dedupe';
+import { BatchLedger, EventIdWindow, batchFingerprint, sameFingerprint } from './dedupe';
 
 describe('EventIdWindow', () => {
   it('forgets the oldest ids beyond its capacity', () => {
@@ -14,17 +14,65 @@ describe('EventIdWindow', () => {
 describe('BatchLedger', () => {
   it('remembers a bounded number of batches per client and forgets failures', async () => {
     const l = new BatchLedger(2);
-    l.track('c', 1, Promise.resolve({ accepted: 1, duplicates: 0 }));
-    l.track('c', 2, Promise.resolve({ accepted: 1, duplicates: 0 }));
-    l.track('c', 3, Promise.resolve({ accepted: 1, duplicates: 0 }));
-    expect(l.lookup('c', 1)).toBeUndefined();
-    expect(l.lookup('c', 3)).toBeDefined();
+    const fp = batchFingerprint([{ eventId: 'e1' }]);
+    l.track('c', 1n, fp, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    l.track('c', 2n, fp, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    l.track('c', 3n, fp, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    expect(l.lookup('c', 1n)).toBeUndefined();
+    expect(l.lookup('c', 3n)?.fingerprint).toEqual(fp);
     const failing = Promise.reject(new Error('x'));
-    l.track('c', 4, failing);
+    l.track('c', 4n, fp, failing);
     await failing.catch(() => undefined);
     await Promise.resolve();
-    expect(l.lookup('c', 4)).toBeUndefined();
-    expect(l.lookup('other', 3)).toBeUndefined();
+    expect(l.lookup('c', 4n)).toBeUndefined();
+    expect(l.lookup('other', 3n)).toBeUndefined();
+  });
+
+  it('keys on the exact uint64 batch_seq: seqs a double cannot tell apart are different batches', () => {
+    const l = new BatchLedger(10);
+    const seq = 2n ** 53n;
+    l.track('c', seq, batchFingerprint([{ eventId: 'a' }]), Promise.resolve({ accepted: 1, duplicates: 0 }));
+    expect(l.lookup('c', seq + 1n)).toBeUndefined();
+    expect(l.lookup('c', 2n ** 53n)).toBeDefined();
+    l.track('c', 2n ** 64n - 1n, batchFingerprint([{ eventId: 'b' }]), Promise.resolve({ accepted: 1, duplicates: 0 }));
+    expect(l.lookup('c', 2n ** 64n - 1n)).toBeDefined();
+  });
+
+  it('a reused seq replaces the entry with the newer content', () => {
+    const l = new BatchLedger(10);
+    const a = batchFingerprint([{ eventId: 'a' }]);
+    const b = batchFingerprint([{ eventId: 'b' }]);
+    l.track('c', 7n, a, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    l.track('c', 7n, b, Promise.resolve({ accepted: 1, duplicates: 0 }));
+    expect(sameFingerprint(l.lookup('c', 7n)!.fingerprint, b)).toBe(true);
+  });
+});
+
+describe('batchFingerprint', () => {
+  const ids = (...xs: string[]) => xs.map((eventId) => ({ eventId }));
+  it('is the same for the same ids in the same order, different for other ids, order, splits or counts', () => {
+    const base = batchFingerprint(ids('app-1-1', 'app-1-2', 'app-1-3'));
+    expect(sameFingerprint(base, batchFingerprint(ids('app-1-1', 'app-1-2', 'app-1-3')))).toBe(true);
+    for (const other of [ids('app-1-1', 'app-1-2', 'app-1-4'), ids('app-1-2', 'app-1-1', 'app-1-3'), ids('app-1-1', 'app-1-2'), ids('app-1-1app-1-2', 'app-1-3'), ids('app-1-1', 'app-1-2', 'app-1-3', '')]) {
+      expect(sameFingerprint(base, batchFingerprint(other)), JSON.stringify(other)).toBe(false);
+    }
+  });
+  it('tells apart ids that differ in one code unit, including U+FFFD and unnormalized forms', () => {
+    // Ids are compared exactly as decoded: NFC and NFD are different ids, and U+FFFD is just a character
+    // (the receiver refuses invalid UTF-8 instead of decoding it to U+FFFD, so it never merges two ids).
+    const variants = ['id\ufffd1', 'id\u00fe1', 'id\u00ff1', 'caf\u00e9', 'cafe\u0301'];
+    const fps = variants.map((v) => batchFingerprint(ids(v)));
+    for (let i = 0; i < fps.length; i++) for (let j = i + 1; j < fps.length; j++) expect(sameFingerprint(fps[i], fps[j])).toBe(false);
+  });
+  it('has no collisions over 200,000 similar single-id and two-id batches', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 100_000; i++) {
+      for (const b of [ids(`app-20261124120000-0001-${i}`), ids(`e${i}`, `e${i + 1}`)]) {
+        const f = batchFingerprint(b);
+        seen.add(`${f.count}:${f.a}:${f.b}`);
+      }
+    }
+    expect(seen.size).toBe(200_000);
   });
 });
 

@@ -23,7 +23,9 @@ function make(extended: boolean, over: Partial<PipelineOptions> = {}) {
   });
   return { sink, pipeline };
 }
-const req = (events: SparkEvent[], batchSeq: number, clientId = 'c1'): PublishRequest => ({ clientId, batchSeq, events, clientStats: undefined });
+const req = (events: SparkEvent[], batchSeq: number | bigint, clientId = 'c1'): PublishRequest => ({ clientId, batchSeq: BigInt(batchSeq), events, clientStats: undefined });
+const publishedIds = (sink: MemorySink) => [...new Set(sink.records.map((r) => JSON.parse(r.value as string).eventId as string))];
+const idsOf = (events: SparkEvent[]) => events.map((e) => e.eventId);
 const names = (sink: MemorySink) => sink.records.map((r) => JSON.parse(r.value as string).eventId + '/' + JSON.parse(r.value as string).name);
 
 describe('Pipeline', () => {
@@ -116,7 +118,7 @@ describe('Pipeline', () => {
 
   it('keeps the latest client stats', async () => {
     const { pipeline } = make(true);
-    await pipeline.publish({ ...req([], 0), clientStats: { droppedBufferFull: 3, droppedSidecarUnavailable: 1, sparkDroppedEvents: 2, eventsSent: 10, taskEventsSkipped: 0, clientKind: 'jvm', clientVersion: '0.1.0' } });
+    await pipeline.publish({ ...req([], 0), clientStats: { droppedBufferFull: 3n, droppedSidecarUnavailable: 1n, sparkDroppedEvents: 2n, eventsSent: 10n, taskEventsSkipped: 0n, clientKind: 'jvm', clientVersion: '0.1.0' } });
     expect(pipeline.stats.clients.get('c1')).toMatchObject({ droppedBufferFull: 3, sparkDroppedEvents: 2, clientKind: 'jvm' });
   });
 
@@ -130,6 +132,75 @@ describe('Pipeline', () => {
   it('is a PipelineError with the status code', () => {
     expect(new PipelineError(Status.UNAVAILABLE, 'x').retryable).toBe(true);
     expect(new PipelineError(Status.INVALID_ARGUMENT, 'x').retryable).toBe(false);
+  });
+});
+
+// An ack covers exactly the events that were published: a batch_seq reused with other event
+// ids is a new batch, never answered from the ledger's memory of the first one.
+describe('reused batch_seq and partial duplicates (by event id)', () => {
+  it('a reused seq with entirely new ids publishes them all and acks them as accepted', async () => {
+    const { sink, pipeline } = make(true);
+    expect(await pipeline.publish(req(app.slice(0, 5), 1))).toMatchObject({ accepted: 5, duplicates: 0 });
+    const r = await pipeline.publish(req(app.slice(5, 12), 1)); // a client restarted with a stable id, numbering from 1 again
+    expect(r).toMatchObject({ batchSeq: 1n, accepted: 7, duplicates: 0 });
+    expect(publishedIds(sink)).toEqual(idsOf(app.slice(0, 12)));
+    expect(pipeline.stats.reusedBatchSeq).toBe(1);
+    expect(pipeline.stats.duplicates.get('batch_resend')).toBeUndefined();
+  });
+
+  it('a reused seq repeating some published ids publishes exactly the new ones', async () => {
+    const { sink, pipeline } = make(true);
+    await pipeline.publish(req(app.slice(0, 6), 3));
+    const r = await pipeline.publish(req(app.slice(4, 10), 3));
+    expect(r).toMatchObject({ accepted: 4, duplicates: 2 });
+    expect(publishedIds(sink)).toEqual(idsOf(app.slice(0, 10)));
+    // Every record of an event once: the repeated ids were not written again.
+    expect(new Set(names(sink)).size).toBe(names(sink).length);
+  });
+
+  it('partial duplicates under a new seq: only the new ids are published', async () => {
+    const { sink, pipeline } = make(true);
+    await pipeline.publish(req(app.slice(0, 4), 1));
+    await pipeline.publish(req(app.slice(10, 12), 2));
+    const mixed = [app[1], app[4], app[10], app[5], app[3]];
+    expect(await pipeline.publish(req(mixed, 3))).toMatchObject({ accepted: 2, duplicates: 3 });
+    expect(publishedIds(sink).sort()).toEqual(idsOf([...app.slice(0, 6), ...app.slice(10, 12)]).sort());
+    expect(new Set(names(sink)).size).toBe(names(sink).length);
+  });
+
+  it('after a reused seq, resends of either batch are duplicates and nothing is written twice', async () => {
+    const { sink, pipeline } = make(true);
+    await pipeline.publish(req(app.slice(0, 5), 1));
+    await pipeline.publish(req(app.slice(5, 9), 1));
+    expect(await pipeline.publish(req(app.slice(5, 9), 1))).toMatchObject({ duplicates: 4 }); // from the ledger
+    expect(await pipeline.publish(req(app.slice(0, 5), 1))).toMatchObject({ accepted: 0, duplicates: 5 }); // by event id
+    expect(publishedIds(sink)).toEqual(idsOf(app.slice(0, 9)));
+    expect(new Set(names(sink)).size).toBe(names(sink).length);
+  });
+
+  it('a reused seq while the first batch is still in flight is published too, not joined to it', async () => {
+    const { sink, pipeline } = make(true);
+    sink.hold = true;
+    const first = pipeline.publish(req(app.slice(0, 3), 9));
+    const reused = pipeline.publish(req(app.slice(3, 6), 9));
+    sink.release();
+    expect(await first).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect(await reused).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect(publishedIds(sink).sort()).toEqual(idsOf(app.slice(0, 6)).sort());
+  });
+
+  it('batch_seq above 2^53 is exact: neighbouring seqs are different batches, a resend is a resend', async () => {
+    const { sink, pipeline } = make(true);
+    const seq = 2n ** 53n; // 2^53 and 2^53 + 1 are the same double
+    const a = await pipeline.publish(req(app.slice(0, 3), seq));
+    const b = await pipeline.publish(req(app.slice(3, 6), seq + 1n));
+    expect([a.batchSeq, b.batchSeq]).toEqual([seq, seq + 1n]);
+    expect(b).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect(await pipeline.publish(req(app.slice(3, 6), seq + 1n))).toMatchObject({ batchSeq: seq + 1n, duplicates: 3 });
+    expect(await pipeline.publish(req(app.slice(6, 7), 2n ** 64n - 1n))).toMatchObject({ batchSeq: 2n ** 64n - 1n, accepted: 1 });
+    expect(publishedIds(sink)).toEqual(idsOf(app.slice(0, 7)));
+    expect(pipeline.stats.reusedBatchSeq).toBe(0);
+    expect(sink.writes).toBe(3);
   });
 });
 

@@ -4,10 +4,11 @@
 // resolves only once every record of the batch is in the sink.
 import type { PublishRequest, SparkEvent } from '@sparkwire/proto';
 import type { Encoder } from '@sparkwire/encoding';
-import { BatchLedger, EventIdWindow, type BatchOutcome } from './dedupe';
+import { BatchLedger, EventIdWindow, batchFingerprint, sameFingerprint, type BatchOutcome } from './dedupe';
 import { PipelineError, Status } from './errors';
+import { RecordFitter, type OversizePolicy } from './fit';
 import { Router, type RouteConfig } from './route';
-import type { OutRecord, Sink } from './sink';
+import { isRecordsRefused, type OutRecord, type Sink } from './sink';
 import { PipelineStats } from './stats';
 import { isTaskEvent, validateBatch, type BatchLimits } from './validate';
 
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   ackTimeoutMs: number;
   /** Processors that see every event once it is published (traces, metrics). */
   observers?: EventObserver[];
+  /** An event too large for the sink's record limit: truncate its free text (default) or refuse the batch (fit.ts). */
+  oversize?: OversizePolicy;
 }
 
 /**
@@ -36,7 +39,8 @@ export interface EventObserver {
 }
 
 export interface PublishResult {
-  batchSeq: number;
+  /** The request's batch_seq (uint64, exact). */
+  batchSeq: bigint;
   accepted: number;
   duplicates: number;
   taskEventsWanted: boolean;
@@ -53,13 +57,15 @@ export class Pipeline {
   private readonly ledger: BatchLedger;
   private readonly published: EventIdWindow;
   private readonly router: Router;
+  private readonly fitter: RecordFitter;
   private readonly inFlight = new Set<Promise<unknown>>();
-  private embeddedSeq = 0;
+  private embeddedSeq = 0n;
 
   constructor(readonly options: PipelineOptions) {
     this.ledger = new BatchLedger(options.dedupe.batchWindow);
     this.published = new EventIdWindow(options.dedupe.eventWindow);
     this.router = new Router(options.route, options.encoder);
+    this.fitter = new RecordFitter(options.sink, this.router, this.stats, options.oversize);
   }
 
   get taskEventsWanted(): boolean {
@@ -92,20 +98,26 @@ export class Pipeline {
     });
     if (n === 0) return result({ accepted: 0, duplicates: 0 });
 
+    // An ack covers exactly the events published (or durably queued by the sink): a batch is
+    // answered from memory only when it is a resend, the same client, batch_seq *and* event
+    // ids (fingerprint). The same seq with other ids is a new batch: published below, its
+    // events deduplicated one by one (those already published count as duplicates).
+    const fingerprint = batchFingerprint(req.events);
     const original = this.ledger.lookup(req.clientId, req.batchSeq);
-    if (original) {
+    if (original && sameFingerprint(original.fingerprint, fingerprint)) {
       // A resend: the first copy is published or on its way; never publish it twice.
-      const o = await this.withTimeout(original);
+      const o = await this.withTimeout(original.outcome);
       PipelineStats.add(this.stats.duplicates, 'batch_resend', n);
       return result({ accepted: o.accepted, duplicates: n });
     }
+    if (original) this.stats.reusedBatchSeq++;
     if (!this.options.sink.isReady()) {
       this.countRejected(null, n, 'UNAVAILABLE');
       const why = this.options.sink.unavailableReason?.() ?? 'is not reachable';
       throw new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name} ${why}; retry later`);
     }
     const outcome = this.write(req.events, rawEvents);
-    this.ledger.track(req.clientId, req.batchSeq, outcome);
+    this.ledger.track(req.clientId, req.batchSeq, fingerprint, outcome);
     return result(await this.withTimeout(outcome));
   }
 
@@ -145,7 +157,9 @@ export class Pipeline {
         continue;
       }
       fresh.push(ev);
+      const first = records.length;
       this.router.route(ev, records, raw?.[i]);
+      this.fitter.check(ev, i, records, first, events.length);
     }
     const task = records.length > 0 ? this.options.sink.write(records, { eventIds: fresh.map((e) => e.eventId) }) : Promise.resolve();
     this.inFlight.add(task);
@@ -153,6 +167,11 @@ export class Pipeline {
     try {
       await task;
     } catch (err) {
+      if (isRecordsRefused(err)) {
+        // The backend refused these records for what they are (no spool in front of it): a resend cannot succeed.
+        this.countRejected(null, events.length, 'INVALID_ARGUMENT');
+        throw new PipelineError(Status.INVALID_ARGUMENT, `events: sink ${this.options.sink.name} refused the batch's records (${err.reason}): ${err.message}; not published (parts of a batch split over several requests may be)`, 'events');
+      }
       this.countRejected(null, events.length, 'UNAVAILABLE');
       throw new PipelineError(Status.UNAVAILABLE, `sink ${this.options.sink.name}: ${(err as Error).message}; retry later`);
     } finally {
@@ -200,11 +219,12 @@ export class Pipeline {
     this.stats.clients.set(req.clientId, {
       clientId: req.clientId,
       clientKind: s.clientKind,
-      droppedBufferFull: s.droppedBufferFull,
-      droppedSidecarUnavailable: s.droppedSidecarUnavailable,
-      sparkDroppedEvents: s.sparkDroppedEvents,
-      eventsSent: s.eventsSent,
-      taskEventsSkipped: s.taskEventsSkipped,
+      // Counters for metrics (doubles): Number() is exact up to 2^53 events.
+      droppedBufferFull: Number(s.droppedBufferFull),
+      droppedSidecarUnavailable: Number(s.droppedSidecarUnavailable),
+      sparkDroppedEvents: Number(s.sparkDroppedEvents),
+      eventsSent: Number(s.eventsSent),
+      taskEventsSkipped: Number(s.taskEventsSkipped),
       updatedAtMs: Date.now(),
     });
   }

@@ -32,6 +32,48 @@ export interface Sink {
    * Lets the spool skip records a crashed sidecar had already published.
    */
   recentRecordKeys?(topics: string[], sinceMs: number, limit: number): Promise<Set<string> | undefined>;
+  /**
+   * The largest record (recordBytes: key + value, UTF-8) the backend takes for `topic` now;
+   * undefined: no limit. The pipeline truncates or refuses a larger event before the ack
+   * (docs/reliability.md, "Records too large for Kafka"); the spool sets aside larger
+   * records it already holds.
+   */
+  maxRecordBytes?(topic: string): number | undefined;
+  /**
+   * How the sink sizes one request: records whose sum of (recordBytes + perRecordBytes) stays
+   * within maxBytes go out in one request, so the spool builds its groups with the same rule.
+   */
+  requestLimit?(): { maxBytes: number; perRecordBytes: number };
+  /** Reads the backend's limits again now (before a record is set aside as too large). */
+  refreshLimits?(): Promise<void>;
+}
+
+/**
+ * A write refused for what the records are (too large, invalid for the topic): sending the
+ * same records again cannot succeed. Anything else a sink throws is taken as retryable.
+ */
+export class RecordsRefusedError extends Error {
+  readonly refused = true;
+  constructor(
+    message: string,
+    /** Why, e.g. the Kafka error name MESSAGE_TOO_LARGE or INVALID_RECORD. */
+    readonly reason: string,
+    /** The limit in force when the refusal is about size. */
+    readonly limitBytes?: number,
+  ) {
+    super(message);
+    this.name = 'RecordsRefusedError';
+  }
+}
+
+export function isRecordsRefused(err: unknown): err is RecordsRefusedError {
+  return typeof err === 'object' && err !== null && (err as { refused?: unknown }).refused === true;
+}
+
+/** Bytes of a record's key and value as the backend stores them (UTF-8). */
+export function recordBytes(r: OutRecord): number {
+  const v = typeof r.value === 'string' ? Buffer.byteLength(r.value, 'utf8') : r.value.length;
+  return r.key === null ? v : v + Buffer.byteLength(r.key, 'utf8');
 }
 
 /** A record's identity by content: topic, key and value bytes. */

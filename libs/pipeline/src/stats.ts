@@ -24,7 +24,13 @@ export class PipelineStats {
   readonly clients = new Map<string, ClientReport>();
   /** Exceptions thrown by observers, by observer name. */
   readonly observerErrors = new Map<string, number>();
+  /** Events whose free-text fields were truncated to fit the sink's record limit, by "eventKind:field". */
+  readonly truncated = new Map<string, number>();
+  /** Events too large for the sink even when truncated (their batches refused), by event kind. */
+  readonly oversize = new Map<EventKind, number>();
   batches = 0;
+  /** Batches that reused a batch_seq of their client with other event ids (published as new batches, not answered from memory). */
+  reusedBatchSeq = 0;
   recordsWritten = 0;
   inFlightBatches = 0;
 
@@ -45,7 +51,10 @@ export class PipelineStats {
       duplicates: Object.fromEntries(this.duplicates),
       filtered: Object.fromEntries(this.filtered),
       rejected: Object.fromEntries(this.rejected),
+      truncated: Object.fromEntries(this.truncated),
+      oversize: Object.fromEntries(this.oversize),
       batches: this.batches,
+      reusedBatchSeq: this.reusedBatchSeq,
       recordsWritten: this.recordsWritten,
       inFlightBatches: this.inFlightBatches,
       clients: [...this.clients.values()],

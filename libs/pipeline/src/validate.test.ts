@@ -7,7 +7,7 @@ import { validateBatch } from './validate';
 const limits = { maxBatchEvents: 100, maxBatchBytes: 10_000 };
 const now = Date.UTC(2026, 10, 24, 12, 0, 0);
 const events = syntheticApplication({ appId: 'app-v', stagesPerJob: [1], tasksPerStage: 2, executors: 1, sqlExecutions: 0, failedTasks: 0, streamingProgress: 0, startMs: now - 60_000 });
-const req = (evs: SparkEvent[]): PublishRequest => ({ clientId: 'c1', batchSeq: 1, events: evs, clientStats: undefined });
+const req = (evs: SparkEvent[]): PublishRequest => ({ clientId: 'c1', batchSeq: 1n, events: evs, clientStats: undefined });
 
 function refusal(r: PublishRequest, size = 100): PipelineError {
   try {
@@ -27,10 +27,12 @@ describe('validateBatch', () => {
     ['missing app id', (e) => e.map((x, i) => (i === 3 ? { ...x, appId: '' } : x)), 'events[3].app_id'],
     ['missing body', (e) => e.map((x, i) => (i === 2 ? { ...x, body: undefined } : x)), 'events[2].body'],
     ['missing event id', (e) => e.map((x, i) => (i === 1 ? { ...x, eventId: '' } : x)), 'events[1].event_id'],
-    ['negative timestamp', (e) => e.map((x, i) => (i === 4 ? { ...x, eventTimeMs: -5 } : x)), 'events[4].event_time_ms'],
-    ['timestamp in seconds', (e) => e.map((x, i) => (i === 0 ? { ...x, eventTimeMs: Math.floor(now / 1000) } : x)), 'events[0].event_time_ms'],
-    ['absurd future timestamp', (e) => e.map((x, i) => (i === 0 ? { ...x, eventTimeMs: now * 10 } : x)), 'events[0].event_time_ms'],
-    ['bad emitted time', (e) => e.map((x, i) => (i === 0 ? { ...x, emittedTimeMs: 12 } : x)), 'events[0].emitted_time_ms'],
+    ['negative timestamp', (e) => e.map((x, i) => (i === 4 ? { ...x, eventTimeMs: -5n } : x)), 'events[4].event_time_ms'],
+    ['timestamp in seconds', (e) => e.map((x, i) => (i === 0 ? { ...x, eventTimeMs: BigInt(Math.floor(now / 1000)) } : x)), 'events[0].event_time_ms'],
+    ['absurd future timestamp', (e) => e.map((x, i) => (i === 0 ? { ...x, eventTimeMs: BigInt(now * 10) } : x)), 'events[0].event_time_ms'],
+    ['bad emitted time', (e) => e.map((x, i) => (i === 0 ? { ...x, emittedTimeMs: 12n } : x)), 'events[0].emitted_time_ms'],
+    ['int64 max timestamp (compared exactly, not as a double)', (e) => e.map((x, i) => (i === 2 ? { ...x, eventTimeMs: 2n ** 63n - 1n } : x)), 'events[2].event_time_ms'],
+    ['int64 min emitted time', (e) => e.map((x, i) => (i === 2 ? { ...x, emittedTimeMs: -(2n ** 63n) } : x)), 'events[2].emitted_time_ms'],
     ['duplicate event id', (e) => e.map((x, i) => (i === 5 ? { ...x, eventId: e[1].eventId } : x)), 'events[5].event_id'],
     [
       'unknown enum value',

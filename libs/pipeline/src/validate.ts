@@ -12,7 +12,8 @@ export interface BatchLimits {
 
 // Spark timestamps before 2000 or more than a day ahead are a client bug (seconds sent
 // as milliseconds, an unset clock), never real events.
-const EARLIEST_MS = Date.UTC(2000, 0, 1);
+// Times are int64 (bigint): compared exactly, whatever a client sends.
+const EARLIEST_MS = BigInt(Date.UTC(2000, 0, 1));
 const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
 const MAX_ID_LENGTH = 256;
 
@@ -37,7 +38,7 @@ export function validateBatch(req: PublishRequest, sizeBytes: number, limits: Ba
     );
   }
   const seen = new Set<string>();
-  const latest = nowMs + MAX_CLOCK_SKEW_MS;
+  const latest = BigInt(Math.floor(nowMs + MAX_CLOCK_SKEW_MS));
   for (let i = 0; i < req.events.length; i++) {
     const ev = req.events[i];
     const at = `events[${i}]`;
@@ -53,9 +54,9 @@ export function validateBatch(req: PublishRequest, sizeBytes: number, limits: Ba
   }
 }
 
-function checkTime(ms: number, field: string, latest: number, required: boolean): void {
-  if (ms === 0 && !required) return;
-  if (!Number.isFinite(ms) || ms < EARLIEST_MS) throw invalid(field, `${ms} is not an epoch time in milliseconds after 2000-01-01`);
+function checkTime(ms: bigint, field: string, latest: bigint, required: boolean): void {
+  if (ms === 0n && !required) return;
+  if (ms < EARLIEST_MS) throw invalid(field, `${ms} is not an epoch time in milliseconds after 2000-01-01`);
   if (ms > latest) throw invalid(field, `${ms} is more than 24h in the future`);
 }
 

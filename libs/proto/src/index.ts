@@ -35,6 +35,16 @@ export {
   type OffsetsServiceServer,
 } from './gen/sparkwire/v1/offsets';
 
+import { DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
+
+/**
+ * protoc's FileDescriptorSet of sparkwire.v1, grpc.health.v1 and grpc.reflection (v1, v1alpha),
+ * with imports and source info: what server reflection serves.
+ */
+export function descriptorSet(): Uint8Array {
+  return Buffer.from(DESCRIPTOR_SET_BASE64, 'base64');
+}
+
 export const LISTENER_PROTO_FILE = 'sparkwire/v1/listener.proto';
 export const OFFSETS_PROTO_FILE = 'sparkwire/v1/offsets.proto';
 

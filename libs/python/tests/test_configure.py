@@ -8,11 +8,12 @@ from pyspark.sql import SparkSession
 
 import sparkwire
 from sparkwire import config
+from sparkwire._jar import LINES
 
 
 @pytest.fixture
 def jar(tmp_path, monkeypatch):
-    path = tmp_path / "sparkwire-spark-listener-0.1.0.jar"
+    path = tmp_path / "sparkwire-spark-listener_2.13-0.1.0.jar"
     path.write_bytes(b"PK\x03\x04 stand-in")
     monkeypatch.setenv("SPARKWIRE_JAR", str(path))
     return str(path)
@@ -153,9 +154,41 @@ def test_rejects_non_builder(jar):
 
 def test_missing_jar_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("SPARKWIRE_JAR", raising=False)
+    monkeypatch.delenv("SPARKWIRE_JAR_DIRS", raising=False)
     monkeypatch.setattr("sparkwire._jar.JAR_DIR", tmp_path)
     with pytest.raises(sparkwire.JarNotFoundError, match="copy_jar.py"):
         sparkwire.configure(SparkSession.builder)
+
+
+def test_unsupported_spark_fails_before_the_session_starts(tmp_path, monkeypatch):
+    """A Spark line without a listener build: a clear error from configure() itself, naming
+    the versions, and the builder is left as it was (never a ClassNotFoundException later)."""
+    monkeypatch.delenv("SPARKWIRE_JAR", raising=False)
+    home = tmp_path / "spark"
+    (home / "jars").mkdir(parents=True)
+    (home / "jars" / "spark-core_2.12-3.4.4.jar").write_bytes(b"PK")
+    monkeypatch.setenv("SPARK_HOME", str(home))
+    builder = SparkSession.builder.appName("old")
+    before = opts(builder)
+    with pytest.raises(sparkwire.UnsupportedSparkError, match=r"Spark 3\.4\.4 with Scala 2\.12.*supports Spark 3\.5\.x"):
+        sparkwire.configure(builder)
+    assert opts(builder) == before
+
+
+def test_configure_uses_the_jar_of_the_running_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("SPARKWIRE_JAR", raising=False)
+    monkeypatch.delenv("SPARKWIRE_JAR_DIRS", raising=False)
+    jars = tmp_path / "pkg"
+    jars.mkdir()
+    for line in LINES:
+        (jars / line.jar_name).write_bytes(b"PK")
+    monkeypatch.setattr("sparkwire._jar.JAR_DIR", jars)
+    home = tmp_path / "spark"
+    (home / "jars").mkdir(parents=True)
+    (home / "jars" / "spark-core_2.12-3.5.9.jar").write_bytes(b"PK")
+    monkeypatch.setenv("SPARK_HOME", str(home))
+    builder = sparkwire.configure(SparkSession.builder)
+    assert opts(builder)["spark.jars"] == str(jars / f"sparkwire-spark-listener_2.12-{sparkwire.__version__}.jar")
 
 
 def test_spark_connect_builder_warns(jar):

@@ -2,11 +2,12 @@
 
 Skeleton: the receiving side is the in-process FakeSidecar from conftest.py for now;
 it is to be completed with the real TypeScript sidecar (apps/sidecar). Skipped until
-the listener jar exists (packaged by tools/copy_jar.py, or freshly built in
-libs/spark-listener/target) and a java is on PATH.
+the listener jar of this venv's Spark line exists (packaged by tools/copy_jar.py, or
+freshly built in libs/spark-listener/lines/*/target) and a java is on PATH.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -15,17 +16,16 @@ import pytest
 
 import sparkwire
 
-BUILT_JAR = Path(__file__).resolve().parents[2] / "spark-listener" / "target" / "sparkwire-spark-listener-0.1.0.jar"
+LINES_DIR = Path(__file__).resolve().parents[2] / "spark-listener" / "lines"
 
 
 @pytest.fixture
 def listener_jar(monkeypatch):
+    # the freshly built jars first (sparkwire picks the one of this venv's Spark line)
+    monkeypatch.setenv("SPARKWIRE_JAR_DIRS", os.pathsep.join(str(d) for d in sorted(LINES_DIR.glob("*/target"))))
     try:
         return sparkwire.jar_path()
     except sparkwire.JarNotFoundError:
-        if BUILT_JAR.is_file():
-            monkeypatch.setenv("SPARKWIRE_JAR", str(BUILT_JAR))
-            return str(BUILT_JAR)
         pytest.skip("listener jar not built: mvn package in libs/spark-listener, then tools/copy_jar.py")
 
 

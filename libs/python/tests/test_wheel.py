@@ -1,4 +1,4 @@
-"""The wheel carries the listener jar and the generated code (package-data config)."""
+"""The wheel carries every line's listener jar and the generated code (package-data config)."""
 from __future__ import annotations
 
 import shutil
@@ -15,7 +15,10 @@ def test_wheel_contains_jar_and_generated_code(tmp_path):
     skip = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", "*.jar", "tests", ".pytest_cache")
     shutil.copytree(ROOT, proj, ignore=skip)
     jars = proj / "src" / "sparkwire" / "jars"
-    (jars / "sparkwire-spark-listener-0.1.0.jar").write_bytes(b"PK stand-in")
+    from sparkwire._jar import LINES
+
+    for line in LINES:
+        (jars / line.jar_name).write_bytes(b"PK stand-in")
     out = tmp_path / "dist"
     # --no-build-isolation: uses the venv's setuptools (test extra), so no download.
     subprocess.run(
@@ -25,7 +28,8 @@ def test_wheel_contains_jar_and_generated_code(tmp_path):
     )
     (wheel,) = out.glob("sparkwire-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "sparkwire/jars/sparkwire-spark-listener-0.1.0.jar" in names
+    for line in LINES:
+        assert f"sparkwire/jars/{line.jar_name}" in names
     for mod in ("events_pb2.py", "events_pb2.pyi", "listener_pb2.py", "listener_pb2.pyi", "listener_pb2_grpc.py"):
         assert f"sparkwire/_gen/sparkwire/v1/{mod}" in names
     assert "sparkwire/py.typed" in names

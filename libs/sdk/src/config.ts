@@ -2,6 +2,7 @@
 // has a default except Kafka brokers; objects are strict so an unknown key is an error
 // that names it. Flags, SPARKWIRE_* variables and files all fill this same shape
 // (apps/sidecar/src/config-sources.ts).
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -15,12 +16,22 @@ export const serverSchema = z.strictObject({
   allowUnauthenticatedNonLoopback: z.boolean().default(false),
   /** Bearer token required on every RPC when set. Secret: never logged. */
   token: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** File holding server.token (e.g. a mounted Kubernetes Secret), read at start; trailing whitespace is dropped. */
+  tokenFile: z.string().min(1).optional(),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
   /** With a CA file the server requires client certificates (mutual TLS). */
   tlsCaFile: z.string().optional(),
   maxBatchBytes: positive.max(64 * MiB).default(8 * MiB),
   maxBatchEvents: positive.max(100_000).default(10_000),
+  /** Request decoding (before any work on a frame): messages nested in each other, at most; a deeper frame is refused (RESOURCE_EXHAUSTED). */
+  maxNestingDepth: positive.min(8).max(100).default(32),
+  /** Request decoding: bytes of one string field (event ids, plan descriptions, failure messages), at most; a batch with a longer one is refused. */
+  maxStringBytes: positive.max(64 * MiB).default(4 * MiB),
+  /** Request decoding: entries of one repeated or map field of one message (stage ids, labels, configs, metrics), at most. Events per batch: maxBatchEvents. */
+  maxRepeatedEntries: positive.max(10_000_000).default(100_000),
+  /** Request decoding: messages, map entries and repeated values in one batch, at most, so a small frame cannot expand into millions of objects. */
+  maxBatchValues: positive.max(100_000_000).default(1_000_000),
   maxInFlightPerStream: positive.max(10_000).default(64),
   /** Bytes of batches being processed at once, over all clients; beyond it streams stop being read and Publish gets RESOURCE_EXHAUSTED (retry later). */
   maxInFlightBytes: positive.max(4096 * MiB).default(64 * MiB),
@@ -45,11 +56,17 @@ export const kafkaSchema = z.strictObject({
   partitions: positive.max(10_000).default(6),
   replicationFactor: positive.max(32).default(1),
   maxBatchRecords: positive.max(1_000_000).default(20_000),
-  /** Keep under the broker's message.max.bytes (1 MiB by default). */
+  /** Most bytes of one produce request (keys + values + record framing); requests are also kept under the topics' max.message.bytes as read from the broker. */
   maxRequestBytes: positive.max(64 * MiB).default(900 * 1024),
+  /** How often the broker's message.max.bytes and the topics' max.message.bytes are read again (also at start and after a size refusal). */
+  limitsRefreshMs: positive.min(1_000).default(30_000),
+  /** An event whose record would be over the topic's limit: truncate its free-text fields (marked, counted) and refuse only if still too large, or refuse its batch (INVALID_ARGUMENT) at once. */
+  oversizeEvents: z.enum(['truncate', 'refuse']).default('truncate'),
   connectTimeoutMs: positive.default(3_000),
   requestTimeoutMs: positive.default(30_000),
   retries: z.number().int().min(0).max(100).default(5),
+  /** A metadata request this often while Kafka is reachable, so health (sparkwire.kafka) follows an outage within seconds even when idle; 0 turns it off. */
+  healthProbeIntervalMs: z.number().int().min(0).max(600_000).default(2_000),
   tls: z.boolean().default(false),
   tlsCaFile: z.string().optional(),
   tlsCertFile: z.string().optional(),
@@ -59,6 +76,8 @@ export const kafkaSchema = z.strictObject({
   saslUsername: z.string().optional(),
   /** Secret: never logged. */
   saslPassword: z.string().optional(),
+  /** File holding kafka.saslPassword (e.g. a mounted Kubernetes Secret), read at start; trailing whitespace is dropped. */
+  saslPasswordFile: z.string().min(1).optional(),
 });
 
 export const fileSchema = z.strictObject({
@@ -87,6 +106,8 @@ export const spoolSchema = z.strictObject({
   fsyncIntervalMs: positive.max(60_000).default(200),
   /** Appended batches kept in memory for publishing; beyond it they are read back from disk. */
   cacheBytes: z.number().int().min(0).default(32 * MiB),
+  /** Cap of the dead-letter store (<spool dir>/dead-letter: records Kafka refused after they were acked); at the cap a refused record waits as in an outage. */
+  deadLetterMaxBytes: positive.default(1024 * MiB),
 });
 
 const otlpProtocol = z.enum(['grpc', 'http/protobuf']);
@@ -175,7 +196,7 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     const s = c.server;
-    if (!isLoopback(s.host) && !s.token && !s.allowUnauthenticatedNonLoopback) {
+    if (!isLoopback(s.host) && !s.token && !s.tokenFile && !s.allowUnauthenticatedNonLoopback) {
       ctx.addIssue({
         code: 'custom',
         path: ['server', 'host'],
@@ -187,7 +208,7 @@ export const configSchema = z
     }
     if (s.tlsCaFile && !s.tlsCertFile) ctx.addIssue({ code: 'custom', path: ['server', 'tlsCaFile'], message: 'mutual TLS needs tlsCertFile and tlsKeyFile too' });
     const k = c.kafka;
-    if (k?.saslMechanism && (!k.saslUsername || !k.saslPassword)) {
+    if (k?.saslMechanism && (!k.saslUsername || !(k.saslPassword || k.saslPasswordFile))) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'saslUsername'], message: 'SASL needs saslUsername and saslPassword' });
     }
     if (k?.tasksTopic && k.tasksTopic === k.topic) ctx.addIssue({ code: 'custom', path: ['kafka', 'tasksTopic'], message: 'must differ from kafka.topic' });
@@ -214,7 +235,7 @@ export class ConfigError extends Error {
 /** Validates and fills defaults; throws a ConfigError naming the first bad value. */
 export function parseConfig(input: unknown): SparkwireConfig {
   const r = configSchema.safeParse(input ?? {});
-  if (r.success) return r.data;
+  if (r.success) return readSecretFiles(r.data);
   const issue = r.error.issues[0];
   let key = issue.path.join('.');
   let message = issue.message;
@@ -224,6 +245,34 @@ export function parseConfig(input: unknown): SparkwireConfig {
     return fail(message, key);
   }
   return fail(`${key || 'config'}: ${message}`, key);
+}
+
+/**
+ * Fills server.token / kafka.saslPassword from their *File settings. Parsing an already parsed
+ * configuration again is fine: the value then equals the file's.
+ */
+function readSecretFiles(c: SparkwireConfig): SparkwireConfig {
+  const read = (file: string, key: string): string => {
+    try {
+      return readFileSync(file, 'utf8').trimEnd();
+    } catch (err) {
+      return fail(`${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, key);
+    }
+  };
+  if (c.server.tokenFile) {
+    const token = read(c.server.tokenFile, 'server.tokenFile');
+    if (c.server.token !== undefined && c.server.token !== token) fail('server.tokenFile: set server.token or server.tokenFile, not both', 'server.tokenFile');
+    if (token.length < 16) fail(`server.tokenFile: the token in ${c.server.tokenFile} must be at least 16 characters`, 'server.tokenFile');
+    c.server.token = token;
+  }
+  const k = c.kafka;
+  if (k?.saslPasswordFile) {
+    const password = read(k.saslPasswordFile, 'kafka.saslPasswordFile');
+    if (k.saslPassword !== undefined && k.saslPassword !== password) fail('kafka.saslPasswordFile: set kafka.saslPassword or kafka.saslPasswordFile, not both', 'kafka.saslPasswordFile');
+    if (password === '') fail(`kafka.saslPasswordFile: ${k.saslPasswordFile} is empty`, 'kafka.saslPasswordFile');
+    k.saslPassword = password;
+  }
+  return c;
 }
 
 function fail(message: string, key: string): never {

@@ -74,8 +74,9 @@ export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, ho
     dedupe: { batchWindow: config.dedupeBatchWindow, eventWindow: config.dedupeEventWindow },
     ackTimeoutMs: config.ackTimeoutMs,
     observers,
+    oversize: config.kafka?.oversizeEvents,
   });
-  telemetry.bind({ stats: pipeline.stats, sink: backend, observerNames: observers.map((o) => o.name) });
+  telemetry.bind({ stats: pipeline.stats, sink: backend, observerNames: observers.map((o) => o.name), spool: spool ? () => spool.stats() : undefined, kafkaLimits: backend instanceof KafkaSink ? () => backend.topicLimits() : undefined });
   if (offsets && telemetry.metrics.meterProvider) {
     new OffsetMetrics(telemetry.metrics.meterProvider.getMeter(METER_NAME, '0.1.0')).bind({
       groups: () => offsets.monitor.snapshot().map((g) => ({ ...g, status: STATUS_NAMES[g.status] })),
@@ -111,7 +112,7 @@ function createSpool(config: SparkwireConfig, backend: Sink, log: Logger, hooks:
   const s = config.spool;
   if (!(s.enabled ?? Boolean(config.kafka))) return undefined;
   const server = config.server;
-  const dir = s.dir ?? join('sparkwire-data', 'spool', server.port === 0 ? `ephemeral-${process.pid}` : `${server.host.replace(/[^A-Za-z0-9.-]/g, '_')}_${server.port}`);
+  const dir = spoolDirFor(config);
   return new SpoolingSink(
     backend,
     {
@@ -127,10 +128,17 @@ function createSpool(config: SparkwireConfig, backend: Sink, log: Logger, hooks:
       publishMaxBytes: config.kafka?.maxRequestBytes ?? 4 * 1024 * 1024,
       recoverEventIds: config.dedupeEventWindow,
       closeDrainMs: Math.max(500, config.shutdownDeadlineMs - 1000),
+      deadLetterMaxBytes: s.deadLetterMaxBytes,
     },
     log.child({ component: 'spool' }),
     { onAcceptingChange: hooks.onAcceptingChange },
   );
+}
+
+/** The spool directory the configuration gives: spool.dir, else sparkwire-data/spool/<host>_<port> (per process with port 0). */
+export function spoolDirFor(config: SparkwireConfig): string {
+  const server = config.server;
+  return config.spool.dir ?? join('sparkwire-data', 'spool', server.port === 0 ? `ephemeral-${process.pid}` : `${server.host.replace(/[^A-Za-z0-9.-]/g, '_')}_${server.port}`);
 }
 
 function createOffsets(config: SparkwireConfig, log: Logger): Offsets | undefined {
@@ -161,7 +169,8 @@ function createOffsets(config: SparkwireConfig, log: Logger): Offsets | undefine
   );
 }
 
-function createSink(config: SparkwireConfig, log: Logger, hooks: PipelineHooks): { sink: Sink; healthName: string } {
+/** The backend sink the configuration names (Kafka, else the file sink), without the spool. */
+export function createSink(config: SparkwireConfig, log: Logger, hooks: PipelineHooks): { sink: Sink; healthName: string } {
   const k = config.kafka;
   if (!k) return { sink: new FileSink(config.file), healthName: 'sparkwire.file' };
   const topics = [k.topic, ...(k.tasksTopic ? [k.tasksTopic] : [])].map((name) => ({
@@ -181,6 +190,8 @@ function createSink(config: SparkwireConfig, log: Logger, hooks: PipelineHooks):
       connectTimeoutMs: k.connectTimeoutMs,
       requestTimeoutMs: k.requestTimeoutMs,
       retries: k.retries,
+      limitsRefreshMs: k.limitsRefreshMs,
+      healthProbeIntervalMs: k.healthProbeIntervalMs,
       tls: k.tls
         ? { enabled: true, caFile: k.tlsCaFile, certFile: k.tlsCertFile, keyFile: k.tlsKeyFile, rejectUnauthorized: k.tlsRejectUnauthorized }
         : undefined,

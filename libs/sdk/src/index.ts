@@ -1,5 +1,5 @@
 export { configSchema, offsetsSchema, parseConfig, ConfigError, isLoopback, SECRET_PATHS, type SparkwireConfig, type SparkwireConfigInput } from './config';
-export { createPipeline, type BuiltPipeline, type PipelineHooks } from './create-pipeline';
+export { createPipeline, createSink, spoolDirFor, type BuiltPipeline, type PipelineHooks } from './create-pipeline';
 export { createTelemetry, type Telemetry } from './telemetry';
 export { startSidecar, type Sidecar } from './sidecar';
 export { createLogger, type Logger } from './logger';

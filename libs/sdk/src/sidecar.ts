@@ -5,6 +5,7 @@ import { createOffsetsService } from '@sparkwire/offsets';
 import { OFFSETS_PROTO } from '@sparkwire/proto';
 import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
 import { createPipeline, type BuiltPipeline } from './create-pipeline';
+import type { DrainerState, SpoolingSink } from '@sparkwire/spool';
 import { createLogger, type Logger } from './logger';
 
 export interface Sidecar {
@@ -27,63 +28,104 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
   const updateHealth = () => receiver?.setSinkReady(built.backendReady(), built.sink.isReady());
   const built: BuiltPipeline = createPipeline(config, { logger: log, onReadyChange: updateHealth, onAcceptingChange: updateHealth });
   await built.start();
-  receiver = await startReceiver({
-    host: config.server.host,
-    port: config.server.port,
-    token: config.server.token,
-    tls: config.server.tlsCertFile ? { certFile: config.server.tlsCertFile, keyFile: config.server.tlsKeyFile!, caFile: config.server.tlsCaFile } : undefined,
-    maxBatchBytes: config.server.maxBatchBytes,
-    maxInFlightPerStream: config.server.maxInFlightPerStream,
-    maxInFlightBytes: config.server.maxInFlightBytes,
-    maxStreamsPerClient: config.server.maxStreamsPerClient,
-    maxStreams: config.server.maxStreams,
-    idleStreamTimeoutMs: config.server.idleStreamTimeoutMs,
-    pipeline: built.pipeline,
-    log: log.child({ component: 'grpc' }),
-    sinkHealthName: built.sinkHealthName,
-    // Always served: without offsets.enabled its calls say how to turn it on.
-    services: [{ ...createOffsetsService(built.offsets), protoFile: OFFSETS_PROTO, serving: Boolean(built.offsets) }],
-  });
-  updateHealth();
-  const rc = receiver.counters;
-  built.telemetry.bind({ receiver: () => rc });
-  const { metricsAddress } = await built.telemetry.start();
-  log.info(
-    {
+  let spoolTimer: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+  /** Stop accepting, flush, close: what stop() does, and what a failed start does with what it started. */
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      clearInterval(spoolTimer);
+      const deadline = config.shutdownDeadlineMs;
+      const started = Date.now();
+      await receiver?.shutdown(deadline);
+      if (built.spool) receiver?.health.setStatus(SPOOL_HEALTH_NAME, 'NOT_SERVING');
+      const left = Math.max(0, deadline - (Date.now() - started));
+      // The spool publishes until shortly before the deadline; what is left stays on disk.
+      built.spool?.setCloseDeadline(started + deadline - Math.min(1000, deadline / 4));
+      const closed = built.close().then(() => 'closed' as const);
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left).unref());
+      const how = await Promise.race([closed, timeout]);
+      log.info({ how, ms: Date.now() - started, stats: built.pipeline.stats.snapshot(), spool: built.spool?.stats(), traces: built.telemetry.tracing?.stats() }, 'sparkwire sidecar stopped');
+    })());
+  try {
+    receiver = await startReceiver({
+      host: config.server.host,
+      port: config.server.port,
+      token: config.server.token,
+      tls: config.server.tlsCertFile ? { certFile: config.server.tlsCertFile, keyFile: config.server.tlsKeyFile!, caFile: config.server.tlsCaFile } : undefined,
+      maxBatchBytes: config.server.maxBatchBytes,
+      decodeLimits: {
+        maxBatchEvents: config.server.maxBatchEvents,
+        maxNestingDepth: config.server.maxNestingDepth,
+        maxStringBytes: config.server.maxStringBytes,
+        maxRepeatedEntries: config.server.maxRepeatedEntries,
+        maxBatchValues: config.server.maxBatchValues,
+      },
+      maxInFlightPerStream: config.server.maxInFlightPerStream,
+      maxInFlightBytes: config.server.maxInFlightBytes,
+      maxStreamsPerClient: config.server.maxStreamsPerClient,
+      maxStreams: config.server.maxStreams,
+      idleStreamTimeoutMs: config.server.idleStreamTimeoutMs,
+      pipeline: built.pipeline,
+      log: log.child({ component: 'grpc' }),
+      sinkHealthName: built.sinkHealthName,
+      // Always served: without offsets.enabled its calls say how to turn it on.
+      services: [{ ...createOffsetsService(built.offsets), protoFile: OFFSETS_PROTO, serving: Boolean(built.offsets) }],
+    });
+    updateHealth();
+    const rc = receiver.counters;
+    built.telemetry.bind({ receiver: () => rc });
+    const { metricsAddress } = await built.telemetry.start();
+    if (built.spool) spoolTimer = watchSpool(built.spool, receiver, log);
+    log.info(
+      {
+        address: receiver.address,
+        metricsAddress,
+        sink: built.sink.name,
+        sinkReady: built.backendReady(),
+        spool: built.spool ? { dir: config.spool.dir, fsync: config.spool.fsync, replaying: built.spool.recovered?.tail.entries ?? 0 } : false,
+        extended: config.extended,
+        tls: Boolean(config.server.tlsCertFile),
+        auth: Boolean(config.server.token),
+        traces: built.telemetry.traces.enabled,
+        offsets: Boolean(built.offsets),
+      },
+      'sparkwire sidecar listening',
+    );
+
+    return {
+      built,
+      receiver,
       address: receiver.address,
       metricsAddress,
-      sink: built.sink.name,
-      sinkReady: built.backendReady(),
-      spool: built.spool ? { dir: config.spool.dir, fsync: config.spool.fsync, replaying: built.spool.recovered?.tail.entries ?? 0 } : false,
-      extended: config.extended,
-      tls: Boolean(config.server.tlsCertFile),
-      auth: Boolean(config.server.token),
-      traces: built.telemetry.traces.enabled,
-      offsets: Boolean(built.offsets),
-    },
-    'sparkwire sidecar listening',
-  );
+      stop: shutdown,
+    };
+  } catch (err) {
+    // A port that cannot be bound (gRPC or metrics) ends the start, whatever the sink: close
+    // what did start (Kafka clients, the spool) so the process can exit with the error.
+    log.error({ err: (err as Error).message }, 'sparkwire sidecar failed to start');
+    await shutdown().catch(() => undefined);
+    throw err;
+  }
+}
 
-  let stopping: Promise<void> | undefined;
-  return {
-    built,
-    receiver,
-    address: receiver.address,
-    metricsAddress,
-    stop() {
-      stopping ??= (async () => {
-        const deadline = config.shutdownDeadlineMs;
-        const started = Date.now();
-        await receiver!.shutdown(deadline);
-        const left = Math.max(0, deadline - (Date.now() - started));
-        // The spool publishes until shortly before the deadline; what is left stays on disk.
-        built.spool?.setCloseDeadline(started + deadline - Math.min(1000, deadline / 4));
-        const closed = built.close().then(() => 'closed' as const);
-        const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), left).unref());
-        const how = await Promise.race([closed, timeout]);
-        log.info({ how, ms: Date.now() - started, stats: built.pipeline.stats.snapshot(), spool: built.spool?.stats(), traces: built.telemetry.tracing?.stats() }, 'sparkwire sidecar stopped');
-      })();
-      return stopping;
-    },
+/** Health entry of the spool drainer: SERVING while it keeps up (idle, draining, reading back). */
+export const SPOOL_HEALTH_NAME = 'sparkwire.spool';
+const SPOOL_OK = new Set<DrainerState>(['idle', 'draining', 'reading_back']);
+
+/** Every second: the drainer's state into health, and a log line when it changes (with the last error and the depth). */
+function watchSpool(spool: SpoolingSink, receiver: Receiver, log: Logger): NodeJS.Timeout {
+  let last: DrainerState | undefined;
+  const check = () => {
+    const s = spool.stats();
+    receiver.health.setStatus(SPOOL_HEALTH_NAME, SPOOL_OK.has(s.drainer) ? 'SERVING' : 'NOT_SERVING');
+    if (s.drainer === last) return;
+    const fields = { drainer: s.drainer, previous: last, pendingEntries: s.pendingEntries, bytes: s.bytes, oldestPendingMs: s.oldestPendingMs, lastError: s.lastPublishError };
+    if (SPOOL_OK.has(s.drainer) || last === undefined) log.info(fields, 'spool drainer state');
+    else log.warn(fields, 'spool drainer state');
+    last = s.drainer;
   };
+  check();
+  const timer = setInterval(check, 1000);
+  timer.unref();
+  return timer;
 }

@@ -38,7 +38,7 @@ describe('spool wiring', () => {
     await first.start();
     expect(first.backendReady()).toBe(false);
     expect(first.sink.isReady()).toBe(true);
-    const r = await first.pipeline.publish({ clientId: 'jvm-1', batchSeq: 7, events: app, clientStats: undefined });
+    const r = await first.pipeline.publish({ clientId: 'jvm-1', batchSeq: 7n, events: app, clientStats: undefined });
     expect(r.accepted).toBe(app.length);
     // kill -9: nothing is closed. (Stop this process's publishing so it does not run on.)
     await (first.spool as unknown as { drainer: { stop(ms: number): Promise<void> } }).drainer.stop(0);
@@ -47,7 +47,7 @@ describe('spool wiring', () => {
     await next.start();
     expect(next.spool!.recovered!.tail.entries).toBe(1);
     // The client never got its ack and resends the batch to the restarted sidecar.
-    const resent = await next.pipeline.publish({ clientId: 'jvm-1', batchSeq: 7, events: app, clientStats: undefined });
+    const resent = await next.pipeline.publish({ clientId: 'jvm-1', batchSeq: 7n, events: app, clientStats: undefined });
     expect(resent).toMatchObject({ accepted: 0, duplicates: app.length });
     expect(next.spool!.stats().appendedEntries).toBe(0);
     await Promise.all([first.close(), next.close()]);

@@ -19,8 +19,8 @@ export interface Telemetry {
   /** Kafka produce latency, from KafkaSinkEvents.onSend. */
   recordKafkaSend(records: number, ms: number): void;
   /**
-   * Starts the Prometheus endpoint. A port already in use is logged and the sidecar goes
-   * on without the endpoint: delivering events matters more than exposing numbers.
+   * Starts the Prometheus endpoint. Throws when its port cannot be bound (message starting with
+   * `metrics.port:`): a sidecar whose metrics nobody would see must not pass for a healthy one.
    */
   start(): Promise<{ metricsAddress?: string }>;
   /** Closes open spans, flushes spans and metrics, closes the endpoint. */
@@ -73,7 +73,8 @@ export function createTelemetry(config: SparkwireConfig, log: Logger, env: NodeJ
     async start() {
       const { server, error } = await metrics.start();
       if (error) {
-        log.error({ err: error.message, host: config.metrics.host, port: config.metrics.port }, 'metrics endpoint not started (set metrics.port, or metrics.enabled=false); events are still delivered');
+        const at = config.metrics.host.includes(':') ? `[${config.metrics.host}]:${config.metrics.port}` : `${config.metrics.host}:${config.metrics.port}`;
+        throw new Error(`metrics.port: cannot listen on ${at}: ${error.message} (set another metrics.port, 0 for a free one, or metrics.enabled=false)`);
       }
       log.info(
         {

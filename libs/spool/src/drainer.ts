@@ -11,10 +11,18 @@
 // yet checkpointed when the process died). Before publishing them the drainer asks the inner
 // sink for the records it holds since the tail could first have been published
 // (recentRecordKeys) and skips those: replay does not duplicate.
-import { recordKey, type OutRecord, type Sink } from '@sparkwire/pipeline';
+//
+// No record blocks the ones behind it. A record over the sink's maxRecordBytes (a limit
+// lowered after it was acked) is not sent; a group the sink refuses for its records
+// (RecordsRefusedError: MESSAGE_TOO_LARGE, INVALID_RECORD, ...) is isolated: its records are
+// sent in halves, in order, until each refused record is alone. A refused record goes to the
+// dead-letter store (dead-letter.ts), durably, before anything behind it is sent; the rest
+// is published, in order. Any other failure (Kafka down) is retried, as before, with the
+// isolation's progress kept.
+import { isRecordsRefused, recordBytes, recordKey, type OutRecord, type Sink } from '@sparkwire/pipeline';
 import type { Checkpoint } from './checkpoint';
-import { recordSize } from './entry-codec';
 import type { SpoolCursor, SpoolEntry } from './cursor';
+import { deadLetterEntry, type DeadLetterEntry, type DeadLetterError, type DeadLetterStore } from './dead-letter';
 
 export interface Group {
   records: OutRecord[];
@@ -24,7 +32,25 @@ export interface Group {
   skipped: number;
   /** Append time of the group's oldest entry. */
   firstTimeMs: number;
+  /** Where each record is in the spool (entry seq, index in it, append time), for the dead-letter store. */
+  seqs: number[];
+  indexes: number[];
+  times: number[];
+  /** Set once the group was refused: what is left to send, and what was set aside. */
+  isolation?: Isolation;
 }
+
+interface Isolation {
+  /** Ranges of the group's records still to send, in order. */
+  ranges: Array<[number, number]>;
+  /** Records set aside so far. */
+  dead: number;
+  /** The dead-letter store could not take a record: read the limits again before the next try. */
+  retry?: boolean;
+}
+
+/** A failure to retry later without counting it as a publish failure (stopping, sink not ready). */
+class Later extends Error {}
 
 export interface Readback {
   /** Records of entries up to this seq are checked against what the inner sink holds. */
@@ -42,7 +68,13 @@ export interface DrainerStats {
   publishedRecords: number;
   publishFailures: number;
   skippedAlreadyPublished: number;
+  /** Records set aside in the dead-letter store. */
+  deadLettered: number;
+  /** Groups refused by the sink and isolated. */
+  isolations: number;
   lastError?: string;
+  /** When the last failed publish attempt failed (a later lastPublishMs means it recovered). */
+  lastErrorMs?: number;
   lastPublishMs?: number;
 }
 
@@ -52,10 +84,14 @@ export interface DrainerOptions {
   /** Most records a readback may look at before it is given up (at-least-once then). */
   readbackLimit: number;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
+  /** Where refused records go; without it a refused record is retried like an outage. */
+  deadLetter?: DeadLetterStore;
+  /** Records were set aside (already durable in `file`). */
+  onDeadLetter?: (entries: DeadLetterEntry[], file: string) => void;
 }
 
 export class Drainer {
-  readonly stats: DrainerStats = { groups: 0, publishedEntries: 0, publishedRecords: 0, publishFailures: 0, skippedAlreadyPublished: 0 };
+  readonly stats: DrainerStats = { groups: 0, publishedEntries: 0, publishedRecords: 0, publishFailures: 0, skippedAlreadyPublished: 0, deadLettered: 0, isolations: 0 };
   /** Everything before this is acked by the inner sink. */
   position: Checkpoint;
   readback?: Readback;
@@ -122,10 +158,13 @@ export class Drainer {
       this.group = group;
       if (group.records.length > 0) {
         try {
-          await this.inner.write(group.records);
+          await this.publish(group);
         } catch (err) {
-          this.stats.publishFailures++;
-          this.stats.lastError = (err as Error).message;
+          if (!(err instanceof Later)) {
+            this.stats.publishFailures++;
+            this.stats.lastError = (err as Error).message;
+            this.stats.lastErrorMs = Date.now();
+          }
           await this.sleep(backoff, true);
           backoff = Math.min(backoff * 2, 2000);
           continue;
@@ -136,7 +175,7 @@ export class Drainer {
       this.position = group.end;
       this.stats.groups++;
       this.stats.publishedEntries += group.entries;
-      this.stats.publishedRecords += group.records.length;
+      this.stats.publishedRecords += group.records.length - (group.isolation?.dead ?? 0);
       this.stats.skippedAlreadyPublished += group.skipped;
       this.stats.lastPublishMs = Date.now();
       if (this.readback?.keys && group.end.seq > this.readback.untilSeq) {
@@ -147,8 +186,112 @@ export class Drainer {
     }
   }
 
+  /** Publishes the group as one write; isolates it when the sink refuses it for its records. */
+  private async publish(g: Group): Promise<void> {
+    if (!g.isolation) {
+      let big = this.firstTooLarge(g, 0, g.records.length) >= 0;
+      if (big && this.inner.refreshLimits) {
+        // The limit may have been raised since it was read: look again before setting anything aside.
+        await this.inner.refreshLimits();
+        big = this.firstTooLarge(g, 0, g.records.length) >= 0;
+      }
+      if (!big) {
+        try {
+          await this.inner.write(g.records);
+          return;
+        } catch (err) {
+          if (!isRecordsRefused(err) || !this.opts.deadLetter) throw err;
+          this.opts.log.warn({ err: err.message, reason: err.reason, records: g.records.length, firstSeq: g.seqs[0] }, 'spool: the sink refused a group for its records; isolating the refused ones');
+        }
+      }
+      if (!this.opts.deadLetter) throw new Error('a record is over the sink limit and there is no dead-letter store');
+      this.stats.isolations++;
+      g.isolation = { ranges: [[0, g.records.length]], dead: 0 };
+    }
+    await this.isolate(g, g.isolation);
+  }
+
+  private async isolate(g: Group, iso: Isolation): Promise<void> {
+    if (iso.retry) {
+      iso.retry = false;
+      await this.inner.refreshLimits?.();
+    }
+    while (iso.ranges.length > 0) {
+      if (this.stopped) throw new Later('stopping');
+      if (!this.inner.isReady()) throw new Later('sink not ready');
+      const [a, b] = iso.ranges[0];
+      const k = this.firstTooLarge(g, a, b);
+      if (k > a) {
+        // Publish what comes before it first: order is kept.
+        iso.ranges.splice(0, 1, [a, k], [k, b]);
+        continue;
+      }
+      if (k === a) {
+        const r = g.records[a];
+        const limit = this.inner.maxRecordBytes!(r.topic)!;
+        await this.setAside(g, iso, a, { reason: 'RECORD_TOO_LARGE', message: `record of ${recordBytes(r)} bytes is over the largest record topic ${r.topic} takes (${limit} bytes, from its max.message.bytes)`, limitBytes: limit });
+        continue;
+      }
+      try {
+        await this.inner.write(g.records.slice(a, b));
+        iso.ranges.shift();
+      } catch (err) {
+        if (!isRecordsRefused(err)) throw err;
+        if (b - a === 1) await this.setAside(g, iso, a, { reason: err.reason, message: err.message, limitBytes: err.limitBytes });
+        else {
+          const mid = (a + b) >>> 1;
+          iso.ranges.splice(0, 1, [a, mid], [mid, b]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes record `i` (the first of the first range) to the dead-letter store, durably, before
+   * anything behind it is sent. A store that cannot take it (full) is retried like an outage:
+   * nothing behind it goes first, and it may yet fit a limit raised meanwhile.
+   */
+  private async setAside(g: Group, iso: Isolation, i: number, error: DeadLetterError): Promise<void> {
+    const entry = deadLetterEntry(g.records[i], { seq: g.seqs[i], index: g.indexes[i], appendedAtMs: g.times[i] }, error);
+    let file: string;
+    try {
+      file = await this.opts.deadLetter!.add([entry]);
+    } catch (err) {
+      iso.retry = true;
+      throw err;
+    }
+    const [, b] = iso.ranges[0];
+    if (i + 1 < b) iso.ranges[0] = [i + 1, b];
+    else iso.ranges.shift();
+    iso.dead++;
+    this.stats.deadLettered++;
+    this.opts.onDeadLetter?.([entry], file);
+  }
+
+  /** Index of the first record in [from, to) over the sink's current record limit, or -1. */
+  private firstTooLarge(g: Group, from: number, to: number): number {
+    const max = this.inner.maxRecordBytes;
+    if (!max) return -1;
+    const limits = new Map<string, number | undefined>();
+    for (let i = from; i < to; i++) {
+      const r = g.records[i];
+      let limit = limits.get(r.topic);
+      if (!limits.has(r.topic)) limits.set(r.topic, (limit = max.call(this.inner, r.topic)));
+      if (limit === undefined) continue;
+      const units = (typeof r.value === 'string' ? r.value.length * 3 : r.value.length) + (r.key?.length ?? 0) * 3;
+      if (units > limit && recordBytes(r) > limit) return i;
+    }
+    return -1;
+  }
+
   private async buildGroup(): Promise<Group | undefined> {
     const records: OutRecord[] = [];
+    const seqs: number[] = [];
+    const indexes: number[] = [];
+    const times: number[] = [];
+    const lim = this.inner.requestLimit?.();
+    const maxBytes = Math.min(this.opts.maxBytes, lim?.maxBytes ?? Infinity);
+    const perRecord = lim?.perRecordBytes ?? 64;
     let bytes = 0;
     let entries = 0;
     let skipped = 0;
@@ -172,13 +315,16 @@ export class Drainer {
       let i = cur.index;
       for (; i < entry.records.length; i++) {
         const r = entry.records[i];
-        const s = recordSize(r);
-        if (records.length > 0 && (records.length >= this.opts.maxRecords || bytes + s > this.opts.maxBytes)) break;
+        const s = recordBytes(r) + perRecord;
+        if (records.length > 0 && (records.length >= this.opts.maxRecords || bytes + s > maxBytes)) break;
         if (check && keys.has(recordKey(r.topic, r.key, r.value))) {
           skipped++;
           continue;
         }
         records.push(r);
+        seqs.push(entry.seq);
+        indexes.push(i);
+        times.push(entry.timeMs);
         bytes += s;
       }
       entries++;
@@ -188,10 +334,10 @@ export class Drainer {
         break;
       }
       end = { seq: entry.seq + 1, index: 0, atMs: 0 };
-      if (records.length >= this.opts.maxRecords || bytes >= this.opts.maxBytes) break;
+      if (records.length >= this.opts.maxRecords || bytes >= maxBytes) break;
     }
     if (!end) return undefined;
-    return { records, entries, end, skipped, firstTimeMs };
+    return { records, entries, end, skipped, firstTimeMs, seqs, indexes, times };
   }
 
   private async doReadback(): Promise<void> {

@@ -152,7 +152,7 @@ class Reader {
   }
 }
 
-/** The sink-side size estimate of a record (the same as the Kafka sink's request sizing). */
+/** A record's memory estimate (JS strings: UTF-16 units), for the entry cache's budget. */
 export function recordSize(r: OutRecord): number {
   return r.value.length + (r.key?.length ?? 0) + 64;
 }

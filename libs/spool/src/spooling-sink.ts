@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { OutRecord, Sink, WriteMeta } from '@sparkwire/pipeline';
 import { writeCheckpoint, type Checkpoint } from './checkpoint';
 import { EntryCache, SpoolCursor } from './cursor';
+import { DeadLetterStore, type DeadLetterEntry } from './dead-letter';
 import { Drainer, type Group } from './drainer';
 import { encodePayload } from './entry-codec';
 import { acquireLock } from './lock';
@@ -43,6 +44,8 @@ export interface SpoolOptions {
   readbackLimit?: number;
   /** Remove the directory itself when close() leaves the spool empty (a per-process directory). */
   removeDirWhenDrained?: boolean;
+  /** Cap of the dead-letter store (<dir>/dead-letter); at the cap a refused record waits, as in an outage. */
+  deadLetterMaxBytes?: number;
 }
 
 export interface SpoolLogger {
@@ -56,6 +59,8 @@ export interface SpoolEvents {
   onAcceptingChange?: (accepting: boolean) => void;
   /** Damage found in the spool (at start or while reading). */
   onCorruption?: (report: CorruptionReport) => void;
+  /** Records Kafka refused were set aside in the dead-letter store (already durable in `file`). */
+  onDeadLetter?: (entries: DeadLetterEntry[], file: string) => void;
 }
 
 export interface SpoolStats {
@@ -79,7 +84,21 @@ export interface SpoolStats {
   corruption: number;
   recovered: { entries: number; records: number; skippedAlreadyPublished: number };
   lastPublishError?: string;
+  /** The dead-letter store: records set aside by this process, files and bytes in it now. */
+  deadLetter: { records: number; files: number; bytes: number };
+  /** When lastPublishError happened (ms since the epoch). */
+  lastPublishErrorMs?: number;
+  /** What the drainer is doing (health and metrics show it). */
+  drainer: DrainerState;
 }
+
+/**
+ * idle: nothing to publish. draining: publishing. reading_back: checking what the last process
+ * already published (after a crash). waiting_for_kafka: entries wait, the sink is unreachable.
+ * backing_off: the last publish failed, it is retried after a pause. stopped: closed.
+ */
+export type DrainerState = 'idle' | 'draining' | 'reading_back' | 'waiting_for_kafka' | 'backing_off' | 'stopped';
+export const DRAINER_STATES: DrainerState[] = ['idle', 'draining', 'reading_back', 'waiting_for_kafka', 'backing_off', 'stopped'];
 
 type Tag = { records: OutRecord[] };
 
@@ -101,6 +120,8 @@ export class SpoolingSink implements Sink {
   private checkpointDirty = false;
   private checkpoints = 0;
   private closeDeadline?: number;
+  private readonly deadLetter: DeadLetterStore;
+  private deadLetterTimer?: NodeJS.Timeout;
   /** Append times of entries not yet published, sampled (at most one per 100 ms), oldest first. */
   private pendingTimes: Array<{ seq: number; timeMs: number }> = [];
 
@@ -112,6 +133,7 @@ export class SpoolingSink implements Sink {
   ) {
     this.name = inner.name;
     this.cache = new EntryCache(opts.cacheBytes ?? 32 * 1024 * 1024);
+    this.deadLetter = new DeadLetterStore(opts.dir, opts.deadLetterMaxBytes ?? 1024 * 1024 * 1024);
   }
 
   /** Recovers the spool, starts the inner sink and the drainer. Throws only for I/O errors or a spool in use. */
@@ -148,6 +170,8 @@ export class SpoolingSink implements Sink {
         maxBytes: this.opts.publishMaxBytes,
         readbackLimit: this.opts.readbackLimit ?? 2_000_000,
         log: this.log,
+        deadLetter: this.deadLetter,
+        onDeadLetter: (entries, file) => this.onDeadLetter(entries, file),
       },
       (g) => this.onPublished(g),
     );
@@ -167,6 +191,13 @@ export class SpoolingSink implements Sink {
         };
       }
     }
+    const dl = await this.deadLetter.rescan();
+    if (dl.files > 0) this.log.warn({ dir: this.deadLetter.dir, files: dl.files, bytes: dl.bytes }, 'spool: the dead-letter store holds records Kafka refused (sparkwire dead-letter list)');
+    // A re-drive (another process) removes files: the figures follow within seconds.
+    this.deadLetterTimer = setInterval(() => {
+      if (this.deadLetter.stats().files > 0) void this.deadLetter.rescan().catch(() => undefined);
+    }, 10_000);
+    this.deadLetterTimer.unref();
     await this.inner.start();
     this.drainer.start();
     this.updateAccepting();
@@ -195,6 +226,15 @@ export class SpoolingSink implements Sink {
     return this.inner.isReady();
   }
 
+  /** The inner sink's record limit: the pipeline decides before the ack what does not fit. */
+  maxRecordBytes(topic: string): number | undefined {
+    return this.inner.maxRecordBytes?.(topic);
+  }
+
+  refreshLimits(): Promise<void> {
+    return this.inner.refreshLimits?.() ?? Promise.resolve();
+  }
+
   /** Event ids of the newest entries found at start (published or not), for the pipeline's dedupe window; handed out once. */
   takeRecoveredEventIds(): string[] {
     const ids = this.recovery?.recentEventIds ?? [];
@@ -218,6 +258,19 @@ export class SpoolingSink implements Sink {
     while (this.pendingTimes.length > 0 && this.pendingTimes[0].seq < pos) this.pendingTimes.shift();
     const tailPending = !!this.recovery && this.recovery.tail.entries > 0 && pos <= this.recovery.lastSeq;
     const oldest = tailPending ? this.recovery!.tail.firstTimeMs : this.pendingTimes[0]?.timeMs;
+    // Position 0 means "from the first entry on disk" (no checkpoint yet).
+    const pendingEntries = this.lastVisibleSeq === 0 ? 0 : Math.max(0, this.lastVisibleSeq - Math.max(pos, this.wal?.segments[0]?.firstSeq ?? 1) + 1);
+    const drainer: DrainerState = this.closed || !this.drainer
+      ? 'stopped'
+      : pendingEntries === 0 && !this.drainer.busy
+        ? 'idle'
+        : this.drainer.readback?.state === 'pending'
+          ? 'reading_back'
+          : !this.inner.isReady()
+            ? 'waiting_for_kafka'
+            : (d?.lastErrorMs ?? 0) > (d?.lastPublishMs ?? 0)
+              ? 'backing_off'
+              : 'draining';
     return {
       accepting: this.accepting,
       innerReady: this.inner.isReady(),
@@ -225,7 +278,7 @@ export class SpoolingSink implements Sink {
       maxBytes: this.opts.maxBytes,
       segments: this.wal?.segments.length ?? 0,
       appendedEntries: w?.appends ?? 0,
-      pendingEntries: Math.max(0, this.lastVisibleSeq - pos + 1),
+      pendingEntries,
       publishedEntries: d?.publishedEntries ?? 0,
       publishedRecords: d?.publishedRecords ?? 0,
       publishFailures: d?.publishFailures ?? 0,
@@ -237,6 +290,9 @@ export class SpoolingSink implements Sink {
       corruption: this.corruptionCount,
       recovered: { entries: this.recovery?.tail.entries ?? 0, records: this.recovery?.tail.records ?? 0, skippedAlreadyPublished: d?.skippedAlreadyPublished ?? 0 },
       lastPublishError: d?.lastError,
+      deadLetter: { records: d?.deadLettered ?? 0, files: this.deadLetter.stats().files, bytes: this.deadLetter.stats().bytes },
+      lastPublishErrorMs: d?.lastErrorMs,
+      drainer,
     };
   }
 
@@ -275,6 +331,7 @@ export class SpoolingSink implements Sink {
       }
     } finally {
       this.closed = true;
+      clearInterval(this.deadLetterTimer);
       this.release?.();
       if (emptied && this.opts.removeDirWhenDrained) await rmdir(this.opts.dir).catch(() => undefined);
       await this.inner.close();
@@ -347,6 +404,16 @@ export class SpoolingSink implements Sink {
     if (!accepting && !this.closing) this.log.warn({ bytes: this.wal?.bytes, maxBytes: this.opts.maxBytes }, 'spool full: refusing new batches (UNAVAILABLE) until Kafka takes some');
     else if (accepting) this.log.info({ bytes: this.wal?.bytes }, 'spool accepting batches');
     this.events.onAcceptingChange?.(accepting);
+  }
+
+  private onDeadLetter(entries: DeadLetterEntry[], file: string): void {
+    for (const e of entries) {
+      this.log.error(
+        { id: e.id, topic: e.topic, key: e.key, bytes: e.bytes, eventId: e.eventId, reason: e.error.reason, err: e.error.message, limitBytes: e.error.limitBytes, file },
+        'spool: Kafka refused a record; it is in the dead-letter store and the records behind it go on (sparkwire dead-letter list / redrive)',
+      );
+    }
+    this.events.onDeadLetter?.(entries, file);
   }
 
   private reportCorruption(c: CorruptionReport): void {

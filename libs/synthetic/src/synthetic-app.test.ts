@@ -20,15 +20,15 @@ describe('syntheticApplication', () => {
     const end = app[app.length - 1].body;
     expect(end?.$case).toBe('applicationEnd');
     if (end?.$case === 'applicationEnd') {
-      expect(end.value.totalTaskCount).toBe(count('taskEnd'));
-      expect(end.value.numTaskFailed).toBe(1);
+      expect(end.value.totalTaskCount).toBe(BigInt(count('taskEnd')));
+      expect(end.value.numTaskFailed).toBe(1n);
     }
   });
 
   it('stage metrics are the sums of their tasks', () => {
     const stage0 = app.find((e) => e.body?.$case === 'stageCompleted')!;
     const tasks = app.filter((e) => e.body?.$case === 'taskEnd' && e.body.value.stageId === 0);
-    const sum = tasks.reduce((s, e) => s + (e.body?.$case === 'taskEnd' ? e.body.value.metrics?.executorRunTimeMs ?? 0 : 0), 0);
+    const sum = tasks.reduce((s, e) => s + (e.body?.$case === 'taskEnd' ? e.body.value.metrics?.executorRunTimeMs ?? 0n : 0n), 0n);
     expect(stage0.body?.$case === 'stageCompleted' && stage0.body.value.metrics?.executorRunTimeMs).toBe(sum);
   });
 

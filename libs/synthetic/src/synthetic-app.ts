@@ -40,14 +40,14 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
       appId: spec.appId,
       appName: spec.appName ?? 'synthetic',
       appAttemptId: '1',
-      eventTimeMs: at,
-      emittedTimeMs: at + 1,
+      eventTimeMs: BigInt(at),
+      emittedTimeMs: BigInt(at + 1),
       labels: spec.labels ?? {},
       body,
     });
   };
   const startMs = clock;
-  emit({ $case: 'applicationStart', value: { startTimeMs: clock, sparkUser: 'spark', sparkVersion: '4.0.1', traceparent: '', sparkConfigs: { 'spark.master': 'local[2]' } } });
+  emit({ $case: 'applicationStart', value: { startTimeMs: BigInt(clock), sparkUser: 'spark', sparkVersion: '4.0.1', traceparent: '', sparkConfigs: { 'spark.master': 'local[2]' } } });
   for (let e = 1; e <= spec.executors; e++) {
     emit({ $case: 'executorAdded', value: { executorId: String(e), host: `worker-${e}`, totalCores: 2 } });
   }
@@ -58,14 +58,14 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
   spec.stagesPerJob.forEach((stages, jobId) => {
     const sql = jobId < spec.sqlExecutions ? jobId : undefined;
     if (sql !== undefined) {
-      emit({ $case: 'sqlExecutionStart', value: { executionId: sql, description: `SELECT count(*) FROM t${sql}`, details: '', rootExecutionId: undefined } });
+      emit({ $case: 'sqlExecutionStart', value: { executionId: BigInt(sql), description: `SELECT count(*) FROM t${sql}`, details: '', rootExecutionId: undefined } });
     }
     const stageIds = Array.from({ length: stages }, (_, i) => stageId + i);
-    emit({ $case: 'jobStart', value: { jobId, stageIds, sqlExecutionId: sql, jobGroup: '', description: `job ${jobId}` } });
+    emit({ $case: 'jobStart', value: { jobId, stageIds, sqlExecutionId: sql === undefined ? undefined : BigInt(sql), jobGroup: '', description: `job ${jobId}` } });
     for (const sid of stageIds) {
       clock += 5;
       const submitted = clock;
-      const stage = { stageId: sid, attemptNumber: 0, name: `stage ${sid}`, numTasks: spec.tasksPerStage, submissionTimeMs: submitted, completionTimeMs: undefined, failureReason: '', parentIds: sid > stageIds[0] ? [sid - 1] : [] };
+      const stage = { stageId: sid, attemptNumber: 0, name: `stage ${sid}`, numTasks: spec.tasksPerStage, submissionTimeMs: BigInt(submitted), completionTimeMs: undefined, failureReason: '', parentIds: sid > stageIds[0] ? [sid - 1] : [] };
       emit({ $case: 'stageSubmitted', value: { stage, jobId } });
       const agg = zeroMetrics();
       for (let index = 0; index < spec.tasksPerStage; index++) {
@@ -75,12 +75,12 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
           const failed = attempts === 2 && attempt === 0;
           const launch = clock;
           const info = {
-            taskId: taskId++,
+            taskId: BigInt(taskId++),
             index,
             attemptNumber: attempt,
             partitionId: index,
-            launchTimeMs: launch,
-            finishTimeMs: 0,
+            launchTimeMs: BigInt(launch),
+            finishTimeMs: 0n,
             executorId: String((index % spec.executors) + 1),
             host: `worker-${(index % spec.executors) + 1}`,
             locality: TaskLocality.TASK_LOCALITY_PROCESS_LOCAL,
@@ -99,7 +99,7 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
                 stageId: sid,
                 stageAttemptId: 0,
                 taskType: 'ResultTask',
-                info: { ...info, finishTimeMs: clock, failed },
+                info: { ...info, finishTimeMs: BigInt(clock), failed },
                 reason: failed ? 'ExceptionFailure' : 'Success',
                 reasonMessage: failed ? 'java.lang.RuntimeException: injected failure' : '',
                 metrics: m,
@@ -113,12 +113,12 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
       }
       clock += 2;
       totals.stages++;
-      emit({ $case: 'stageCompleted', value: { stage: { ...stage, completionTimeMs: clock }, metrics: agg, jobId } });
+      emit({ $case: 'stageCompleted', value: { stage: { ...stage, completionTimeMs: BigInt(clock) }, metrics: agg, jobId } });
     }
     stageId += stages;
     clock += 1;
     emit({ $case: 'jobEnd', value: { jobId, result: JobResult.JOB_RESULT_SUCCEEDED, failureReason: '' } });
-    if (sql !== undefined) emit({ $case: 'sqlExecutionEnd', value: { executionId: sql, errorMessage: '' } });
+    if (sql !== undefined) emit({ $case: 'sqlExecutionEnd', value: { executionId: BigInt(sql), errorMessage: '' } });
   });
   if (spec.streamingProgress > 0) {
     const id = '6a9c1a57-0000-4000-8000-000000000001';
@@ -133,12 +133,12 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
           runId,
           name: 'rate-to-console',
           timestamp: new Date(clock).toISOString(),
-          batchId: b,
-          batchDurationMs: 120,
-          numInputRows: 100 * (b + 1),
+          batchId: BigInt(b),
+          batchDurationMs: 120n,
+          numInputRows: BigInt(100 * (b + 1)),
           inputRowsPerSecond: 100,
           processedRowsPerSecond: 833.3,
-          durationMs: { addBatch: 80, getBatch: 1, latestOffset: 2, queryPlanning: 10, triggerExecution: 120, walCommit: 15 },
+          durationMs: { addBatch: 80n, getBatch: 1n, latestOffset: 2n, queryPlanning: 10n, triggerExecution: 120n, walCommit: 15n },
           eventTime: {},
           stateOperators: [],
           sources: [
@@ -147,13 +147,13 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
               startOffset: String(b * 100),
               endOffset: String((b + 1) * 100),
               latestOffset: String((b + 1) * 100),
-              numInputRows: 100,
+              numInputRows: 100n,
               inputRowsPerSecond: 100,
               processedRowsPerSecond: 833.3,
               metrics: {},
             },
           ],
-          sink: { description: 'org.apache.spark.sql.execution.streaming.ConsoleTable$@1', numOutputRows: 100 },
+          sink: { description: 'org.apache.spark.sql.execution.streaming.ConsoleTable$@1', numOutputRows: 100n },
           observedMetrics: {},
         },
       });
@@ -166,20 +166,20 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
   emit({
     $case: 'applicationEnd',
     value: {
-      startTimeMs: startMs,
-      completionTimeMs: clock,
+      startTimeMs: BigInt(startMs),
+      completionTimeMs: BigInt(clock),
       exitCode: 0,
-      executorsFailed: 0,
-      executorsKilled: 0,
-      totalJobsCompleted: jobs,
-      succeededJobsCount: jobs,
-      failedJobsCount: 0,
-      numStagesCompleted: totals.stages,
-      numSucceededStages: totals.stages,
-      numFailedStages: 0,
-      totalTaskCount: totals.tasks,
-      numTaskFailed: totals.failed,
-      numTaskKilled: 0,
+      executorsFailed: 0n,
+      executorsKilled: 0n,
+      totalJobsCompleted: BigInt(jobs),
+      succeededJobsCount: BigInt(jobs),
+      failedJobsCount: 0n,
+      numStagesCompleted: BigInt(totals.stages),
+      numSucceededStages: BigInt(totals.stages),
+      numFailedStages: 0n,
+      totalTaskCount: BigInt(totals.tasks),
+      numTaskFailed: BigInt(totals.failed),
+      numTaskKilled: 0n,
       sparkConfigs: { 'spark.master': 'local[2]' },
     },
   });
@@ -188,35 +188,35 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
 
 export function zeroMetrics(): TaskMetrics {
   return {
-    executorRunTimeMs: 0, executorCpuTimeNs: 0, executorDeserializeTimeMs: 0, executorDeserializeCpuTimeNs: 0, jvmGcTimeMs: 0,
-    memoryBytesSpilled: 0, diskBytesSpilled: 0, peakExecutionMemory: 0, resultSerializationTimeMs: 0, resultSize: 0,
-    bytesRead: 0, recordsRead: 0, bytesWritten: 0, recordsWritten: 0, shuffleTotalBytesRead: 0, shuffleRemoteBytesRead: 0,
-    shuffleRemoteBytesReadToDisk: 0, shuffleLocalBytesRead: 0, shuffleTotalBlocksFetched: 0, shuffleLocalBlocksFetched: 0,
-    shuffleRemoteBlocksFetched: 0, shuffleRecordsRead: 0, shuffleFetchWaitTimeMs: 0, shuffleBytesWritten: 0,
-    shuffleRecordsWritten: 0, shuffleWriteTimeNs: 0,
+    executorRunTimeMs: 0n, executorCpuTimeNs: 0n, executorDeserializeTimeMs: 0n, executorDeserializeCpuTimeNs: 0n, jvmGcTimeMs: 0n,
+    memoryBytesSpilled: 0n, diskBytesSpilled: 0n, peakExecutionMemory: 0n, resultSerializationTimeMs: 0n, resultSize: 0n,
+    bytesRead: 0n, recordsRead: 0n, bytesWritten: 0n, recordsWritten: 0n, shuffleTotalBytesRead: 0n, shuffleRemoteBytesRead: 0n,
+    shuffleRemoteBytesReadToDisk: 0n, shuffleLocalBytesRead: 0n, shuffleTotalBlocksFetched: 0n, shuffleLocalBlocksFetched: 0n,
+    shuffleRemoteBlocksFetched: 0n, shuffleRecordsRead: 0n, shuffleFetchWaitTimeMs: 0n, shuffleBytesWritten: 0n,
+    shuffleRecordsWritten: 0n, shuffleWriteTimeNs: 0n,
   };
 }
 
 /** Plausible metrics of one short task; varies with the index so sums are checkable. */
 export function taskMetrics(index: number): TaskMetrics {
   const m = zeroMetrics();
-  m.executorRunTimeMs = 10 + (index % 7);
-  m.executorCpuTimeNs = m.executorRunTimeMs * 900_000;
-  m.executorDeserializeTimeMs = 1;
-  m.executorDeserializeCpuTimeNs = 800_000;
-  m.jvmGcTimeMs = index % 5 === 0 ? 2 : 0;
-  m.resultSize = 1500;
-  m.peakExecutionMemory = 1 << 20;
-  m.bytesRead = 4096;
-  m.recordsRead = 100;
-  m.shuffleBytesWritten = 2048;
-  m.shuffleRecordsWritten = 50;
-  m.shuffleWriteTimeNs = 150_000;
-  m.shuffleTotalBytesRead = 1024;
-  m.shuffleLocalBytesRead = 1024;
-  m.shuffleLocalBlocksFetched = 2;
-  m.shuffleTotalBlocksFetched = 2;
-  m.shuffleRecordsRead = 25;
+  m.executorRunTimeMs = BigInt(10 + (index % 7));
+  m.executorCpuTimeNs = m.executorRunTimeMs * 900_000n;
+  m.executorDeserializeTimeMs = 1n;
+  m.executorDeserializeCpuTimeNs = 800_000n;
+  m.jvmGcTimeMs = index % 5 === 0 ? 2n : 0n;
+  m.resultSize = 1500n;
+  m.peakExecutionMemory = 1n << 20n;
+  m.bytesRead = 4096n;
+  m.recordsRead = 100n;
+  m.shuffleBytesWritten = 2048n;
+  m.shuffleRecordsWritten = 50n;
+  m.shuffleWriteTimeNs = 150_000n;
+  m.shuffleTotalBytesRead = 1024n;
+  m.shuffleLocalBytesRead = 1024n;
+  m.shuffleLocalBlocksFetched = 2n;
+  m.shuffleTotalBlocksFetched = 2n;
+  m.shuffleRecordsRead = 25n;
   return m;
 }
 

@@ -24,7 +24,8 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 const PYTHON = path.join(ROOT, '.venv/bin/python');
 const JOB = path.join(import.meta.dirname, 'bench_job.py');
 const SIDECAR_BIN = path.join(ROOT, 'apps/sidecar/bin/sparkwire.js');
-const LISTENER_JAR = path.join(ROOT, 'libs/spark-listener/target/sparkwire-spark-listener-0.1.0.jar');
+// the Spark 4 line's jar (.venv runs PySpark 4); see libs/spark-listener/lines/
+const LISTENER_JAR = path.join(ROOT, 'libs/spark-listener/lines/spark4_2.13/target/sparkwire-spark-listener_2.13-0.1.0.jar');
 const TIMER = 'listenerProcessingTime.io.sparkwire.spark.SparkwireListener';
 const STATUS_TIMER = 'listenerProcessingTime.org.apache.spark.status.AppStatusListener';
 const TOPIC = 'bench-spark-events';

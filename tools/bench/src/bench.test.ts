@@ -18,7 +18,7 @@ describe('batch building', () => {
     const ids = new Set<string>();
     for (let seq = 1; seq <= 12; seq++) {
       const req = PublishRequest.decode(b.build(seq, 500).bytes);
-      expect(req.batchSeq).toBe(seq);
+      expect(req.batchSeq).toBe(BigInt(seq));
       for (const e of req.events) ids.add(e.eventId);
     }
     expect(ids.size).toBe(6000); // wraps the 4,010-event pool, ids stay unique

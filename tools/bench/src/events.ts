@@ -177,8 +177,8 @@ export function selfCheck(pool: TemplatePool): void {
   const builder = new BatchBuilder('self-check', pool);
   const size = Math.min(pool.templates.length + 3, 1000);
   const req = PublishRequest.decode(builder.build(300, size).bytes);
-  if (req.clientId !== 'self-check' || req.batchSeq !== 300 || req.events.length !== size) {
-    throw new Error(`batch encoding self-check failed: ${JSON.stringify({ clientId: req.clientId, batchSeq: req.batchSeq, n: req.events.length })}`);
+  if (req.clientId !== 'self-check' || req.batchSeq !== 300n || req.events.length !== size) {
+    throw new Error(`batch encoding self-check failed: ${JSON.stringify({ clientId: req.clientId, batchSeq: String(req.batchSeq), n: req.events.length })}`);
   }
   const ids = new Set(req.events.map((e) => e.eventId));
   if (ids.size !== size) throw new Error('batch encoding self-check failed: event ids are not unique');

@@ -59,7 +59,7 @@ export class BenchClient {
     if (this.failed) return undefined;
     const batchSeq = ++this.seq;
     const b = this.builder.build(batchSeq, size);
-    const req: PreEncoded = { clientId: this.builder.clientId, batchSeq, events: [], clientStats: undefined, [ENCODED]: b.bytes };
+    const req: PreEncoded = { clientId: this.builder.clientId, batchSeq: BigInt(batchSeq), events: [], clientStats: undefined, [ENCODED]: b.bytes };
     this.eventsSent += b.events;
     this.recordsSent += b.records;
     let ack: PublishAck;

@@ -34,7 +34,9 @@ export interface SidecarProcess {
 }
 
 export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess> {
-  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), opts.bin ? resolve(opts.bin) : BIN, 'serve', '--server-port', '0', ...opts.args], {
+  // A taken metrics port ends the process: a free one unless the caller asks for one.
+  const metrics = opts.args.some((a) => a.startsWith('--metrics-port') || a.startsWith('--metrics-enabled')) ? [] : ['--metrics-port', '0'];
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), opts.bin ? resolve(opts.bin) : BIN, 'serve', '--server-port', '0', ...metrics, ...opts.args], {
     cwd: REPO_ROOT,
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_'))),
     stdio: ['ignore', 'pipe', 'pipe'],

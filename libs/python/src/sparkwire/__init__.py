@@ -2,7 +2,7 @@
 
     spark = sparkwire.configure(SparkSession.builder.appName("x")).getOrCreate()
 """
-from ._jar import JarNotFoundError, jar_path
+from ._jar import JarNotFoundError, SparkLine, UnsupportedSparkError, detect_spark, jar_path, spark_line
 from ._validate import DEFAULT_ENDPOINT
 from ._version import __version__
 from .client import ObservationClient, ObservationStats
@@ -20,8 +20,12 @@ __all__ = [
     "OffsetsClient",
     "OffsetsError",
     "STREAMING_LISTENER_CLASS",
+    "SparkLine",
+    "UnsupportedSparkError",
     "__version__",
     "configure",
+    "detect_spark",
     "jar_path",
     "observe_dataframe",
+    "spark_line",
 ]

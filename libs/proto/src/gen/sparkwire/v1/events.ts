@@ -123,9 +123,9 @@ export interface SparkEvent {
   appName: string;
   appAttemptId: string;
   /** Spark's own time for the event (for example StageInfo.completionTime). */
-  eventTimeMs: number;
+  eventTimeMs: bigint;
   /** When the client copied the event out of Spark. */
-  emittedTimeMs: number;
+  emittedTimeMs: bigint;
   /** User labels (team, pipeline, ...), from spark.sparkwire.labels.<key>. */
   labels: { [key: string]: string };
   body:
@@ -154,7 +154,7 @@ export interface SparkEvent_LabelsEntry {
 }
 
 export interface ApplicationStart {
-  startTimeMs: number;
+  startTimeMs: bigint;
   sparkUser: string;
   sparkVersion: string;
   /** W3C traceparent from spark.sparkwire.traceparent: links the run to a caller's trace. */
@@ -170,20 +170,20 @@ export interface ApplicationStart_SparkConfigsEntry {
 
 /** Totals the client counted over the whole run (it sees every task even in stage-level mode). */
 export interface ApplicationEnd {
-  startTimeMs: number;
-  completionTimeMs: number;
+  startTimeMs: bigint;
+  completionTimeMs: bigint;
   exitCode?: number | undefined;
-  executorsFailed: number;
-  executorsKilled: number;
-  totalJobsCompleted: number;
-  succeededJobsCount: number;
-  failedJobsCount: number;
-  numStagesCompleted: number;
-  numSucceededStages: number;
-  numFailedStages: number;
-  totalTaskCount: number;
-  numTaskFailed: number;
-  numTaskKilled: number;
+  executorsFailed: bigint;
+  executorsKilled: bigint;
+  totalJobsCompleted: bigint;
+  succeededJobsCount: bigint;
+  failedJobsCount: bigint;
+  numStagesCompleted: bigint;
+  numSucceededStages: bigint;
+  numFailedStages: bigint;
+  totalTaskCount: bigint;
+  numTaskFailed: bigint;
+  numTaskKilled: bigint;
   sparkConfigs: { [key: string]: string };
 }
 
@@ -196,7 +196,7 @@ export interface JobStart {
   jobId: number;
   stageIds: number[];
   /** From the job properties (spark.sql.execution.id) when the job runs for a SQL execution. */
-  sqlExecutionId?: number | undefined;
+  sqlExecutionId?: bigint | undefined;
   jobGroup: string;
   description: string;
 }
@@ -212,9 +212,9 @@ export interface StageInfo {
   attemptNumber: number;
   name: string;
   numTasks: number;
-  submissionTimeMs?: number | undefined;
+  submissionTimeMs?: bigint | undefined;
   completionTimeMs?:
-    | number
+    | bigint
     | undefined;
   /** Empty when the stage did not fail. */
   failureReason: string;
@@ -240,42 +240,42 @@ export interface StageCompleted {
 
 /** Spark's TaskMetrics. Every metric sparkMeasure sends, plus disk_bytes_spilled. */
 export interface TaskMetrics {
-  executorRunTimeMs: number;
-  executorCpuTimeNs: number;
-  executorDeserializeTimeMs: number;
-  executorDeserializeCpuTimeNs: number;
-  jvmGcTimeMs: number;
-  memoryBytesSpilled: number;
-  diskBytesSpilled: number;
-  peakExecutionMemory: number;
-  resultSerializationTimeMs: number;
-  resultSize: number;
-  bytesRead: number;
-  recordsRead: number;
-  bytesWritten: number;
-  recordsWritten: number;
-  shuffleTotalBytesRead: number;
-  shuffleRemoteBytesRead: number;
-  shuffleRemoteBytesReadToDisk: number;
-  shuffleLocalBytesRead: number;
-  shuffleTotalBlocksFetched: number;
-  shuffleLocalBlocksFetched: number;
-  shuffleRemoteBlocksFetched: number;
-  shuffleRecordsRead: number;
-  shuffleFetchWaitTimeMs: number;
-  shuffleBytesWritten: number;
-  shuffleRecordsWritten: number;
-  shuffleWriteTimeNs: number;
+  executorRunTimeMs: bigint;
+  executorCpuTimeNs: bigint;
+  executorDeserializeTimeMs: bigint;
+  executorDeserializeCpuTimeNs: bigint;
+  jvmGcTimeMs: bigint;
+  memoryBytesSpilled: bigint;
+  diskBytesSpilled: bigint;
+  peakExecutionMemory: bigint;
+  resultSerializationTimeMs: bigint;
+  resultSize: bigint;
+  bytesRead: bigint;
+  recordsRead: bigint;
+  bytesWritten: bigint;
+  recordsWritten: bigint;
+  shuffleTotalBytesRead: bigint;
+  shuffleRemoteBytesRead: bigint;
+  shuffleRemoteBytesReadToDisk: bigint;
+  shuffleLocalBytesRead: bigint;
+  shuffleTotalBlocksFetched: bigint;
+  shuffleLocalBlocksFetched: bigint;
+  shuffleRemoteBlocksFetched: bigint;
+  shuffleRecordsRead: bigint;
+  shuffleFetchWaitTimeMs: bigint;
+  shuffleBytesWritten: bigint;
+  shuffleRecordsWritten: bigint;
+  shuffleWriteTimeNs: bigint;
 }
 
 export interface TaskInfo {
-  taskId: number;
+  taskId: bigint;
   index: number;
   attemptNumber: number;
   partitionId: number;
-  launchTimeMs: number;
+  launchTimeMs: bigint;
   /** 0 while the task runs. */
-  finishTimeMs: number;
+  finishTimeMs: bigint;
   executorId: string;
   host: string;
   locality: TaskLocality;
@@ -317,14 +317,14 @@ export interface ExecutorRemoved {
 }
 
 export interface SqlExecutionStart {
-  executionId: number;
+  executionId: bigint;
   description: string;
   details: string;
-  rootExecutionId?: number | undefined;
+  rootExecutionId?: bigint | undefined;
 }
 
 export interface SqlExecutionEnd {
-  executionId: number;
+  executionId: bigint;
   /** Empty when the execution succeeded. */
   errorMessage: string;
 }
@@ -344,16 +344,16 @@ export interface StreamingQueryTerminated {
 
 export interface StateOperatorProgress {
   operatorName: string;
-  numRowsTotal: number;
-  numRowsUpdated: number;
-  memoryUsedBytes: number;
-  numRowsDroppedByWatermark: number;
-  customMetrics: { [key: string]: number };
+  numRowsTotal: bigint;
+  numRowsUpdated: bigint;
+  memoryUsedBytes: bigint;
+  numRowsDroppedByWatermark: bigint;
+  customMetrics: { [key: string]: bigint };
 }
 
 export interface StateOperatorProgress_CustomMetricsEntry {
   key: string;
-  value: number;
+  value: bigint;
 }
 
 export interface SourceProgress {
@@ -362,7 +362,7 @@ export interface SourceProgress {
   startOffset: string;
   endOffset: string;
   latestOffset: string;
-  numInputRows: number;
+  numInputRows: bigint;
   inputRowsPerSecond: number;
   processedRowsPerSecond: number;
   /** Source metrics, for Kafka minOffsetsBehindLatest, maxOffsetsBehindLatest, avgOffsetsBehindLatest. */
@@ -376,7 +376,7 @@ export interface SourceProgress_MetricsEntry {
 
 export interface SinkProgress {
   description: string;
-  numOutputRows: number;
+  numOutputRows: bigint;
 }
 
 export interface StreamingProgress {
@@ -385,12 +385,12 @@ export interface StreamingProgress {
   name: string;
   /** The progress timestamp as Spark formats it (ISO-8601). */
   timestamp: string;
-  batchId: number;
-  batchDurationMs: number;
-  numInputRows: number;
+  batchId: bigint;
+  batchDurationMs: bigint;
+  numInputRows: bigint;
   inputRowsPerSecond: number;
   processedRowsPerSecond: number;
-  durationMs: { [key: string]: number };
+  durationMs: { [key: string]: bigint };
   /** min, max, avg, watermark as Spark formats them. */
   eventTime: { [key: string]: string };
   stateOperators: StateOperatorProgress[];
@@ -404,7 +404,7 @@ export interface StreamingProgress {
 
 export interface StreamingProgress_DurationMsEntry {
   key: string;
-  value: number;
+  value: bigint;
 }
 
 export interface StreamingProgress_EventTimeEntry {
@@ -424,7 +424,7 @@ export interface Observation {
   text: { [key: string]: string };
   /** Optional context: the streaming query and batch the figures belong to. */
   queryId: string;
-  batchId?: number | undefined;
+  batchId?: bigint | undefined;
 }
 
 export interface Observation_NumericEntry {
@@ -443,8 +443,8 @@ function createBaseSparkEvent(): SparkEvent {
     appId: "",
     appName: "",
     appAttemptId: "",
-    eventTimeMs: 0,
-    emittedTimeMs: 0,
+    eventTimeMs: 0n,
+    emittedTimeMs: 0n,
     labels: {},
     body: undefined,
   };
@@ -464,10 +464,16 @@ export const SparkEvent: MessageFns<SparkEvent> = {
     if (message.appAttemptId !== "") {
       writer.uint32(34).string(message.appAttemptId);
     }
-    if (message.eventTimeMs !== 0) {
+    if (message.eventTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.eventTimeMs) !== message.eventTimeMs) {
+        throw new globalThis.Error("value provided for field message.eventTimeMs of type int64 too large");
+      }
       writer.uint32(40).int64(message.eventTimeMs);
     }
-    if (message.emittedTimeMs !== 0) {
+    if (message.emittedTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.emittedTimeMs) !== message.emittedTimeMs) {
+        throw new globalThis.Error("value provided for field message.emittedTimeMs of type int64 too large");
+      }
       writer.uint32(48).int64(message.emittedTimeMs);
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
@@ -576,7 +582,7 @@ export const SparkEvent: MessageFns<SparkEvent> = {
               break;
             }
 
-            message.eventTimeMs = longToNumber(reader.int64());
+            message.eventTimeMs = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -584,7 +590,7 @@ export const SparkEvent: MessageFns<SparkEvent> = {
               break;
             }
 
-            message.emittedTimeMs = longToNumber(reader.int64());
+            message.emittedTimeMs = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -767,15 +773,15 @@ export const SparkEvent: MessageFns<SparkEvent> = {
         ? globalThis.String(object.app_attempt_id)
         : "",
       eventTimeMs: isSet(object.eventTimeMs)
-        ? globalThis.Number(object.eventTimeMs)
+        ? BigInt(object.eventTimeMs)
         : isSet(object.event_time_ms)
-        ? globalThis.Number(object.event_time_ms)
-        : 0,
+        ? BigInt(object.event_time_ms)
+        : 0n,
       emittedTimeMs: isSet(object.emittedTimeMs)
-        ? globalThis.Number(object.emittedTimeMs)
+        ? BigInt(object.emittedTimeMs)
         : isSet(object.emitted_time_ms)
-        ? globalThis.Number(object.emitted_time_ms)
-        : 0,
+        ? BigInt(object.emitted_time_ms)
+        : 0n,
       labels: isObject(object.labels)
         ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -876,11 +882,11 @@ export const SparkEvent: MessageFns<SparkEvent> = {
     if (message.appAttemptId !== "") {
       obj.appAttemptId = message.appAttemptId;
     }
-    if (message.eventTimeMs !== 0) {
-      obj.eventTimeMs = Math.round(message.eventTimeMs);
+    if (message.eventTimeMs !== 0n) {
+      obj.eventTimeMs = message.eventTimeMs.toString();
     }
-    if (message.emittedTimeMs !== 0) {
-      obj.emittedTimeMs = Math.round(message.emittedTimeMs);
+    if (message.emittedTimeMs !== 0n) {
+      obj.emittedTimeMs = message.emittedTimeMs.toString();
     }
     if (message.labels) {
       const entries = globalThis.Object.entries(message.labels) as [string, string][];
@@ -936,8 +942,12 @@ export const SparkEvent: MessageFns<SparkEvent> = {
     message.appId = object.appId ?? "";
     message.appName = object.appName ?? "";
     message.appAttemptId = object.appAttemptId ?? "";
-    message.eventTimeMs = object.eventTimeMs ?? 0;
-    message.emittedTimeMs = object.emittedTimeMs ?? 0;
+    message.eventTimeMs = (object.eventTimeMs !== undefined && object.eventTimeMs !== null)
+      ? BigInt(object.eventTimeMs)
+      : 0n;
+    message.emittedTimeMs = (object.emittedTimeMs !== undefined && object.emittedTimeMs !== null)
+      ? BigInt(object.emittedTimeMs)
+      : 0n;
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -1141,12 +1151,15 @@ export const SparkEvent_LabelsEntry: MessageFns<SparkEvent_LabelsEntry> = {
 };
 
 function createBaseApplicationStart(): ApplicationStart {
-  return { startTimeMs: 0, sparkUser: "", sparkVersion: "", traceparent: "", sparkConfigs: {} };
+  return { startTimeMs: 0n, sparkUser: "", sparkVersion: "", traceparent: "", sparkConfigs: {} };
 }
 
 export const ApplicationStart: MessageFns<ApplicationStart> = {
   encode(message: ApplicationStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.startTimeMs !== 0) {
+    if (message.startTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.startTimeMs) !== message.startTimeMs) {
+        throw new globalThis.Error("value provided for field message.startTimeMs of type int64 too large");
+      }
       writer.uint32(8).int64(message.startTimeMs);
     }
     if (message.sparkUser !== "") {
@@ -1182,7 +1195,7 @@ export const ApplicationStart: MessageFns<ApplicationStart> = {
               break;
             }
 
-            message.startTimeMs = longToNumber(reader.int64());
+            message.startTimeMs = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -1235,10 +1248,10 @@ export const ApplicationStart: MessageFns<ApplicationStart> = {
   fromJSON(object: any): ApplicationStart {
     return {
       startTimeMs: isSet(object.startTimeMs)
-        ? globalThis.Number(object.startTimeMs)
+        ? BigInt(object.startTimeMs)
         : isSet(object.start_time_ms)
-        ? globalThis.Number(object.start_time_ms)
-        : 0,
+        ? BigInt(object.start_time_ms)
+        : 0n,
       sparkUser: isSet(object.sparkUser)
         ? globalThis.String(object.sparkUser)
         : isSet(object.spark_user)
@@ -1282,8 +1295,8 @@ export const ApplicationStart: MessageFns<ApplicationStart> = {
 
   toJSON(message: ApplicationStart): unknown {
     const obj: any = {};
-    if (message.startTimeMs !== 0) {
-      obj.startTimeMs = Math.round(message.startTimeMs);
+    if (message.startTimeMs !== 0n) {
+      obj.startTimeMs = message.startTimeMs.toString();
     }
     if (message.sparkUser !== "") {
       obj.sparkUser = message.sparkUser;
@@ -1311,7 +1324,9 @@ export const ApplicationStart: MessageFns<ApplicationStart> = {
   },
   fromPartial(object: DeepPartial<ApplicationStart>): ApplicationStart {
     const message = createBaseApplicationStart();
-    message.startTimeMs = object.startTimeMs ?? 0;
+    message.startTimeMs = (object.startTimeMs !== undefined && object.startTimeMs !== null)
+      ? BigInt(object.startTimeMs)
+      : 0n;
     message.sparkUser = object.sparkUser ?? "";
     message.sparkVersion = object.sparkVersion ?? "";
     message.traceparent = object.traceparent ?? "";
@@ -1415,66 +1430,105 @@ export const ApplicationStart_SparkConfigsEntry: MessageFns<ApplicationStart_Spa
 
 function createBaseApplicationEnd(): ApplicationEnd {
   return {
-    startTimeMs: 0,
-    completionTimeMs: 0,
+    startTimeMs: 0n,
+    completionTimeMs: 0n,
     exitCode: undefined,
-    executorsFailed: 0,
-    executorsKilled: 0,
-    totalJobsCompleted: 0,
-    succeededJobsCount: 0,
-    failedJobsCount: 0,
-    numStagesCompleted: 0,
-    numSucceededStages: 0,
-    numFailedStages: 0,
-    totalTaskCount: 0,
-    numTaskFailed: 0,
-    numTaskKilled: 0,
+    executorsFailed: 0n,
+    executorsKilled: 0n,
+    totalJobsCompleted: 0n,
+    succeededJobsCount: 0n,
+    failedJobsCount: 0n,
+    numStagesCompleted: 0n,
+    numSucceededStages: 0n,
+    numFailedStages: 0n,
+    totalTaskCount: 0n,
+    numTaskFailed: 0n,
+    numTaskKilled: 0n,
     sparkConfigs: {},
   };
 }
 
 export const ApplicationEnd: MessageFns<ApplicationEnd> = {
   encode(message: ApplicationEnd, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.startTimeMs !== 0) {
+    if (message.startTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.startTimeMs) !== message.startTimeMs) {
+        throw new globalThis.Error("value provided for field message.startTimeMs of type int64 too large");
+      }
       writer.uint32(8).int64(message.startTimeMs);
     }
-    if (message.completionTimeMs !== 0) {
+    if (message.completionTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.completionTimeMs) !== message.completionTimeMs) {
+        throw new globalThis.Error("value provided for field message.completionTimeMs of type int64 too large");
+      }
       writer.uint32(16).int64(message.completionTimeMs);
     }
     if (message.exitCode !== undefined) {
       writer.uint32(24).int32(message.exitCode);
     }
-    if (message.executorsFailed !== 0) {
+    if (message.executorsFailed !== 0n) {
+      if (BigInt.asIntN(64, message.executorsFailed) !== message.executorsFailed) {
+        throw new globalThis.Error("value provided for field message.executorsFailed of type int64 too large");
+      }
       writer.uint32(32).int64(message.executorsFailed);
     }
-    if (message.executorsKilled !== 0) {
+    if (message.executorsKilled !== 0n) {
+      if (BigInt.asIntN(64, message.executorsKilled) !== message.executorsKilled) {
+        throw new globalThis.Error("value provided for field message.executorsKilled of type int64 too large");
+      }
       writer.uint32(40).int64(message.executorsKilled);
     }
-    if (message.totalJobsCompleted !== 0) {
+    if (message.totalJobsCompleted !== 0n) {
+      if (BigInt.asIntN(64, message.totalJobsCompleted) !== message.totalJobsCompleted) {
+        throw new globalThis.Error("value provided for field message.totalJobsCompleted of type int64 too large");
+      }
       writer.uint32(48).int64(message.totalJobsCompleted);
     }
-    if (message.succeededJobsCount !== 0) {
+    if (message.succeededJobsCount !== 0n) {
+      if (BigInt.asIntN(64, message.succeededJobsCount) !== message.succeededJobsCount) {
+        throw new globalThis.Error("value provided for field message.succeededJobsCount of type int64 too large");
+      }
       writer.uint32(56).int64(message.succeededJobsCount);
     }
-    if (message.failedJobsCount !== 0) {
+    if (message.failedJobsCount !== 0n) {
+      if (BigInt.asIntN(64, message.failedJobsCount) !== message.failedJobsCount) {
+        throw new globalThis.Error("value provided for field message.failedJobsCount of type int64 too large");
+      }
       writer.uint32(64).int64(message.failedJobsCount);
     }
-    if (message.numStagesCompleted !== 0) {
+    if (message.numStagesCompleted !== 0n) {
+      if (BigInt.asIntN(64, message.numStagesCompleted) !== message.numStagesCompleted) {
+        throw new globalThis.Error("value provided for field message.numStagesCompleted of type int64 too large");
+      }
       writer.uint32(72).int64(message.numStagesCompleted);
     }
-    if (message.numSucceededStages !== 0) {
+    if (message.numSucceededStages !== 0n) {
+      if (BigInt.asIntN(64, message.numSucceededStages) !== message.numSucceededStages) {
+        throw new globalThis.Error("value provided for field message.numSucceededStages of type int64 too large");
+      }
       writer.uint32(80).int64(message.numSucceededStages);
     }
-    if (message.numFailedStages !== 0) {
+    if (message.numFailedStages !== 0n) {
+      if (BigInt.asIntN(64, message.numFailedStages) !== message.numFailedStages) {
+        throw new globalThis.Error("value provided for field message.numFailedStages of type int64 too large");
+      }
       writer.uint32(88).int64(message.numFailedStages);
     }
-    if (message.totalTaskCount !== 0) {
+    if (message.totalTaskCount !== 0n) {
+      if (BigInt.asIntN(64, message.totalTaskCount) !== message.totalTaskCount) {
+        throw new globalThis.Error("value provided for field message.totalTaskCount of type int64 too large");
+      }
       writer.uint32(96).int64(message.totalTaskCount);
     }
-    if (message.numTaskFailed !== 0) {
+    if (message.numTaskFailed !== 0n) {
+      if (BigInt.asIntN(64, message.numTaskFailed) !== message.numTaskFailed) {
+        throw new globalThis.Error("value provided for field message.numTaskFailed of type int64 too large");
+      }
       writer.uint32(104).int64(message.numTaskFailed);
     }
-    if (message.numTaskKilled !== 0) {
+    if (message.numTaskKilled !== 0n) {
+      if (BigInt.asIntN(64, message.numTaskKilled) !== message.numTaskKilled) {
+        throw new globalThis.Error("value provided for field message.numTaskKilled of type int64 too large");
+      }
       writer.uint32(112).int64(message.numTaskKilled);
     }
     globalThis.Object.entries(message.sparkConfigs).forEach(([key, value]: [string, string]) => {
@@ -1501,7 +1555,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.startTimeMs = longToNumber(reader.int64());
+            message.startTimeMs = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -1509,7 +1563,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.completionTimeMs = longToNumber(reader.int64());
+            message.completionTimeMs = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -1525,7 +1579,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.executorsFailed = longToNumber(reader.int64());
+            message.executorsFailed = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -1533,7 +1587,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.executorsKilled = longToNumber(reader.int64());
+            message.executorsKilled = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -1541,7 +1595,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.totalJobsCompleted = longToNumber(reader.int64());
+            message.totalJobsCompleted = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -1549,7 +1603,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.succeededJobsCount = longToNumber(reader.int64());
+            message.succeededJobsCount = reader.int64() as bigint;
             continue;
           }
           case 8: {
@@ -1557,7 +1611,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.failedJobsCount = longToNumber(reader.int64());
+            message.failedJobsCount = reader.int64() as bigint;
             continue;
           }
           case 9: {
@@ -1565,7 +1619,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.numStagesCompleted = longToNumber(reader.int64());
+            message.numStagesCompleted = reader.int64() as bigint;
             continue;
           }
           case 10: {
@@ -1573,7 +1627,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.numSucceededStages = longToNumber(reader.int64());
+            message.numSucceededStages = reader.int64() as bigint;
             continue;
           }
           case 11: {
@@ -1581,7 +1635,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.numFailedStages = longToNumber(reader.int64());
+            message.numFailedStages = reader.int64() as bigint;
             continue;
           }
           case 12: {
@@ -1589,7 +1643,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.totalTaskCount = longToNumber(reader.int64());
+            message.totalTaskCount = reader.int64() as bigint;
             continue;
           }
           case 13: {
@@ -1597,7 +1651,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.numTaskFailed = longToNumber(reader.int64());
+            message.numTaskFailed = reader.int64() as bigint;
             continue;
           }
           case 14: {
@@ -1605,7 +1659,7 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
               break;
             }
 
-            message.numTaskKilled = longToNumber(reader.int64());
+            message.numTaskKilled = reader.int64() as bigint;
             continue;
           }
           case 15: {
@@ -1634,75 +1688,75 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
   fromJSON(object: any): ApplicationEnd {
     return {
       startTimeMs: isSet(object.startTimeMs)
-        ? globalThis.Number(object.startTimeMs)
+        ? BigInt(object.startTimeMs)
         : isSet(object.start_time_ms)
-        ? globalThis.Number(object.start_time_ms)
-        : 0,
+        ? BigInt(object.start_time_ms)
+        : 0n,
       completionTimeMs: isSet(object.completionTimeMs)
-        ? globalThis.Number(object.completionTimeMs)
+        ? BigInt(object.completionTimeMs)
         : isSet(object.completion_time_ms)
-        ? globalThis.Number(object.completion_time_ms)
-        : 0,
+        ? BigInt(object.completion_time_ms)
+        : 0n,
       exitCode: isSet(object.exitCode)
         ? globalThis.Number(object.exitCode)
         : isSet(object.exit_code)
         ? globalThis.Number(object.exit_code)
         : undefined,
       executorsFailed: isSet(object.executorsFailed)
-        ? globalThis.Number(object.executorsFailed)
+        ? BigInt(object.executorsFailed)
         : isSet(object.executors_failed)
-        ? globalThis.Number(object.executors_failed)
-        : 0,
+        ? BigInt(object.executors_failed)
+        : 0n,
       executorsKilled: isSet(object.executorsKilled)
-        ? globalThis.Number(object.executorsKilled)
+        ? BigInt(object.executorsKilled)
         : isSet(object.executors_killed)
-        ? globalThis.Number(object.executors_killed)
-        : 0,
+        ? BigInt(object.executors_killed)
+        : 0n,
       totalJobsCompleted: isSet(object.totalJobsCompleted)
-        ? globalThis.Number(object.totalJobsCompleted)
+        ? BigInt(object.totalJobsCompleted)
         : isSet(object.total_jobs_completed)
-        ? globalThis.Number(object.total_jobs_completed)
-        : 0,
+        ? BigInt(object.total_jobs_completed)
+        : 0n,
       succeededJobsCount: isSet(object.succeededJobsCount)
-        ? globalThis.Number(object.succeededJobsCount)
+        ? BigInt(object.succeededJobsCount)
         : isSet(object.succeeded_jobs_count)
-        ? globalThis.Number(object.succeeded_jobs_count)
-        : 0,
+        ? BigInt(object.succeeded_jobs_count)
+        : 0n,
       failedJobsCount: isSet(object.failedJobsCount)
-        ? globalThis.Number(object.failedJobsCount)
+        ? BigInt(object.failedJobsCount)
         : isSet(object.failed_jobs_count)
-        ? globalThis.Number(object.failed_jobs_count)
-        : 0,
+        ? BigInt(object.failed_jobs_count)
+        : 0n,
       numStagesCompleted: isSet(object.numStagesCompleted)
-        ? globalThis.Number(object.numStagesCompleted)
+        ? BigInt(object.numStagesCompleted)
         : isSet(object.num_stages_completed)
-        ? globalThis.Number(object.num_stages_completed)
-        : 0,
+        ? BigInt(object.num_stages_completed)
+        : 0n,
       numSucceededStages: isSet(object.numSucceededStages)
-        ? globalThis.Number(object.numSucceededStages)
+        ? BigInt(object.numSucceededStages)
         : isSet(object.num_succeeded_stages)
-        ? globalThis.Number(object.num_succeeded_stages)
-        : 0,
+        ? BigInt(object.num_succeeded_stages)
+        : 0n,
       numFailedStages: isSet(object.numFailedStages)
-        ? globalThis.Number(object.numFailedStages)
+        ? BigInt(object.numFailedStages)
         : isSet(object.num_failed_stages)
-        ? globalThis.Number(object.num_failed_stages)
-        : 0,
+        ? BigInt(object.num_failed_stages)
+        : 0n,
       totalTaskCount: isSet(object.totalTaskCount)
-        ? globalThis.Number(object.totalTaskCount)
+        ? BigInt(object.totalTaskCount)
         : isSet(object.total_task_count)
-        ? globalThis.Number(object.total_task_count)
-        : 0,
+        ? BigInt(object.total_task_count)
+        : 0n,
       numTaskFailed: isSet(object.numTaskFailed)
-        ? globalThis.Number(object.numTaskFailed)
+        ? BigInt(object.numTaskFailed)
         : isSet(object.num_task_failed)
-        ? globalThis.Number(object.num_task_failed)
-        : 0,
+        ? BigInt(object.num_task_failed)
+        : 0n,
       numTaskKilled: isSet(object.numTaskKilled)
-        ? globalThis.Number(object.numTaskKilled)
+        ? BigInt(object.numTaskKilled)
         : isSet(object.num_task_killed)
-        ? globalThis.Number(object.num_task_killed)
-        : 0,
+        ? BigInt(object.num_task_killed)
+        : 0n,
       sparkConfigs: isObject(object.sparkConfigs)
         ? (globalThis.Object.entries(object.sparkConfigs) as [string, any][]).reduce(
           (acc: { [key: string]: string }, [key, value]: [string, any]) => {
@@ -1735,47 +1789,47 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
 
   toJSON(message: ApplicationEnd): unknown {
     const obj: any = {};
-    if (message.startTimeMs !== 0) {
-      obj.startTimeMs = Math.round(message.startTimeMs);
+    if (message.startTimeMs !== 0n) {
+      obj.startTimeMs = message.startTimeMs.toString();
     }
-    if (message.completionTimeMs !== 0) {
-      obj.completionTimeMs = Math.round(message.completionTimeMs);
+    if (message.completionTimeMs !== 0n) {
+      obj.completionTimeMs = message.completionTimeMs.toString();
     }
     if (message.exitCode !== undefined) {
       obj.exitCode = Math.round(message.exitCode);
     }
-    if (message.executorsFailed !== 0) {
-      obj.executorsFailed = Math.round(message.executorsFailed);
+    if (message.executorsFailed !== 0n) {
+      obj.executorsFailed = message.executorsFailed.toString();
     }
-    if (message.executorsKilled !== 0) {
-      obj.executorsKilled = Math.round(message.executorsKilled);
+    if (message.executorsKilled !== 0n) {
+      obj.executorsKilled = message.executorsKilled.toString();
     }
-    if (message.totalJobsCompleted !== 0) {
-      obj.totalJobsCompleted = Math.round(message.totalJobsCompleted);
+    if (message.totalJobsCompleted !== 0n) {
+      obj.totalJobsCompleted = message.totalJobsCompleted.toString();
     }
-    if (message.succeededJobsCount !== 0) {
-      obj.succeededJobsCount = Math.round(message.succeededJobsCount);
+    if (message.succeededJobsCount !== 0n) {
+      obj.succeededJobsCount = message.succeededJobsCount.toString();
     }
-    if (message.failedJobsCount !== 0) {
-      obj.failedJobsCount = Math.round(message.failedJobsCount);
+    if (message.failedJobsCount !== 0n) {
+      obj.failedJobsCount = message.failedJobsCount.toString();
     }
-    if (message.numStagesCompleted !== 0) {
-      obj.numStagesCompleted = Math.round(message.numStagesCompleted);
+    if (message.numStagesCompleted !== 0n) {
+      obj.numStagesCompleted = message.numStagesCompleted.toString();
     }
-    if (message.numSucceededStages !== 0) {
-      obj.numSucceededStages = Math.round(message.numSucceededStages);
+    if (message.numSucceededStages !== 0n) {
+      obj.numSucceededStages = message.numSucceededStages.toString();
     }
-    if (message.numFailedStages !== 0) {
-      obj.numFailedStages = Math.round(message.numFailedStages);
+    if (message.numFailedStages !== 0n) {
+      obj.numFailedStages = message.numFailedStages.toString();
     }
-    if (message.totalTaskCount !== 0) {
-      obj.totalTaskCount = Math.round(message.totalTaskCount);
+    if (message.totalTaskCount !== 0n) {
+      obj.totalTaskCount = message.totalTaskCount.toString();
     }
-    if (message.numTaskFailed !== 0) {
-      obj.numTaskFailed = Math.round(message.numTaskFailed);
+    if (message.numTaskFailed !== 0n) {
+      obj.numTaskFailed = message.numTaskFailed.toString();
     }
-    if (message.numTaskKilled !== 0) {
-      obj.numTaskKilled = Math.round(message.numTaskKilled);
+    if (message.numTaskKilled !== 0n) {
+      obj.numTaskKilled = message.numTaskKilled.toString();
     }
     if (message.sparkConfigs) {
       const entries = globalThis.Object.entries(message.sparkConfigs) as [string, string][];
@@ -1794,20 +1848,46 @@ export const ApplicationEnd: MessageFns<ApplicationEnd> = {
   },
   fromPartial(object: DeepPartial<ApplicationEnd>): ApplicationEnd {
     const message = createBaseApplicationEnd();
-    message.startTimeMs = object.startTimeMs ?? 0;
-    message.completionTimeMs = object.completionTimeMs ?? 0;
+    message.startTimeMs = (object.startTimeMs !== undefined && object.startTimeMs !== null)
+      ? BigInt(object.startTimeMs)
+      : 0n;
+    message.completionTimeMs = (object.completionTimeMs !== undefined && object.completionTimeMs !== null)
+      ? BigInt(object.completionTimeMs)
+      : 0n;
     message.exitCode = object.exitCode ?? undefined;
-    message.executorsFailed = object.executorsFailed ?? 0;
-    message.executorsKilled = object.executorsKilled ?? 0;
-    message.totalJobsCompleted = object.totalJobsCompleted ?? 0;
-    message.succeededJobsCount = object.succeededJobsCount ?? 0;
-    message.failedJobsCount = object.failedJobsCount ?? 0;
-    message.numStagesCompleted = object.numStagesCompleted ?? 0;
-    message.numSucceededStages = object.numSucceededStages ?? 0;
-    message.numFailedStages = object.numFailedStages ?? 0;
-    message.totalTaskCount = object.totalTaskCount ?? 0;
-    message.numTaskFailed = object.numTaskFailed ?? 0;
-    message.numTaskKilled = object.numTaskKilled ?? 0;
+    message.executorsFailed = (object.executorsFailed !== undefined && object.executorsFailed !== null)
+      ? BigInt(object.executorsFailed)
+      : 0n;
+    message.executorsKilled = (object.executorsKilled !== undefined && object.executorsKilled !== null)
+      ? BigInt(object.executorsKilled)
+      : 0n;
+    message.totalJobsCompleted = (object.totalJobsCompleted !== undefined && object.totalJobsCompleted !== null)
+      ? BigInt(object.totalJobsCompleted)
+      : 0n;
+    message.succeededJobsCount = (object.succeededJobsCount !== undefined && object.succeededJobsCount !== null)
+      ? BigInt(object.succeededJobsCount)
+      : 0n;
+    message.failedJobsCount = (object.failedJobsCount !== undefined && object.failedJobsCount !== null)
+      ? BigInt(object.failedJobsCount)
+      : 0n;
+    message.numStagesCompleted = (object.numStagesCompleted !== undefined && object.numStagesCompleted !== null)
+      ? BigInt(object.numStagesCompleted)
+      : 0n;
+    message.numSucceededStages = (object.numSucceededStages !== undefined && object.numSucceededStages !== null)
+      ? BigInt(object.numSucceededStages)
+      : 0n;
+    message.numFailedStages = (object.numFailedStages !== undefined && object.numFailedStages !== null)
+      ? BigInt(object.numFailedStages)
+      : 0n;
+    message.totalTaskCount = (object.totalTaskCount !== undefined && object.totalTaskCount !== null)
+      ? BigInt(object.totalTaskCount)
+      : 0n;
+    message.numTaskFailed = (object.numTaskFailed !== undefined && object.numTaskFailed !== null)
+      ? BigInt(object.numTaskFailed)
+      : 0n;
+    message.numTaskKilled = (object.numTaskKilled !== undefined && object.numTaskKilled !== null)
+      ? BigInt(object.numTaskKilled)
+      : 0n;
     message.sparkConfigs = (globalThis.Object.entries(object.sparkConfigs ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -1923,6 +2003,9 @@ export const JobStart: MessageFns<JobStart> = {
       writer.join();
     }
     if (message.sqlExecutionId !== undefined) {
+      if (BigInt.asIntN(64, message.sqlExecutionId) !== message.sqlExecutionId) {
+        throw new globalThis.Error("value provided for field message.sqlExecutionId of type int64 too large");
+      }
       writer.uint32(24).int64(message.sqlExecutionId);
     }
     if (message.jobGroup !== "") {
@@ -1978,7 +2061,7 @@ export const JobStart: MessageFns<JobStart> = {
               break;
             }
 
-            message.sqlExecutionId = longToNumber(reader.int64());
+            message.sqlExecutionId = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -2022,9 +2105,9 @@ export const JobStart: MessageFns<JobStart> = {
         ? object.stage_ids.map((e: any) => globalThis.Number(e))
         : [],
       sqlExecutionId: isSet(object.sqlExecutionId)
-        ? globalThis.Number(object.sqlExecutionId)
+        ? BigInt(object.sqlExecutionId)
         : isSet(object.sql_execution_id)
-        ? globalThis.Number(object.sql_execution_id)
+        ? BigInt(object.sql_execution_id)
         : undefined,
       jobGroup: isSet(object.jobGroup)
         ? globalThis.String(object.jobGroup)
@@ -2044,7 +2127,7 @@ export const JobStart: MessageFns<JobStart> = {
       obj.stageIds = message.stageIds.map((e) => Math.round(e));
     }
     if (message.sqlExecutionId !== undefined) {
-      obj.sqlExecutionId = Math.round(message.sqlExecutionId);
+      obj.sqlExecutionId = message.sqlExecutionId.toString();
     }
     if (message.jobGroup !== "") {
       obj.jobGroup = message.jobGroup;
@@ -2062,7 +2145,9 @@ export const JobStart: MessageFns<JobStart> = {
     const message = createBaseJobStart();
     message.jobId = object.jobId ?? 0;
     message.stageIds = object.stageIds?.map((e) => e) || [];
-    message.sqlExecutionId = object.sqlExecutionId ?? undefined;
+    message.sqlExecutionId = (object.sqlExecutionId !== undefined && object.sqlExecutionId !== null)
+      ? BigInt(object.sqlExecutionId)
+      : undefined;
     message.jobGroup = object.jobGroup ?? "";
     message.description = object.description ?? "";
     return message;
@@ -2206,9 +2291,15 @@ export const StageInfo: MessageFns<StageInfo> = {
       writer.uint32(32).int32(message.numTasks);
     }
     if (message.submissionTimeMs !== undefined) {
+      if (BigInt.asIntN(64, message.submissionTimeMs) !== message.submissionTimeMs) {
+        throw new globalThis.Error("value provided for field message.submissionTimeMs of type int64 too large");
+      }
       writer.uint32(40).int64(message.submissionTimeMs);
     }
     if (message.completionTimeMs !== undefined) {
+      if (BigInt.asIntN(64, message.completionTimeMs) !== message.completionTimeMs) {
+        throw new globalThis.Error("value provided for field message.completionTimeMs of type int64 too large");
+      }
       writer.uint32(48).int64(message.completionTimeMs);
     }
     if (message.failureReason !== "") {
@@ -2274,7 +2365,7 @@ export const StageInfo: MessageFns<StageInfo> = {
               break;
             }
 
-            message.submissionTimeMs = longToNumber(reader.int64());
+            message.submissionTimeMs = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -2282,7 +2373,7 @@ export const StageInfo: MessageFns<StageInfo> = {
               break;
             }
 
-            message.completionTimeMs = longToNumber(reader.int64());
+            message.completionTimeMs = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -2342,14 +2433,14 @@ export const StageInfo: MessageFns<StageInfo> = {
         ? globalThis.Number(object.num_tasks)
         : 0,
       submissionTimeMs: isSet(object.submissionTimeMs)
-        ? globalThis.Number(object.submissionTimeMs)
+        ? BigInt(object.submissionTimeMs)
         : isSet(object.submission_time_ms)
-        ? globalThis.Number(object.submission_time_ms)
+        ? BigInt(object.submission_time_ms)
         : undefined,
       completionTimeMs: isSet(object.completionTimeMs)
-        ? globalThis.Number(object.completionTimeMs)
+        ? BigInt(object.completionTimeMs)
         : isSet(object.completion_time_ms)
-        ? globalThis.Number(object.completion_time_ms)
+        ? BigInt(object.completion_time_ms)
         : undefined,
       failureReason: isSet(object.failureReason)
         ? globalThis.String(object.failureReason)
@@ -2379,10 +2470,10 @@ export const StageInfo: MessageFns<StageInfo> = {
       obj.numTasks = Math.round(message.numTasks);
     }
     if (message.submissionTimeMs !== undefined) {
-      obj.submissionTimeMs = Math.round(message.submissionTimeMs);
+      obj.submissionTimeMs = message.submissionTimeMs.toString();
     }
     if (message.completionTimeMs !== undefined) {
-      obj.completionTimeMs = Math.round(message.completionTimeMs);
+      obj.completionTimeMs = message.completionTimeMs.toString();
     }
     if (message.failureReason !== "") {
       obj.failureReason = message.failureReason;
@@ -2402,8 +2493,12 @@ export const StageInfo: MessageFns<StageInfo> = {
     message.attemptNumber = object.attemptNumber ?? 0;
     message.name = object.name ?? "";
     message.numTasks = object.numTasks ?? 0;
-    message.submissionTimeMs = object.submissionTimeMs ?? undefined;
-    message.completionTimeMs = object.completionTimeMs ?? undefined;
+    message.submissionTimeMs = (object.submissionTimeMs !== undefined && object.submissionTimeMs !== null)
+      ? BigInt(object.submissionTimeMs)
+      : undefined;
+    message.completionTimeMs = (object.completionTimeMs !== undefined && object.completionTimeMs !== null)
+      ? BigInt(object.completionTimeMs)
+      : undefined;
     message.failureReason = object.failureReason ?? "";
     message.parentIds = object.parentIds?.map((e) => e) || [];
     return message;
@@ -2612,113 +2707,205 @@ export const StageCompleted: MessageFns<StageCompleted> = {
 
 function createBaseTaskMetrics(): TaskMetrics {
   return {
-    executorRunTimeMs: 0,
-    executorCpuTimeNs: 0,
-    executorDeserializeTimeMs: 0,
-    executorDeserializeCpuTimeNs: 0,
-    jvmGcTimeMs: 0,
-    memoryBytesSpilled: 0,
-    diskBytesSpilled: 0,
-    peakExecutionMemory: 0,
-    resultSerializationTimeMs: 0,
-    resultSize: 0,
-    bytesRead: 0,
-    recordsRead: 0,
-    bytesWritten: 0,
-    recordsWritten: 0,
-    shuffleTotalBytesRead: 0,
-    shuffleRemoteBytesRead: 0,
-    shuffleRemoteBytesReadToDisk: 0,
-    shuffleLocalBytesRead: 0,
-    shuffleTotalBlocksFetched: 0,
-    shuffleLocalBlocksFetched: 0,
-    shuffleRemoteBlocksFetched: 0,
-    shuffleRecordsRead: 0,
-    shuffleFetchWaitTimeMs: 0,
-    shuffleBytesWritten: 0,
-    shuffleRecordsWritten: 0,
-    shuffleWriteTimeNs: 0,
+    executorRunTimeMs: 0n,
+    executorCpuTimeNs: 0n,
+    executorDeserializeTimeMs: 0n,
+    executorDeserializeCpuTimeNs: 0n,
+    jvmGcTimeMs: 0n,
+    memoryBytesSpilled: 0n,
+    diskBytesSpilled: 0n,
+    peakExecutionMemory: 0n,
+    resultSerializationTimeMs: 0n,
+    resultSize: 0n,
+    bytesRead: 0n,
+    recordsRead: 0n,
+    bytesWritten: 0n,
+    recordsWritten: 0n,
+    shuffleTotalBytesRead: 0n,
+    shuffleRemoteBytesRead: 0n,
+    shuffleRemoteBytesReadToDisk: 0n,
+    shuffleLocalBytesRead: 0n,
+    shuffleTotalBlocksFetched: 0n,
+    shuffleLocalBlocksFetched: 0n,
+    shuffleRemoteBlocksFetched: 0n,
+    shuffleRecordsRead: 0n,
+    shuffleFetchWaitTimeMs: 0n,
+    shuffleBytesWritten: 0n,
+    shuffleRecordsWritten: 0n,
+    shuffleWriteTimeNs: 0n,
   };
 }
 
 export const TaskMetrics: MessageFns<TaskMetrics> = {
   encode(message: TaskMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.executorRunTimeMs !== 0) {
+    if (message.executorRunTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.executorRunTimeMs) !== message.executorRunTimeMs) {
+        throw new globalThis.Error("value provided for field message.executorRunTimeMs of type int64 too large");
+      }
       writer.uint32(8).int64(message.executorRunTimeMs);
     }
-    if (message.executorCpuTimeNs !== 0) {
+    if (message.executorCpuTimeNs !== 0n) {
+      if (BigInt.asIntN(64, message.executorCpuTimeNs) !== message.executorCpuTimeNs) {
+        throw new globalThis.Error("value provided for field message.executorCpuTimeNs of type int64 too large");
+      }
       writer.uint32(16).int64(message.executorCpuTimeNs);
     }
-    if (message.executorDeserializeTimeMs !== 0) {
+    if (message.executorDeserializeTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.executorDeserializeTimeMs) !== message.executorDeserializeTimeMs) {
+        throw new globalThis.Error(
+          "value provided for field message.executorDeserializeTimeMs of type int64 too large",
+        );
+      }
       writer.uint32(24).int64(message.executorDeserializeTimeMs);
     }
-    if (message.executorDeserializeCpuTimeNs !== 0) {
+    if (message.executorDeserializeCpuTimeNs !== 0n) {
+      if (BigInt.asIntN(64, message.executorDeserializeCpuTimeNs) !== message.executorDeserializeCpuTimeNs) {
+        throw new globalThis.Error(
+          "value provided for field message.executorDeserializeCpuTimeNs of type int64 too large",
+        );
+      }
       writer.uint32(32).int64(message.executorDeserializeCpuTimeNs);
     }
-    if (message.jvmGcTimeMs !== 0) {
+    if (message.jvmGcTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.jvmGcTimeMs) !== message.jvmGcTimeMs) {
+        throw new globalThis.Error("value provided for field message.jvmGcTimeMs of type int64 too large");
+      }
       writer.uint32(40).int64(message.jvmGcTimeMs);
     }
-    if (message.memoryBytesSpilled !== 0) {
+    if (message.memoryBytesSpilled !== 0n) {
+      if (BigInt.asIntN(64, message.memoryBytesSpilled) !== message.memoryBytesSpilled) {
+        throw new globalThis.Error("value provided for field message.memoryBytesSpilled of type int64 too large");
+      }
       writer.uint32(48).int64(message.memoryBytesSpilled);
     }
-    if (message.diskBytesSpilled !== 0) {
+    if (message.diskBytesSpilled !== 0n) {
+      if (BigInt.asIntN(64, message.diskBytesSpilled) !== message.diskBytesSpilled) {
+        throw new globalThis.Error("value provided for field message.diskBytesSpilled of type int64 too large");
+      }
       writer.uint32(56).int64(message.diskBytesSpilled);
     }
-    if (message.peakExecutionMemory !== 0) {
+    if (message.peakExecutionMemory !== 0n) {
+      if (BigInt.asIntN(64, message.peakExecutionMemory) !== message.peakExecutionMemory) {
+        throw new globalThis.Error("value provided for field message.peakExecutionMemory of type int64 too large");
+      }
       writer.uint32(64).int64(message.peakExecutionMemory);
     }
-    if (message.resultSerializationTimeMs !== 0) {
+    if (message.resultSerializationTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.resultSerializationTimeMs) !== message.resultSerializationTimeMs) {
+        throw new globalThis.Error(
+          "value provided for field message.resultSerializationTimeMs of type int64 too large",
+        );
+      }
       writer.uint32(72).int64(message.resultSerializationTimeMs);
     }
-    if (message.resultSize !== 0) {
+    if (message.resultSize !== 0n) {
+      if (BigInt.asIntN(64, message.resultSize) !== message.resultSize) {
+        throw new globalThis.Error("value provided for field message.resultSize of type int64 too large");
+      }
       writer.uint32(80).int64(message.resultSize);
     }
-    if (message.bytesRead !== 0) {
+    if (message.bytesRead !== 0n) {
+      if (BigInt.asIntN(64, message.bytesRead) !== message.bytesRead) {
+        throw new globalThis.Error("value provided for field message.bytesRead of type int64 too large");
+      }
       writer.uint32(88).int64(message.bytesRead);
     }
-    if (message.recordsRead !== 0) {
+    if (message.recordsRead !== 0n) {
+      if (BigInt.asIntN(64, message.recordsRead) !== message.recordsRead) {
+        throw new globalThis.Error("value provided for field message.recordsRead of type int64 too large");
+      }
       writer.uint32(96).int64(message.recordsRead);
     }
-    if (message.bytesWritten !== 0) {
+    if (message.bytesWritten !== 0n) {
+      if (BigInt.asIntN(64, message.bytesWritten) !== message.bytesWritten) {
+        throw new globalThis.Error("value provided for field message.bytesWritten of type int64 too large");
+      }
       writer.uint32(104).int64(message.bytesWritten);
     }
-    if (message.recordsWritten !== 0) {
+    if (message.recordsWritten !== 0n) {
+      if (BigInt.asIntN(64, message.recordsWritten) !== message.recordsWritten) {
+        throw new globalThis.Error("value provided for field message.recordsWritten of type int64 too large");
+      }
       writer.uint32(112).int64(message.recordsWritten);
     }
-    if (message.shuffleTotalBytesRead !== 0) {
+    if (message.shuffleTotalBytesRead !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleTotalBytesRead) !== message.shuffleTotalBytesRead) {
+        throw new globalThis.Error("value provided for field message.shuffleTotalBytesRead of type int64 too large");
+      }
       writer.uint32(120).int64(message.shuffleTotalBytesRead);
     }
-    if (message.shuffleRemoteBytesRead !== 0) {
+    if (message.shuffleRemoteBytesRead !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleRemoteBytesRead) !== message.shuffleRemoteBytesRead) {
+        throw new globalThis.Error("value provided for field message.shuffleRemoteBytesRead of type int64 too large");
+      }
       writer.uint32(128).int64(message.shuffleRemoteBytesRead);
     }
-    if (message.shuffleRemoteBytesReadToDisk !== 0) {
+    if (message.shuffleRemoteBytesReadToDisk !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleRemoteBytesReadToDisk) !== message.shuffleRemoteBytesReadToDisk) {
+        throw new globalThis.Error(
+          "value provided for field message.shuffleRemoteBytesReadToDisk of type int64 too large",
+        );
+      }
       writer.uint32(136).int64(message.shuffleRemoteBytesReadToDisk);
     }
-    if (message.shuffleLocalBytesRead !== 0) {
+    if (message.shuffleLocalBytesRead !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleLocalBytesRead) !== message.shuffleLocalBytesRead) {
+        throw new globalThis.Error("value provided for field message.shuffleLocalBytesRead of type int64 too large");
+      }
       writer.uint32(144).int64(message.shuffleLocalBytesRead);
     }
-    if (message.shuffleTotalBlocksFetched !== 0) {
+    if (message.shuffleTotalBlocksFetched !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleTotalBlocksFetched) !== message.shuffleTotalBlocksFetched) {
+        throw new globalThis.Error(
+          "value provided for field message.shuffleTotalBlocksFetched of type int64 too large",
+        );
+      }
       writer.uint32(152).int64(message.shuffleTotalBlocksFetched);
     }
-    if (message.shuffleLocalBlocksFetched !== 0) {
+    if (message.shuffleLocalBlocksFetched !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleLocalBlocksFetched) !== message.shuffleLocalBlocksFetched) {
+        throw new globalThis.Error(
+          "value provided for field message.shuffleLocalBlocksFetched of type int64 too large",
+        );
+      }
       writer.uint32(160).int64(message.shuffleLocalBlocksFetched);
     }
-    if (message.shuffleRemoteBlocksFetched !== 0) {
+    if (message.shuffleRemoteBlocksFetched !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleRemoteBlocksFetched) !== message.shuffleRemoteBlocksFetched) {
+        throw new globalThis.Error(
+          "value provided for field message.shuffleRemoteBlocksFetched of type int64 too large",
+        );
+      }
       writer.uint32(168).int64(message.shuffleRemoteBlocksFetched);
     }
-    if (message.shuffleRecordsRead !== 0) {
+    if (message.shuffleRecordsRead !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleRecordsRead) !== message.shuffleRecordsRead) {
+        throw new globalThis.Error("value provided for field message.shuffleRecordsRead of type int64 too large");
+      }
       writer.uint32(176).int64(message.shuffleRecordsRead);
     }
-    if (message.shuffleFetchWaitTimeMs !== 0) {
+    if (message.shuffleFetchWaitTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleFetchWaitTimeMs) !== message.shuffleFetchWaitTimeMs) {
+        throw new globalThis.Error("value provided for field message.shuffleFetchWaitTimeMs of type int64 too large");
+      }
       writer.uint32(184).int64(message.shuffleFetchWaitTimeMs);
     }
-    if (message.shuffleBytesWritten !== 0) {
+    if (message.shuffleBytesWritten !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleBytesWritten) !== message.shuffleBytesWritten) {
+        throw new globalThis.Error("value provided for field message.shuffleBytesWritten of type int64 too large");
+      }
       writer.uint32(192).int64(message.shuffleBytesWritten);
     }
-    if (message.shuffleRecordsWritten !== 0) {
+    if (message.shuffleRecordsWritten !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleRecordsWritten) !== message.shuffleRecordsWritten) {
+        throw new globalThis.Error("value provided for field message.shuffleRecordsWritten of type int64 too large");
+      }
       writer.uint32(200).int64(message.shuffleRecordsWritten);
     }
-    if (message.shuffleWriteTimeNs !== 0) {
+    if (message.shuffleWriteTimeNs !== 0n) {
+      if (BigInt.asIntN(64, message.shuffleWriteTimeNs) !== message.shuffleWriteTimeNs) {
+        throw new globalThis.Error("value provided for field message.shuffleWriteTimeNs of type int64 too large");
+      }
       writer.uint32(208).int64(message.shuffleWriteTimeNs);
     }
     return writer;
@@ -2742,7 +2929,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.executorRunTimeMs = longToNumber(reader.int64());
+            message.executorRunTimeMs = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -2750,7 +2937,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.executorCpuTimeNs = longToNumber(reader.int64());
+            message.executorCpuTimeNs = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -2758,7 +2945,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.executorDeserializeTimeMs = longToNumber(reader.int64());
+            message.executorDeserializeTimeMs = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -2766,7 +2953,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.executorDeserializeCpuTimeNs = longToNumber(reader.int64());
+            message.executorDeserializeCpuTimeNs = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -2774,7 +2961,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.jvmGcTimeMs = longToNumber(reader.int64());
+            message.jvmGcTimeMs = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -2782,7 +2969,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.memoryBytesSpilled = longToNumber(reader.int64());
+            message.memoryBytesSpilled = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -2790,7 +2977,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.diskBytesSpilled = longToNumber(reader.int64());
+            message.diskBytesSpilled = reader.int64() as bigint;
             continue;
           }
           case 8: {
@@ -2798,7 +2985,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.peakExecutionMemory = longToNumber(reader.int64());
+            message.peakExecutionMemory = reader.int64() as bigint;
             continue;
           }
           case 9: {
@@ -2806,7 +2993,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.resultSerializationTimeMs = longToNumber(reader.int64());
+            message.resultSerializationTimeMs = reader.int64() as bigint;
             continue;
           }
           case 10: {
@@ -2814,7 +3001,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.resultSize = longToNumber(reader.int64());
+            message.resultSize = reader.int64() as bigint;
             continue;
           }
           case 11: {
@@ -2822,7 +3009,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.bytesRead = longToNumber(reader.int64());
+            message.bytesRead = reader.int64() as bigint;
             continue;
           }
           case 12: {
@@ -2830,7 +3017,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.recordsRead = longToNumber(reader.int64());
+            message.recordsRead = reader.int64() as bigint;
             continue;
           }
           case 13: {
@@ -2838,7 +3025,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.bytesWritten = longToNumber(reader.int64());
+            message.bytesWritten = reader.int64() as bigint;
             continue;
           }
           case 14: {
@@ -2846,7 +3033,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.recordsWritten = longToNumber(reader.int64());
+            message.recordsWritten = reader.int64() as bigint;
             continue;
           }
           case 15: {
@@ -2854,7 +3041,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleTotalBytesRead = longToNumber(reader.int64());
+            message.shuffleTotalBytesRead = reader.int64() as bigint;
             continue;
           }
           case 16: {
@@ -2862,7 +3049,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleRemoteBytesRead = longToNumber(reader.int64());
+            message.shuffleRemoteBytesRead = reader.int64() as bigint;
             continue;
           }
           case 17: {
@@ -2870,7 +3057,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleRemoteBytesReadToDisk = longToNumber(reader.int64());
+            message.shuffleRemoteBytesReadToDisk = reader.int64() as bigint;
             continue;
           }
           case 18: {
@@ -2878,7 +3065,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleLocalBytesRead = longToNumber(reader.int64());
+            message.shuffleLocalBytesRead = reader.int64() as bigint;
             continue;
           }
           case 19: {
@@ -2886,7 +3073,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleTotalBlocksFetched = longToNumber(reader.int64());
+            message.shuffleTotalBlocksFetched = reader.int64() as bigint;
             continue;
           }
           case 20: {
@@ -2894,7 +3081,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleLocalBlocksFetched = longToNumber(reader.int64());
+            message.shuffleLocalBlocksFetched = reader.int64() as bigint;
             continue;
           }
           case 21: {
@@ -2902,7 +3089,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleRemoteBlocksFetched = longToNumber(reader.int64());
+            message.shuffleRemoteBlocksFetched = reader.int64() as bigint;
             continue;
           }
           case 22: {
@@ -2910,7 +3097,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleRecordsRead = longToNumber(reader.int64());
+            message.shuffleRecordsRead = reader.int64() as bigint;
             continue;
           }
           case 23: {
@@ -2918,7 +3105,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleFetchWaitTimeMs = longToNumber(reader.int64());
+            message.shuffleFetchWaitTimeMs = reader.int64() as bigint;
             continue;
           }
           case 24: {
@@ -2926,7 +3113,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleBytesWritten = longToNumber(reader.int64());
+            message.shuffleBytesWritten = reader.int64() as bigint;
             continue;
           }
           case 25: {
@@ -2934,7 +3121,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleRecordsWritten = longToNumber(reader.int64());
+            message.shuffleRecordsWritten = reader.int64() as bigint;
             continue;
           }
           case 26: {
@@ -2942,7 +3129,7 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
               break;
             }
 
-            message.shuffleWriteTimeNs = longToNumber(reader.int64());
+            message.shuffleWriteTimeNs = reader.int64() as bigint;
             continue;
           }
         }
@@ -2960,217 +3147,217 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
   fromJSON(object: any): TaskMetrics {
     return {
       executorRunTimeMs: isSet(object.executorRunTimeMs)
-        ? globalThis.Number(object.executorRunTimeMs)
+        ? BigInt(object.executorRunTimeMs)
         : isSet(object.executor_run_time_ms)
-        ? globalThis.Number(object.executor_run_time_ms)
-        : 0,
+        ? BigInt(object.executor_run_time_ms)
+        : 0n,
       executorCpuTimeNs: isSet(object.executorCpuTimeNs)
-        ? globalThis.Number(object.executorCpuTimeNs)
+        ? BigInt(object.executorCpuTimeNs)
         : isSet(object.executor_cpu_time_ns)
-        ? globalThis.Number(object.executor_cpu_time_ns)
-        : 0,
+        ? BigInt(object.executor_cpu_time_ns)
+        : 0n,
       executorDeserializeTimeMs: isSet(object.executorDeserializeTimeMs)
-        ? globalThis.Number(object.executorDeserializeTimeMs)
+        ? BigInt(object.executorDeserializeTimeMs)
         : isSet(object.executor_deserialize_time_ms)
-        ? globalThis.Number(object.executor_deserialize_time_ms)
-        : 0,
+        ? BigInt(object.executor_deserialize_time_ms)
+        : 0n,
       executorDeserializeCpuTimeNs: isSet(object.executorDeserializeCpuTimeNs)
-        ? globalThis.Number(object.executorDeserializeCpuTimeNs)
+        ? BigInt(object.executorDeserializeCpuTimeNs)
         : isSet(object.executor_deserialize_cpu_time_ns)
-        ? globalThis.Number(object.executor_deserialize_cpu_time_ns)
-        : 0,
+        ? BigInt(object.executor_deserialize_cpu_time_ns)
+        : 0n,
       jvmGcTimeMs: isSet(object.jvmGcTimeMs)
-        ? globalThis.Number(object.jvmGcTimeMs)
+        ? BigInt(object.jvmGcTimeMs)
         : isSet(object.jvm_gc_time_ms)
-        ? globalThis.Number(object.jvm_gc_time_ms)
-        : 0,
+        ? BigInt(object.jvm_gc_time_ms)
+        : 0n,
       memoryBytesSpilled: isSet(object.memoryBytesSpilled)
-        ? globalThis.Number(object.memoryBytesSpilled)
+        ? BigInt(object.memoryBytesSpilled)
         : isSet(object.memory_bytes_spilled)
-        ? globalThis.Number(object.memory_bytes_spilled)
-        : 0,
+        ? BigInt(object.memory_bytes_spilled)
+        : 0n,
       diskBytesSpilled: isSet(object.diskBytesSpilled)
-        ? globalThis.Number(object.diskBytesSpilled)
+        ? BigInt(object.diskBytesSpilled)
         : isSet(object.disk_bytes_spilled)
-        ? globalThis.Number(object.disk_bytes_spilled)
-        : 0,
+        ? BigInt(object.disk_bytes_spilled)
+        : 0n,
       peakExecutionMemory: isSet(object.peakExecutionMemory)
-        ? globalThis.Number(object.peakExecutionMemory)
+        ? BigInt(object.peakExecutionMemory)
         : isSet(object.peak_execution_memory)
-        ? globalThis.Number(object.peak_execution_memory)
-        : 0,
+        ? BigInt(object.peak_execution_memory)
+        : 0n,
       resultSerializationTimeMs: isSet(object.resultSerializationTimeMs)
-        ? globalThis.Number(object.resultSerializationTimeMs)
+        ? BigInt(object.resultSerializationTimeMs)
         : isSet(object.result_serialization_time_ms)
-        ? globalThis.Number(object.result_serialization_time_ms)
-        : 0,
+        ? BigInt(object.result_serialization_time_ms)
+        : 0n,
       resultSize: isSet(object.resultSize)
-        ? globalThis.Number(object.resultSize)
+        ? BigInt(object.resultSize)
         : isSet(object.result_size)
-        ? globalThis.Number(object.result_size)
-        : 0,
+        ? BigInt(object.result_size)
+        : 0n,
       bytesRead: isSet(object.bytesRead)
-        ? globalThis.Number(object.bytesRead)
+        ? BigInt(object.bytesRead)
         : isSet(object.bytes_read)
-        ? globalThis.Number(object.bytes_read)
-        : 0,
+        ? BigInt(object.bytes_read)
+        : 0n,
       recordsRead: isSet(object.recordsRead)
-        ? globalThis.Number(object.recordsRead)
+        ? BigInt(object.recordsRead)
         : isSet(object.records_read)
-        ? globalThis.Number(object.records_read)
-        : 0,
+        ? BigInt(object.records_read)
+        : 0n,
       bytesWritten: isSet(object.bytesWritten)
-        ? globalThis.Number(object.bytesWritten)
+        ? BigInt(object.bytesWritten)
         : isSet(object.bytes_written)
-        ? globalThis.Number(object.bytes_written)
-        : 0,
+        ? BigInt(object.bytes_written)
+        : 0n,
       recordsWritten: isSet(object.recordsWritten)
-        ? globalThis.Number(object.recordsWritten)
+        ? BigInt(object.recordsWritten)
         : isSet(object.records_written)
-        ? globalThis.Number(object.records_written)
-        : 0,
+        ? BigInt(object.records_written)
+        : 0n,
       shuffleTotalBytesRead: isSet(object.shuffleTotalBytesRead)
-        ? globalThis.Number(object.shuffleTotalBytesRead)
+        ? BigInt(object.shuffleTotalBytesRead)
         : isSet(object.shuffle_total_bytes_read)
-        ? globalThis.Number(object.shuffle_total_bytes_read)
-        : 0,
+        ? BigInt(object.shuffle_total_bytes_read)
+        : 0n,
       shuffleRemoteBytesRead: isSet(object.shuffleRemoteBytesRead)
-        ? globalThis.Number(object.shuffleRemoteBytesRead)
+        ? BigInt(object.shuffleRemoteBytesRead)
         : isSet(object.shuffle_remote_bytes_read)
-        ? globalThis.Number(object.shuffle_remote_bytes_read)
-        : 0,
+        ? BigInt(object.shuffle_remote_bytes_read)
+        : 0n,
       shuffleRemoteBytesReadToDisk: isSet(object.shuffleRemoteBytesReadToDisk)
-        ? globalThis.Number(object.shuffleRemoteBytesReadToDisk)
+        ? BigInt(object.shuffleRemoteBytesReadToDisk)
         : isSet(object.shuffle_remote_bytes_read_to_disk)
-        ? globalThis.Number(object.shuffle_remote_bytes_read_to_disk)
-        : 0,
+        ? BigInt(object.shuffle_remote_bytes_read_to_disk)
+        : 0n,
       shuffleLocalBytesRead: isSet(object.shuffleLocalBytesRead)
-        ? globalThis.Number(object.shuffleLocalBytesRead)
+        ? BigInt(object.shuffleLocalBytesRead)
         : isSet(object.shuffle_local_bytes_read)
-        ? globalThis.Number(object.shuffle_local_bytes_read)
-        : 0,
+        ? BigInt(object.shuffle_local_bytes_read)
+        : 0n,
       shuffleTotalBlocksFetched: isSet(object.shuffleTotalBlocksFetched)
-        ? globalThis.Number(object.shuffleTotalBlocksFetched)
+        ? BigInt(object.shuffleTotalBlocksFetched)
         : isSet(object.shuffle_total_blocks_fetched)
-        ? globalThis.Number(object.shuffle_total_blocks_fetched)
-        : 0,
+        ? BigInt(object.shuffle_total_blocks_fetched)
+        : 0n,
       shuffleLocalBlocksFetched: isSet(object.shuffleLocalBlocksFetched)
-        ? globalThis.Number(object.shuffleLocalBlocksFetched)
+        ? BigInt(object.shuffleLocalBlocksFetched)
         : isSet(object.shuffle_local_blocks_fetched)
-        ? globalThis.Number(object.shuffle_local_blocks_fetched)
-        : 0,
+        ? BigInt(object.shuffle_local_blocks_fetched)
+        : 0n,
       shuffleRemoteBlocksFetched: isSet(object.shuffleRemoteBlocksFetched)
-        ? globalThis.Number(object.shuffleRemoteBlocksFetched)
+        ? BigInt(object.shuffleRemoteBlocksFetched)
         : isSet(object.shuffle_remote_blocks_fetched)
-        ? globalThis.Number(object.shuffle_remote_blocks_fetched)
-        : 0,
+        ? BigInt(object.shuffle_remote_blocks_fetched)
+        : 0n,
       shuffleRecordsRead: isSet(object.shuffleRecordsRead)
-        ? globalThis.Number(object.shuffleRecordsRead)
+        ? BigInt(object.shuffleRecordsRead)
         : isSet(object.shuffle_records_read)
-        ? globalThis.Number(object.shuffle_records_read)
-        : 0,
+        ? BigInt(object.shuffle_records_read)
+        : 0n,
       shuffleFetchWaitTimeMs: isSet(object.shuffleFetchWaitTimeMs)
-        ? globalThis.Number(object.shuffleFetchWaitTimeMs)
+        ? BigInt(object.shuffleFetchWaitTimeMs)
         : isSet(object.shuffle_fetch_wait_time_ms)
-        ? globalThis.Number(object.shuffle_fetch_wait_time_ms)
-        : 0,
+        ? BigInt(object.shuffle_fetch_wait_time_ms)
+        : 0n,
       shuffleBytesWritten: isSet(object.shuffleBytesWritten)
-        ? globalThis.Number(object.shuffleBytesWritten)
+        ? BigInt(object.shuffleBytesWritten)
         : isSet(object.shuffle_bytes_written)
-        ? globalThis.Number(object.shuffle_bytes_written)
-        : 0,
+        ? BigInt(object.shuffle_bytes_written)
+        : 0n,
       shuffleRecordsWritten: isSet(object.shuffleRecordsWritten)
-        ? globalThis.Number(object.shuffleRecordsWritten)
+        ? BigInt(object.shuffleRecordsWritten)
         : isSet(object.shuffle_records_written)
-        ? globalThis.Number(object.shuffle_records_written)
-        : 0,
+        ? BigInt(object.shuffle_records_written)
+        : 0n,
       shuffleWriteTimeNs: isSet(object.shuffleWriteTimeNs)
-        ? globalThis.Number(object.shuffleWriteTimeNs)
+        ? BigInt(object.shuffleWriteTimeNs)
         : isSet(object.shuffle_write_time_ns)
-        ? globalThis.Number(object.shuffle_write_time_ns)
-        : 0,
+        ? BigInt(object.shuffle_write_time_ns)
+        : 0n,
     };
   },
 
   toJSON(message: TaskMetrics): unknown {
     const obj: any = {};
-    if (message.executorRunTimeMs !== 0) {
-      obj.executorRunTimeMs = Math.round(message.executorRunTimeMs);
+    if (message.executorRunTimeMs !== 0n) {
+      obj.executorRunTimeMs = message.executorRunTimeMs.toString();
     }
-    if (message.executorCpuTimeNs !== 0) {
-      obj.executorCpuTimeNs = Math.round(message.executorCpuTimeNs);
+    if (message.executorCpuTimeNs !== 0n) {
+      obj.executorCpuTimeNs = message.executorCpuTimeNs.toString();
     }
-    if (message.executorDeserializeTimeMs !== 0) {
-      obj.executorDeserializeTimeMs = Math.round(message.executorDeserializeTimeMs);
+    if (message.executorDeserializeTimeMs !== 0n) {
+      obj.executorDeserializeTimeMs = message.executorDeserializeTimeMs.toString();
     }
-    if (message.executorDeserializeCpuTimeNs !== 0) {
-      obj.executorDeserializeCpuTimeNs = Math.round(message.executorDeserializeCpuTimeNs);
+    if (message.executorDeserializeCpuTimeNs !== 0n) {
+      obj.executorDeserializeCpuTimeNs = message.executorDeserializeCpuTimeNs.toString();
     }
-    if (message.jvmGcTimeMs !== 0) {
-      obj.jvmGcTimeMs = Math.round(message.jvmGcTimeMs);
+    if (message.jvmGcTimeMs !== 0n) {
+      obj.jvmGcTimeMs = message.jvmGcTimeMs.toString();
     }
-    if (message.memoryBytesSpilled !== 0) {
-      obj.memoryBytesSpilled = Math.round(message.memoryBytesSpilled);
+    if (message.memoryBytesSpilled !== 0n) {
+      obj.memoryBytesSpilled = message.memoryBytesSpilled.toString();
     }
-    if (message.diskBytesSpilled !== 0) {
-      obj.diskBytesSpilled = Math.round(message.diskBytesSpilled);
+    if (message.diskBytesSpilled !== 0n) {
+      obj.diskBytesSpilled = message.diskBytesSpilled.toString();
     }
-    if (message.peakExecutionMemory !== 0) {
-      obj.peakExecutionMemory = Math.round(message.peakExecutionMemory);
+    if (message.peakExecutionMemory !== 0n) {
+      obj.peakExecutionMemory = message.peakExecutionMemory.toString();
     }
-    if (message.resultSerializationTimeMs !== 0) {
-      obj.resultSerializationTimeMs = Math.round(message.resultSerializationTimeMs);
+    if (message.resultSerializationTimeMs !== 0n) {
+      obj.resultSerializationTimeMs = message.resultSerializationTimeMs.toString();
     }
-    if (message.resultSize !== 0) {
-      obj.resultSize = Math.round(message.resultSize);
+    if (message.resultSize !== 0n) {
+      obj.resultSize = message.resultSize.toString();
     }
-    if (message.bytesRead !== 0) {
-      obj.bytesRead = Math.round(message.bytesRead);
+    if (message.bytesRead !== 0n) {
+      obj.bytesRead = message.bytesRead.toString();
     }
-    if (message.recordsRead !== 0) {
-      obj.recordsRead = Math.round(message.recordsRead);
+    if (message.recordsRead !== 0n) {
+      obj.recordsRead = message.recordsRead.toString();
     }
-    if (message.bytesWritten !== 0) {
-      obj.bytesWritten = Math.round(message.bytesWritten);
+    if (message.bytesWritten !== 0n) {
+      obj.bytesWritten = message.bytesWritten.toString();
     }
-    if (message.recordsWritten !== 0) {
-      obj.recordsWritten = Math.round(message.recordsWritten);
+    if (message.recordsWritten !== 0n) {
+      obj.recordsWritten = message.recordsWritten.toString();
     }
-    if (message.shuffleTotalBytesRead !== 0) {
-      obj.shuffleTotalBytesRead = Math.round(message.shuffleTotalBytesRead);
+    if (message.shuffleTotalBytesRead !== 0n) {
+      obj.shuffleTotalBytesRead = message.shuffleTotalBytesRead.toString();
     }
-    if (message.shuffleRemoteBytesRead !== 0) {
-      obj.shuffleRemoteBytesRead = Math.round(message.shuffleRemoteBytesRead);
+    if (message.shuffleRemoteBytesRead !== 0n) {
+      obj.shuffleRemoteBytesRead = message.shuffleRemoteBytesRead.toString();
     }
-    if (message.shuffleRemoteBytesReadToDisk !== 0) {
-      obj.shuffleRemoteBytesReadToDisk = Math.round(message.shuffleRemoteBytesReadToDisk);
+    if (message.shuffleRemoteBytesReadToDisk !== 0n) {
+      obj.shuffleRemoteBytesReadToDisk = message.shuffleRemoteBytesReadToDisk.toString();
     }
-    if (message.shuffleLocalBytesRead !== 0) {
-      obj.shuffleLocalBytesRead = Math.round(message.shuffleLocalBytesRead);
+    if (message.shuffleLocalBytesRead !== 0n) {
+      obj.shuffleLocalBytesRead = message.shuffleLocalBytesRead.toString();
     }
-    if (message.shuffleTotalBlocksFetched !== 0) {
-      obj.shuffleTotalBlocksFetched = Math.round(message.shuffleTotalBlocksFetched);
+    if (message.shuffleTotalBlocksFetched !== 0n) {
+      obj.shuffleTotalBlocksFetched = message.shuffleTotalBlocksFetched.toString();
     }
-    if (message.shuffleLocalBlocksFetched !== 0) {
-      obj.shuffleLocalBlocksFetched = Math.round(message.shuffleLocalBlocksFetched);
+    if (message.shuffleLocalBlocksFetched !== 0n) {
+      obj.shuffleLocalBlocksFetched = message.shuffleLocalBlocksFetched.toString();
     }
-    if (message.shuffleRemoteBlocksFetched !== 0) {
-      obj.shuffleRemoteBlocksFetched = Math.round(message.shuffleRemoteBlocksFetched);
+    if (message.shuffleRemoteBlocksFetched !== 0n) {
+      obj.shuffleRemoteBlocksFetched = message.shuffleRemoteBlocksFetched.toString();
     }
-    if (message.shuffleRecordsRead !== 0) {
-      obj.shuffleRecordsRead = Math.round(message.shuffleRecordsRead);
+    if (message.shuffleRecordsRead !== 0n) {
+      obj.shuffleRecordsRead = message.shuffleRecordsRead.toString();
     }
-    if (message.shuffleFetchWaitTimeMs !== 0) {
-      obj.shuffleFetchWaitTimeMs = Math.round(message.shuffleFetchWaitTimeMs);
+    if (message.shuffleFetchWaitTimeMs !== 0n) {
+      obj.shuffleFetchWaitTimeMs = message.shuffleFetchWaitTimeMs.toString();
     }
-    if (message.shuffleBytesWritten !== 0) {
-      obj.shuffleBytesWritten = Math.round(message.shuffleBytesWritten);
+    if (message.shuffleBytesWritten !== 0n) {
+      obj.shuffleBytesWritten = message.shuffleBytesWritten.toString();
     }
-    if (message.shuffleRecordsWritten !== 0) {
-      obj.shuffleRecordsWritten = Math.round(message.shuffleRecordsWritten);
+    if (message.shuffleRecordsWritten !== 0n) {
+      obj.shuffleRecordsWritten = message.shuffleRecordsWritten.toString();
     }
-    if (message.shuffleWriteTimeNs !== 0) {
-      obj.shuffleWriteTimeNs = Math.round(message.shuffleWriteTimeNs);
+    if (message.shuffleWriteTimeNs !== 0n) {
+      obj.shuffleWriteTimeNs = message.shuffleWriteTimeNs.toString();
     }
     return obj;
   },
@@ -3180,44 +3367,106 @@ export const TaskMetrics: MessageFns<TaskMetrics> = {
   },
   fromPartial(object: DeepPartial<TaskMetrics>): TaskMetrics {
     const message = createBaseTaskMetrics();
-    message.executorRunTimeMs = object.executorRunTimeMs ?? 0;
-    message.executorCpuTimeNs = object.executorCpuTimeNs ?? 0;
-    message.executorDeserializeTimeMs = object.executorDeserializeTimeMs ?? 0;
-    message.executorDeserializeCpuTimeNs = object.executorDeserializeCpuTimeNs ?? 0;
-    message.jvmGcTimeMs = object.jvmGcTimeMs ?? 0;
-    message.memoryBytesSpilled = object.memoryBytesSpilled ?? 0;
-    message.diskBytesSpilled = object.diskBytesSpilled ?? 0;
-    message.peakExecutionMemory = object.peakExecutionMemory ?? 0;
-    message.resultSerializationTimeMs = object.resultSerializationTimeMs ?? 0;
-    message.resultSize = object.resultSize ?? 0;
-    message.bytesRead = object.bytesRead ?? 0;
-    message.recordsRead = object.recordsRead ?? 0;
-    message.bytesWritten = object.bytesWritten ?? 0;
-    message.recordsWritten = object.recordsWritten ?? 0;
-    message.shuffleTotalBytesRead = object.shuffleTotalBytesRead ?? 0;
-    message.shuffleRemoteBytesRead = object.shuffleRemoteBytesRead ?? 0;
-    message.shuffleRemoteBytesReadToDisk = object.shuffleRemoteBytesReadToDisk ?? 0;
-    message.shuffleLocalBytesRead = object.shuffleLocalBytesRead ?? 0;
-    message.shuffleTotalBlocksFetched = object.shuffleTotalBlocksFetched ?? 0;
-    message.shuffleLocalBlocksFetched = object.shuffleLocalBlocksFetched ?? 0;
-    message.shuffleRemoteBlocksFetched = object.shuffleRemoteBlocksFetched ?? 0;
-    message.shuffleRecordsRead = object.shuffleRecordsRead ?? 0;
-    message.shuffleFetchWaitTimeMs = object.shuffleFetchWaitTimeMs ?? 0;
-    message.shuffleBytesWritten = object.shuffleBytesWritten ?? 0;
-    message.shuffleRecordsWritten = object.shuffleRecordsWritten ?? 0;
-    message.shuffleWriteTimeNs = object.shuffleWriteTimeNs ?? 0;
+    message.executorRunTimeMs = (object.executorRunTimeMs !== undefined && object.executorRunTimeMs !== null)
+      ? BigInt(object.executorRunTimeMs)
+      : 0n;
+    message.executorCpuTimeNs = (object.executorCpuTimeNs !== undefined && object.executorCpuTimeNs !== null)
+      ? BigInt(object.executorCpuTimeNs)
+      : 0n;
+    message.executorDeserializeTimeMs =
+      (object.executorDeserializeTimeMs !== undefined && object.executorDeserializeTimeMs !== null)
+        ? BigInt(object.executorDeserializeTimeMs)
+        : 0n;
+    message.executorDeserializeCpuTimeNs =
+      (object.executorDeserializeCpuTimeNs !== undefined && object.executorDeserializeCpuTimeNs !== null)
+        ? BigInt(object.executorDeserializeCpuTimeNs)
+        : 0n;
+    message.jvmGcTimeMs = (object.jvmGcTimeMs !== undefined && object.jvmGcTimeMs !== null)
+      ? BigInt(object.jvmGcTimeMs)
+      : 0n;
+    message.memoryBytesSpilled = (object.memoryBytesSpilled !== undefined && object.memoryBytesSpilled !== null)
+      ? BigInt(object.memoryBytesSpilled)
+      : 0n;
+    message.diskBytesSpilled = (object.diskBytesSpilled !== undefined && object.diskBytesSpilled !== null)
+      ? BigInt(object.diskBytesSpilled)
+      : 0n;
+    message.peakExecutionMemory = (object.peakExecutionMemory !== undefined && object.peakExecutionMemory !== null)
+      ? BigInt(object.peakExecutionMemory)
+      : 0n;
+    message.resultSerializationTimeMs =
+      (object.resultSerializationTimeMs !== undefined && object.resultSerializationTimeMs !== null)
+        ? BigInt(object.resultSerializationTimeMs)
+        : 0n;
+    message.resultSize = (object.resultSize !== undefined && object.resultSize !== null)
+      ? BigInt(object.resultSize)
+      : 0n;
+    message.bytesRead = (object.bytesRead !== undefined && object.bytesRead !== null) ? BigInt(object.bytesRead) : 0n;
+    message.recordsRead = (object.recordsRead !== undefined && object.recordsRead !== null)
+      ? BigInt(object.recordsRead)
+      : 0n;
+    message.bytesWritten = (object.bytesWritten !== undefined && object.bytesWritten !== null)
+      ? BigInt(object.bytesWritten)
+      : 0n;
+    message.recordsWritten = (object.recordsWritten !== undefined && object.recordsWritten !== null)
+      ? BigInt(object.recordsWritten)
+      : 0n;
+    message.shuffleTotalBytesRead =
+      (object.shuffleTotalBytesRead !== undefined && object.shuffleTotalBytesRead !== null)
+        ? BigInt(object.shuffleTotalBytesRead)
+        : 0n;
+    message.shuffleRemoteBytesRead =
+      (object.shuffleRemoteBytesRead !== undefined && object.shuffleRemoteBytesRead !== null)
+        ? BigInt(object.shuffleRemoteBytesRead)
+        : 0n;
+    message.shuffleRemoteBytesReadToDisk =
+      (object.shuffleRemoteBytesReadToDisk !== undefined && object.shuffleRemoteBytesReadToDisk !== null)
+        ? BigInt(object.shuffleRemoteBytesReadToDisk)
+        : 0n;
+    message.shuffleLocalBytesRead =
+      (object.shuffleLocalBytesRead !== undefined && object.shuffleLocalBytesRead !== null)
+        ? BigInt(object.shuffleLocalBytesRead)
+        : 0n;
+    message.shuffleTotalBlocksFetched =
+      (object.shuffleTotalBlocksFetched !== undefined && object.shuffleTotalBlocksFetched !== null)
+        ? BigInt(object.shuffleTotalBlocksFetched)
+        : 0n;
+    message.shuffleLocalBlocksFetched =
+      (object.shuffleLocalBlocksFetched !== undefined && object.shuffleLocalBlocksFetched !== null)
+        ? BigInt(object.shuffleLocalBlocksFetched)
+        : 0n;
+    message.shuffleRemoteBlocksFetched =
+      (object.shuffleRemoteBlocksFetched !== undefined && object.shuffleRemoteBlocksFetched !== null)
+        ? BigInt(object.shuffleRemoteBlocksFetched)
+        : 0n;
+    message.shuffleRecordsRead = (object.shuffleRecordsRead !== undefined && object.shuffleRecordsRead !== null)
+      ? BigInt(object.shuffleRecordsRead)
+      : 0n;
+    message.shuffleFetchWaitTimeMs =
+      (object.shuffleFetchWaitTimeMs !== undefined && object.shuffleFetchWaitTimeMs !== null)
+        ? BigInt(object.shuffleFetchWaitTimeMs)
+        : 0n;
+    message.shuffleBytesWritten = (object.shuffleBytesWritten !== undefined && object.shuffleBytesWritten !== null)
+      ? BigInt(object.shuffleBytesWritten)
+      : 0n;
+    message.shuffleRecordsWritten =
+      (object.shuffleRecordsWritten !== undefined && object.shuffleRecordsWritten !== null)
+        ? BigInt(object.shuffleRecordsWritten)
+        : 0n;
+    message.shuffleWriteTimeNs = (object.shuffleWriteTimeNs !== undefined && object.shuffleWriteTimeNs !== null)
+      ? BigInt(object.shuffleWriteTimeNs)
+      : 0n;
     return message;
   },
 };
 
 function createBaseTaskInfo(): TaskInfo {
   return {
-    taskId: 0,
+    taskId: 0n,
     index: 0,
     attemptNumber: 0,
     partitionId: 0,
-    launchTimeMs: 0,
-    finishTimeMs: 0,
+    launchTimeMs: 0n,
+    finishTimeMs: 0n,
     executorId: "",
     host: "",
     locality: 0,
@@ -3229,7 +3478,10 @@ function createBaseTaskInfo(): TaskInfo {
 
 export const TaskInfo: MessageFns<TaskInfo> = {
   encode(message: TaskInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.taskId !== 0) {
+    if (message.taskId !== 0n) {
+      if (BigInt.asIntN(64, message.taskId) !== message.taskId) {
+        throw new globalThis.Error("value provided for field message.taskId of type int64 too large");
+      }
       writer.uint32(8).int64(message.taskId);
     }
     if (message.index !== 0) {
@@ -3241,10 +3493,16 @@ export const TaskInfo: MessageFns<TaskInfo> = {
     if (message.partitionId !== 0) {
       writer.uint32(32).int32(message.partitionId);
     }
-    if (message.launchTimeMs !== 0) {
+    if (message.launchTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.launchTimeMs) !== message.launchTimeMs) {
+        throw new globalThis.Error("value provided for field message.launchTimeMs of type int64 too large");
+      }
       writer.uint32(40).int64(message.launchTimeMs);
     }
-    if (message.finishTimeMs !== 0) {
+    if (message.finishTimeMs !== 0n) {
+      if (BigInt.asIntN(64, message.finishTimeMs) !== message.finishTimeMs) {
+        throw new globalThis.Error("value provided for field message.finishTimeMs of type int64 too large");
+      }
       writer.uint32(48).int64(message.finishTimeMs);
     }
     if (message.executorId !== "") {
@@ -3286,7 +3544,7 @@ export const TaskInfo: MessageFns<TaskInfo> = {
               break;
             }
 
-            message.taskId = longToNumber(reader.int64());
+            message.taskId = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -3318,7 +3576,7 @@ export const TaskInfo: MessageFns<TaskInfo> = {
               break;
             }
 
-            message.launchTimeMs = longToNumber(reader.int64());
+            message.launchTimeMs = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -3326,7 +3584,7 @@ export const TaskInfo: MessageFns<TaskInfo> = {
               break;
             }
 
-            message.finishTimeMs = longToNumber(reader.int64());
+            message.finishTimeMs = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -3391,11 +3649,7 @@ export const TaskInfo: MessageFns<TaskInfo> = {
 
   fromJSON(object: any): TaskInfo {
     return {
-      taskId: isSet(object.taskId)
-        ? globalThis.Number(object.taskId)
-        : isSet(object.task_id)
-        ? globalThis.Number(object.task_id)
-        : 0,
+      taskId: isSet(object.taskId) ? BigInt(object.taskId) : isSet(object.task_id) ? BigInt(object.task_id) : 0n,
       index: isSet(object.index) ? globalThis.Number(object.index) : 0,
       attemptNumber: isSet(object.attemptNumber)
         ? globalThis.Number(object.attemptNumber)
@@ -3408,15 +3662,15 @@ export const TaskInfo: MessageFns<TaskInfo> = {
         ? globalThis.Number(object.partition_id)
         : 0,
       launchTimeMs: isSet(object.launchTimeMs)
-        ? globalThis.Number(object.launchTimeMs)
+        ? BigInt(object.launchTimeMs)
         : isSet(object.launch_time_ms)
-        ? globalThis.Number(object.launch_time_ms)
-        : 0,
+        ? BigInt(object.launch_time_ms)
+        : 0n,
       finishTimeMs: isSet(object.finishTimeMs)
-        ? globalThis.Number(object.finishTimeMs)
+        ? BigInt(object.finishTimeMs)
         : isSet(object.finish_time_ms)
-        ? globalThis.Number(object.finish_time_ms)
-        : 0,
+        ? BigInt(object.finish_time_ms)
+        : 0n,
       executorId: isSet(object.executorId)
         ? globalThis.String(object.executorId)
         : isSet(object.executor_id)
@@ -3432,8 +3686,8 @@ export const TaskInfo: MessageFns<TaskInfo> = {
 
   toJSON(message: TaskInfo): unknown {
     const obj: any = {};
-    if (message.taskId !== 0) {
-      obj.taskId = Math.round(message.taskId);
+    if (message.taskId !== 0n) {
+      obj.taskId = message.taskId.toString();
     }
     if (message.index !== 0) {
       obj.index = Math.round(message.index);
@@ -3444,11 +3698,11 @@ export const TaskInfo: MessageFns<TaskInfo> = {
     if (message.partitionId !== 0) {
       obj.partitionId = Math.round(message.partitionId);
     }
-    if (message.launchTimeMs !== 0) {
-      obj.launchTimeMs = Math.round(message.launchTimeMs);
+    if (message.launchTimeMs !== 0n) {
+      obj.launchTimeMs = message.launchTimeMs.toString();
     }
-    if (message.finishTimeMs !== 0) {
-      obj.finishTimeMs = Math.round(message.finishTimeMs);
+    if (message.finishTimeMs !== 0n) {
+      obj.finishTimeMs = message.finishTimeMs.toString();
     }
     if (message.executorId !== "") {
       obj.executorId = message.executorId;
@@ -3476,12 +3730,16 @@ export const TaskInfo: MessageFns<TaskInfo> = {
   },
   fromPartial(object: DeepPartial<TaskInfo>): TaskInfo {
     const message = createBaseTaskInfo();
-    message.taskId = object.taskId ?? 0;
+    message.taskId = (object.taskId !== undefined && object.taskId !== null) ? BigInt(object.taskId) : 0n;
     message.index = object.index ?? 0;
     message.attemptNumber = object.attemptNumber ?? 0;
     message.partitionId = object.partitionId ?? 0;
-    message.launchTimeMs = object.launchTimeMs ?? 0;
-    message.finishTimeMs = object.finishTimeMs ?? 0;
+    message.launchTimeMs = (object.launchTimeMs !== undefined && object.launchTimeMs !== null)
+      ? BigInt(object.launchTimeMs)
+      : 0n;
+    message.finishTimeMs = (object.finishTimeMs !== undefined && object.finishTimeMs !== null)
+      ? BigInt(object.finishTimeMs)
+      : 0n;
     message.executorId = object.executorId ?? "";
     message.host = object.host ?? "";
     message.locality = object.locality ?? 0;
@@ -3991,12 +4249,15 @@ export const ExecutorRemoved: MessageFns<ExecutorRemoved> = {
 };
 
 function createBaseSqlExecutionStart(): SqlExecutionStart {
-  return { executionId: 0, description: "", details: "", rootExecutionId: undefined };
+  return { executionId: 0n, description: "", details: "", rootExecutionId: undefined };
 }
 
 export const SqlExecutionStart: MessageFns<SqlExecutionStart> = {
   encode(message: SqlExecutionStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.executionId !== 0) {
+    if (message.executionId !== 0n) {
+      if (BigInt.asIntN(64, message.executionId) !== message.executionId) {
+        throw new globalThis.Error("value provided for field message.executionId of type int64 too large");
+      }
       writer.uint32(8).int64(message.executionId);
     }
     if (message.description !== "") {
@@ -4006,6 +4267,9 @@ export const SqlExecutionStart: MessageFns<SqlExecutionStart> = {
       writer.uint32(26).string(message.details);
     }
     if (message.rootExecutionId !== undefined) {
+      if (BigInt.asIntN(64, message.rootExecutionId) !== message.rootExecutionId) {
+        throw new globalThis.Error("value provided for field message.rootExecutionId of type int64 too large");
+      }
       writer.uint32(32).int64(message.rootExecutionId);
     }
     return writer;
@@ -4029,7 +4293,7 @@ export const SqlExecutionStart: MessageFns<SqlExecutionStart> = {
               break;
             }
 
-            message.executionId = longToNumber(reader.int64());
+            message.executionId = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -4053,7 +4317,7 @@ export const SqlExecutionStart: MessageFns<SqlExecutionStart> = {
               break;
             }
 
-            message.rootExecutionId = longToNumber(reader.int64());
+            message.rootExecutionId = reader.int64() as bigint;
             continue;
           }
         }
@@ -4071,24 +4335,24 @@ export const SqlExecutionStart: MessageFns<SqlExecutionStart> = {
   fromJSON(object: any): SqlExecutionStart {
     return {
       executionId: isSet(object.executionId)
-        ? globalThis.Number(object.executionId)
+        ? BigInt(object.executionId)
         : isSet(object.execution_id)
-        ? globalThis.Number(object.execution_id)
-        : 0,
+        ? BigInt(object.execution_id)
+        : 0n,
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       details: isSet(object.details) ? globalThis.String(object.details) : "",
       rootExecutionId: isSet(object.rootExecutionId)
-        ? globalThis.Number(object.rootExecutionId)
+        ? BigInt(object.rootExecutionId)
         : isSet(object.root_execution_id)
-        ? globalThis.Number(object.root_execution_id)
+        ? BigInt(object.root_execution_id)
         : undefined,
     };
   },
 
   toJSON(message: SqlExecutionStart): unknown {
     const obj: any = {};
-    if (message.executionId !== 0) {
-      obj.executionId = Math.round(message.executionId);
+    if (message.executionId !== 0n) {
+      obj.executionId = message.executionId.toString();
     }
     if (message.description !== "") {
       obj.description = message.description;
@@ -4097,7 +4361,7 @@ export const SqlExecutionStart: MessageFns<SqlExecutionStart> = {
       obj.details = message.details;
     }
     if (message.rootExecutionId !== undefined) {
-      obj.rootExecutionId = Math.round(message.rootExecutionId);
+      obj.rootExecutionId = message.rootExecutionId.toString();
     }
     return obj;
   },
@@ -4107,21 +4371,28 @@ export const SqlExecutionStart: MessageFns<SqlExecutionStart> = {
   },
   fromPartial(object: DeepPartial<SqlExecutionStart>): SqlExecutionStart {
     const message = createBaseSqlExecutionStart();
-    message.executionId = object.executionId ?? 0;
+    message.executionId = (object.executionId !== undefined && object.executionId !== null)
+      ? BigInt(object.executionId)
+      : 0n;
     message.description = object.description ?? "";
     message.details = object.details ?? "";
-    message.rootExecutionId = object.rootExecutionId ?? undefined;
+    message.rootExecutionId = (object.rootExecutionId !== undefined && object.rootExecutionId !== null)
+      ? BigInt(object.rootExecutionId)
+      : undefined;
     return message;
   },
 };
 
 function createBaseSqlExecutionEnd(): SqlExecutionEnd {
-  return { executionId: 0, errorMessage: "" };
+  return { executionId: 0n, errorMessage: "" };
 }
 
 export const SqlExecutionEnd: MessageFns<SqlExecutionEnd> = {
   encode(message: SqlExecutionEnd, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.executionId !== 0) {
+    if (message.executionId !== 0n) {
+      if (BigInt.asIntN(64, message.executionId) !== message.executionId) {
+        throw new globalThis.Error("value provided for field message.executionId of type int64 too large");
+      }
       writer.uint32(8).int64(message.executionId);
     }
     if (message.errorMessage !== "") {
@@ -4148,7 +4419,7 @@ export const SqlExecutionEnd: MessageFns<SqlExecutionEnd> = {
               break;
             }
 
-            message.executionId = longToNumber(reader.int64());
+            message.executionId = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -4174,10 +4445,10 @@ export const SqlExecutionEnd: MessageFns<SqlExecutionEnd> = {
   fromJSON(object: any): SqlExecutionEnd {
     return {
       executionId: isSet(object.executionId)
-        ? globalThis.Number(object.executionId)
+        ? BigInt(object.executionId)
         : isSet(object.execution_id)
-        ? globalThis.Number(object.execution_id)
-        : 0,
+        ? BigInt(object.execution_id)
+        : 0n,
       errorMessage: isSet(object.errorMessage)
         ? globalThis.String(object.errorMessage)
         : isSet(object.error_message)
@@ -4188,8 +4459,8 @@ export const SqlExecutionEnd: MessageFns<SqlExecutionEnd> = {
 
   toJSON(message: SqlExecutionEnd): unknown {
     const obj: any = {};
-    if (message.executionId !== 0) {
-      obj.executionId = Math.round(message.executionId);
+    if (message.executionId !== 0n) {
+      obj.executionId = message.executionId.toString();
     }
     if (message.errorMessage !== "") {
       obj.errorMessage = message.errorMessage;
@@ -4202,7 +4473,9 @@ export const SqlExecutionEnd: MessageFns<SqlExecutionEnd> = {
   },
   fromPartial(object: DeepPartial<SqlExecutionEnd>): SqlExecutionEnd {
     const message = createBaseSqlExecutionEnd();
-    message.executionId = object.executionId ?? 0;
+    message.executionId = (object.executionId !== undefined && object.executionId !== null)
+      ? BigInt(object.executionId)
+      : 0n;
     message.errorMessage = object.errorMessage ?? "";
     return message;
   },
@@ -4421,10 +4694,10 @@ export const StreamingQueryTerminated: MessageFns<StreamingQueryTerminated> = {
 function createBaseStateOperatorProgress(): StateOperatorProgress {
   return {
     operatorName: "",
-    numRowsTotal: 0,
-    numRowsUpdated: 0,
-    memoryUsedBytes: 0,
-    numRowsDroppedByWatermark: 0,
+    numRowsTotal: 0n,
+    numRowsUpdated: 0n,
+    memoryUsedBytes: 0n,
+    numRowsDroppedByWatermark: 0n,
     customMetrics: {},
   };
 }
@@ -4434,19 +4707,33 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
     if (message.operatorName !== "") {
       writer.uint32(10).string(message.operatorName);
     }
-    if (message.numRowsTotal !== 0) {
+    if (message.numRowsTotal !== 0n) {
+      if (BigInt.asIntN(64, message.numRowsTotal) !== message.numRowsTotal) {
+        throw new globalThis.Error("value provided for field message.numRowsTotal of type int64 too large");
+      }
       writer.uint32(16).int64(message.numRowsTotal);
     }
-    if (message.numRowsUpdated !== 0) {
+    if (message.numRowsUpdated !== 0n) {
+      if (BigInt.asIntN(64, message.numRowsUpdated) !== message.numRowsUpdated) {
+        throw new globalThis.Error("value provided for field message.numRowsUpdated of type int64 too large");
+      }
       writer.uint32(24).int64(message.numRowsUpdated);
     }
-    if (message.memoryUsedBytes !== 0) {
+    if (message.memoryUsedBytes !== 0n) {
+      if (BigInt.asIntN(64, message.memoryUsedBytes) !== message.memoryUsedBytes) {
+        throw new globalThis.Error("value provided for field message.memoryUsedBytes of type int64 too large");
+      }
       writer.uint32(32).int64(message.memoryUsedBytes);
     }
-    if (message.numRowsDroppedByWatermark !== 0) {
+    if (message.numRowsDroppedByWatermark !== 0n) {
+      if (BigInt.asIntN(64, message.numRowsDroppedByWatermark) !== message.numRowsDroppedByWatermark) {
+        throw new globalThis.Error(
+          "value provided for field message.numRowsDroppedByWatermark of type int64 too large",
+        );
+      }
       writer.uint32(40).int64(message.numRowsDroppedByWatermark);
     }
-    globalThis.Object.entries(message.customMetrics).forEach(([key, value]: [string, number]) => {
+    globalThis.Object.entries(message.customMetrics).forEach(([key, value]: [string, bigint]) => {
       StateOperatorProgress_CustomMetricsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
     });
     return writer;
@@ -4478,7 +4765,7 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
               break;
             }
 
-            message.numRowsTotal = longToNumber(reader.int64());
+            message.numRowsTotal = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -4486,7 +4773,7 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
               break;
             }
 
-            message.numRowsUpdated = longToNumber(reader.int64());
+            message.numRowsUpdated = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -4494,7 +4781,7 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
               break;
             }
 
-            message.memoryUsedBytes = longToNumber(reader.int64());
+            message.memoryUsedBytes = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -4502,7 +4789,7 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
               break;
             }
 
-            message.numRowsDroppedByWatermark = longToNumber(reader.int64());
+            message.numRowsDroppedByWatermark = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -4536,30 +4823,30 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
         ? globalThis.String(object.operator_name)
         : "",
       numRowsTotal: isSet(object.numRowsTotal)
-        ? globalThis.Number(object.numRowsTotal)
+        ? BigInt(object.numRowsTotal)
         : isSet(object.num_rows_total)
-        ? globalThis.Number(object.num_rows_total)
-        : 0,
+        ? BigInt(object.num_rows_total)
+        : 0n,
       numRowsUpdated: isSet(object.numRowsUpdated)
-        ? globalThis.Number(object.numRowsUpdated)
+        ? BigInt(object.numRowsUpdated)
         : isSet(object.num_rows_updated)
-        ? globalThis.Number(object.num_rows_updated)
-        : 0,
+        ? BigInt(object.num_rows_updated)
+        : 0n,
       memoryUsedBytes: isSet(object.memoryUsedBytes)
-        ? globalThis.Number(object.memoryUsedBytes)
+        ? BigInt(object.memoryUsedBytes)
         : isSet(object.memory_used_bytes)
-        ? globalThis.Number(object.memory_used_bytes)
-        : 0,
+        ? BigInt(object.memory_used_bytes)
+        : 0n,
       numRowsDroppedByWatermark: isSet(object.numRowsDroppedByWatermark)
-        ? globalThis.Number(object.numRowsDroppedByWatermark)
+        ? BigInt(object.numRowsDroppedByWatermark)
         : isSet(object.num_rows_dropped_by_watermark)
-        ? globalThis.Number(object.num_rows_dropped_by_watermark)
-        : 0,
+        ? BigInt(object.num_rows_dropped_by_watermark)
+        : 0n,
       customMetrics: isObject(object.customMetrics)
         ? (globalThis.Object.entries(object.customMetrics) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+          (acc: { [key: string]: bigint }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
+              value: BigInt(value as string | number | bigint | boolean),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -4570,9 +4857,9 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
         )
         : isObject(object.custom_metrics)
         ? (globalThis.Object.entries(object.custom_metrics) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+          (acc: { [key: string]: bigint }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
+              value: BigInt(value as string | number | bigint | boolean),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -4590,24 +4877,24 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
     if (message.operatorName !== "") {
       obj.operatorName = message.operatorName;
     }
-    if (message.numRowsTotal !== 0) {
-      obj.numRowsTotal = Math.round(message.numRowsTotal);
+    if (message.numRowsTotal !== 0n) {
+      obj.numRowsTotal = message.numRowsTotal.toString();
     }
-    if (message.numRowsUpdated !== 0) {
-      obj.numRowsUpdated = Math.round(message.numRowsUpdated);
+    if (message.numRowsUpdated !== 0n) {
+      obj.numRowsUpdated = message.numRowsUpdated.toString();
     }
-    if (message.memoryUsedBytes !== 0) {
-      obj.memoryUsedBytes = Math.round(message.memoryUsedBytes);
+    if (message.memoryUsedBytes !== 0n) {
+      obj.memoryUsedBytes = message.memoryUsedBytes.toString();
     }
-    if (message.numRowsDroppedByWatermark !== 0) {
-      obj.numRowsDroppedByWatermark = Math.round(message.numRowsDroppedByWatermark);
+    if (message.numRowsDroppedByWatermark !== 0n) {
+      obj.numRowsDroppedByWatermark = message.numRowsDroppedByWatermark.toString();
     }
     if (message.customMetrics) {
-      const entries = globalThis.Object.entries(message.customMetrics) as [string, number][];
+      const entries = globalThis.Object.entries(message.customMetrics) as [string, bigint][];
       if (entries.length > 0) {
         obj.customMetrics = {};
         entries.forEach(([k, v]) => {
-          obj.customMetrics[k] = Math.round(v);
+          obj.customMetrics[k] = v.toString();
         });
       }
     }
@@ -4620,14 +4907,23 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
   fromPartial(object: DeepPartial<StateOperatorProgress>): StateOperatorProgress {
     const message = createBaseStateOperatorProgress();
     message.operatorName = object.operatorName ?? "";
-    message.numRowsTotal = object.numRowsTotal ?? 0;
-    message.numRowsUpdated = object.numRowsUpdated ?? 0;
-    message.memoryUsedBytes = object.memoryUsedBytes ?? 0;
-    message.numRowsDroppedByWatermark = object.numRowsDroppedByWatermark ?? 0;
-    message.customMetrics = (globalThis.Object.entries(object.customMetrics ?? {}) as [string, number][]).reduce(
-      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+    message.numRowsTotal = (object.numRowsTotal !== undefined && object.numRowsTotal !== null)
+      ? BigInt(object.numRowsTotal)
+      : 0n;
+    message.numRowsUpdated = (object.numRowsUpdated !== undefined && object.numRowsUpdated !== null)
+      ? BigInt(object.numRowsUpdated)
+      : 0n;
+    message.memoryUsedBytes = (object.memoryUsedBytes !== undefined && object.memoryUsedBytes !== null)
+      ? BigInt(object.memoryUsedBytes)
+      : 0n;
+    message.numRowsDroppedByWatermark =
+      (object.numRowsDroppedByWatermark !== undefined && object.numRowsDroppedByWatermark !== null)
+        ? BigInt(object.numRowsDroppedByWatermark)
+        : 0n;
+    message.customMetrics = (globalThis.Object.entries(object.customMetrics ?? {}) as [string, bigint][]).reduce(
+      (acc: { [key: string]: bigint }, [key, value]: [string, bigint]) => {
         if (value !== undefined) {
-          acc[key] = globalThis.Number(value);
+          acc[key] = BigInt(value as string | number | bigint | boolean);
         }
         return acc;
       },
@@ -4638,7 +4934,7 @@ export const StateOperatorProgress: MessageFns<StateOperatorProgress> = {
 };
 
 function createBaseStateOperatorProgress_CustomMetricsEntry(): StateOperatorProgress_CustomMetricsEntry {
-  return { key: "", value: 0 };
+  return { key: "", value: 0n };
 }
 
 export const StateOperatorProgress_CustomMetricsEntry: MessageFns<StateOperatorProgress_CustomMetricsEntry> = {
@@ -4646,7 +4942,10 @@ export const StateOperatorProgress_CustomMetricsEntry: MessageFns<StateOperatorP
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
-    if (message.value !== 0) {
+    if (message.value !== 0n) {
+      if (BigInt.asIntN(64, message.value) !== message.value) {
+        throw new globalThis.Error("value provided for field message.value of type int64 too large");
+      }
       writer.uint32(16).int64(message.value);
     }
     return writer;
@@ -4678,7 +4977,7 @@ export const StateOperatorProgress_CustomMetricsEntry: MessageFns<StateOperatorP
               break;
             }
 
-            message.value = longToNumber(reader.int64());
+            message.value = reader.int64() as bigint;
             continue;
           }
         }
@@ -4696,7 +4995,7 @@ export const StateOperatorProgress_CustomMetricsEntry: MessageFns<StateOperatorP
   fromJSON(object: any): StateOperatorProgress_CustomMetricsEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      value: isSet(object.value) ? BigInt(object.value) : 0n,
     };
   },
 
@@ -4705,8 +5004,8 @@ export const StateOperatorProgress_CustomMetricsEntry: MessageFns<StateOperatorP
     if (message.key !== "") {
       obj.key = message.key;
     }
-    if (message.value !== 0) {
-      obj.value = Math.round(message.value);
+    if (message.value !== 0n) {
+      obj.value = message.value.toString();
     }
     return obj;
   },
@@ -4717,7 +5016,7 @@ export const StateOperatorProgress_CustomMetricsEntry: MessageFns<StateOperatorP
   fromPartial(object: DeepPartial<StateOperatorProgress_CustomMetricsEntry>): StateOperatorProgress_CustomMetricsEntry {
     const message = createBaseStateOperatorProgress_CustomMetricsEntry();
     message.key = object.key ?? "";
-    message.value = object.value ?? 0;
+    message.value = (object.value !== undefined && object.value !== null) ? BigInt(object.value) : 0n;
     return message;
   },
 };
@@ -4728,7 +5027,7 @@ function createBaseSourceProgress(): SourceProgress {
     startOffset: "",
     endOffset: "",
     latestOffset: "",
-    numInputRows: 0,
+    numInputRows: 0n,
     inputRowsPerSecond: 0,
     processedRowsPerSecond: 0,
     metrics: {},
@@ -4749,7 +5048,10 @@ export const SourceProgress: MessageFns<SourceProgress> = {
     if (message.latestOffset !== "") {
       writer.uint32(34).string(message.latestOffset);
     }
-    if (message.numInputRows !== 0) {
+    if (message.numInputRows !== 0n) {
+      if (BigInt.asIntN(64, message.numInputRows) !== message.numInputRows) {
+        throw new globalThis.Error("value provided for field message.numInputRows of type int64 too large");
+      }
       writer.uint32(40).int64(message.numInputRows);
     }
     if (message.inputRowsPerSecond !== 0) {
@@ -4814,7 +5116,7 @@ export const SourceProgress: MessageFns<SourceProgress> = {
               break;
             }
 
-            message.numInputRows = longToNumber(reader.int64());
+            message.numInputRows = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -4875,10 +5177,10 @@ export const SourceProgress: MessageFns<SourceProgress> = {
         ? globalThis.String(object.latest_offset)
         : "",
       numInputRows: isSet(object.numInputRows)
-        ? globalThis.Number(object.numInputRows)
+        ? BigInt(object.numInputRows)
         : isSet(object.num_input_rows)
-        ? globalThis.Number(object.num_input_rows)
-        : 0,
+        ? BigInt(object.num_input_rows)
+        : 0n,
       inputRowsPerSecond: isSet(object.inputRowsPerSecond)
         ? globalThis.Number(object.inputRowsPerSecond)
         : isSet(object.input_rows_per_second)
@@ -4920,8 +5222,8 @@ export const SourceProgress: MessageFns<SourceProgress> = {
     if (message.latestOffset !== "") {
       obj.latestOffset = message.latestOffset;
     }
-    if (message.numInputRows !== 0) {
-      obj.numInputRows = Math.round(message.numInputRows);
+    if (message.numInputRows !== 0n) {
+      obj.numInputRows = message.numInputRows.toString();
     }
     if (message.inputRowsPerSecond !== 0) {
       obj.inputRowsPerSecond = floatToJson(message.inputRowsPerSecond);
@@ -4950,7 +5252,9 @@ export const SourceProgress: MessageFns<SourceProgress> = {
     message.startOffset = object.startOffset ?? "";
     message.endOffset = object.endOffset ?? "";
     message.latestOffset = object.latestOffset ?? "";
-    message.numInputRows = object.numInputRows ?? 0;
+    message.numInputRows = (object.numInputRows !== undefined && object.numInputRows !== null)
+      ? BigInt(object.numInputRows)
+      : 0n;
     message.inputRowsPerSecond = object.inputRowsPerSecond ?? 0;
     message.processedRowsPerSecond = object.processedRowsPerSecond ?? 0;
     message.metrics = (globalThis.Object.entries(object.metrics ?? {}) as [string, string][]).reduce(
@@ -5052,7 +5356,7 @@ export const SourceProgress_MetricsEntry: MessageFns<SourceProgress_MetricsEntry
 };
 
 function createBaseSinkProgress(): SinkProgress {
-  return { description: "", numOutputRows: 0 };
+  return { description: "", numOutputRows: 0n };
 }
 
 export const SinkProgress: MessageFns<SinkProgress> = {
@@ -5060,7 +5364,10 @@ export const SinkProgress: MessageFns<SinkProgress> = {
     if (message.description !== "") {
       writer.uint32(10).string(message.description);
     }
-    if (message.numOutputRows !== 0) {
+    if (message.numOutputRows !== 0n) {
+      if (BigInt.asIntN(64, message.numOutputRows) !== message.numOutputRows) {
+        throw new globalThis.Error("value provided for field message.numOutputRows of type int64 too large");
+      }
       writer.uint32(16).int64(message.numOutputRows);
     }
     return writer;
@@ -5092,7 +5399,7 @@ export const SinkProgress: MessageFns<SinkProgress> = {
               break;
             }
 
-            message.numOutputRows = longToNumber(reader.int64());
+            message.numOutputRows = reader.int64() as bigint;
             continue;
           }
         }
@@ -5111,10 +5418,10 @@ export const SinkProgress: MessageFns<SinkProgress> = {
     return {
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       numOutputRows: isSet(object.numOutputRows)
-        ? globalThis.Number(object.numOutputRows)
+        ? BigInt(object.numOutputRows)
         : isSet(object.num_output_rows)
-        ? globalThis.Number(object.num_output_rows)
-        : 0,
+        ? BigInt(object.num_output_rows)
+        : 0n,
     };
   },
 
@@ -5123,8 +5430,8 @@ export const SinkProgress: MessageFns<SinkProgress> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
-    if (message.numOutputRows !== 0) {
-      obj.numOutputRows = Math.round(message.numOutputRows);
+    if (message.numOutputRows !== 0n) {
+      obj.numOutputRows = message.numOutputRows.toString();
     }
     return obj;
   },
@@ -5135,7 +5442,9 @@ export const SinkProgress: MessageFns<SinkProgress> = {
   fromPartial(object: DeepPartial<SinkProgress>): SinkProgress {
     const message = createBaseSinkProgress();
     message.description = object.description ?? "";
-    message.numOutputRows = object.numOutputRows ?? 0;
+    message.numOutputRows = (object.numOutputRows !== undefined && object.numOutputRows !== null)
+      ? BigInt(object.numOutputRows)
+      : 0n;
     return message;
   },
 };
@@ -5146,9 +5455,9 @@ function createBaseStreamingProgress(): StreamingProgress {
     runId: "",
     name: "",
     timestamp: "",
-    batchId: 0,
-    batchDurationMs: 0,
-    numInputRows: 0,
+    batchId: 0n,
+    batchDurationMs: 0n,
+    numInputRows: 0n,
     inputRowsPerSecond: 0,
     processedRowsPerSecond: 0,
     durationMs: {},
@@ -5174,13 +5483,22 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
     if (message.timestamp !== "") {
       writer.uint32(34).string(message.timestamp);
     }
-    if (message.batchId !== 0) {
+    if (message.batchId !== 0n) {
+      if (BigInt.asIntN(64, message.batchId) !== message.batchId) {
+        throw new globalThis.Error("value provided for field message.batchId of type int64 too large");
+      }
       writer.uint32(40).int64(message.batchId);
     }
-    if (message.batchDurationMs !== 0) {
+    if (message.batchDurationMs !== 0n) {
+      if (BigInt.asIntN(64, message.batchDurationMs) !== message.batchDurationMs) {
+        throw new globalThis.Error("value provided for field message.batchDurationMs of type int64 too large");
+      }
       writer.uint32(48).int64(message.batchDurationMs);
     }
-    if (message.numInputRows !== 0) {
+    if (message.numInputRows !== 0n) {
+      if (BigInt.asIntN(64, message.numInputRows) !== message.numInputRows) {
+        throw new globalThis.Error("value provided for field message.numInputRows of type int64 too large");
+      }
       writer.uint32(56).int64(message.numInputRows);
     }
     if (message.inputRowsPerSecond !== 0) {
@@ -5189,7 +5507,7 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
     if (message.processedRowsPerSecond !== 0) {
       writer.uint32(73).double(message.processedRowsPerSecond);
     }
-    globalThis.Object.entries(message.durationMs).forEach(([key, value]: [string, number]) => {
+    globalThis.Object.entries(message.durationMs).forEach(([key, value]: [string, bigint]) => {
       StreamingProgress_DurationMsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
     });
     globalThis.Object.entries(message.eventTime).forEach(([key, value]: [string, string]) => {
@@ -5260,7 +5578,7 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
               break;
             }
 
-            message.batchId = longToNumber(reader.int64());
+            message.batchId = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -5268,7 +5586,7 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
               break;
             }
 
-            message.batchDurationMs = longToNumber(reader.int64());
+            message.batchDurationMs = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -5276,7 +5594,7 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
               break;
             }
 
-            message.numInputRows = longToNumber(reader.int64());
+            message.numInputRows = reader.int64() as bigint;
             continue;
           }
           case 8: {
@@ -5374,21 +5692,17 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
         : "",
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : "",
-      batchId: isSet(object.batchId)
-        ? globalThis.Number(object.batchId)
-        : isSet(object.batch_id)
-        ? globalThis.Number(object.batch_id)
-        : 0,
+      batchId: isSet(object.batchId) ? BigInt(object.batchId) : isSet(object.batch_id) ? BigInt(object.batch_id) : 0n,
       batchDurationMs: isSet(object.batchDurationMs)
-        ? globalThis.Number(object.batchDurationMs)
+        ? BigInt(object.batchDurationMs)
         : isSet(object.batch_duration_ms)
-        ? globalThis.Number(object.batch_duration_ms)
-        : 0,
+        ? BigInt(object.batch_duration_ms)
+        : 0n,
       numInputRows: isSet(object.numInputRows)
-        ? globalThis.Number(object.numInputRows)
+        ? BigInt(object.numInputRows)
         : isSet(object.num_input_rows)
-        ? globalThis.Number(object.num_input_rows)
-        : 0,
+        ? BigInt(object.num_input_rows)
+        : 0n,
       inputRowsPerSecond: isSet(object.inputRowsPerSecond)
         ? globalThis.Number(object.inputRowsPerSecond)
         : isSet(object.input_rows_per_second)
@@ -5401,9 +5715,9 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
         : 0,
       durationMs: isObject(object.durationMs)
         ? (globalThis.Object.entries(object.durationMs) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+          (acc: { [key: string]: bigint }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
+              value: BigInt(value as string | number | bigint | boolean),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -5414,9 +5728,9 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
         )
         : isObject(object.duration_ms)
         ? (globalThis.Object.entries(object.duration_ms) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+          (acc: { [key: string]: bigint }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
+              value: BigInt(value as string | number | bigint | boolean),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -5506,14 +5820,14 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
     if (message.timestamp !== "") {
       obj.timestamp = message.timestamp;
     }
-    if (message.batchId !== 0) {
-      obj.batchId = Math.round(message.batchId);
+    if (message.batchId !== 0n) {
+      obj.batchId = message.batchId.toString();
     }
-    if (message.batchDurationMs !== 0) {
-      obj.batchDurationMs = Math.round(message.batchDurationMs);
+    if (message.batchDurationMs !== 0n) {
+      obj.batchDurationMs = message.batchDurationMs.toString();
     }
-    if (message.numInputRows !== 0) {
-      obj.numInputRows = Math.round(message.numInputRows);
+    if (message.numInputRows !== 0n) {
+      obj.numInputRows = message.numInputRows.toString();
     }
     if (message.inputRowsPerSecond !== 0) {
       obj.inputRowsPerSecond = floatToJson(message.inputRowsPerSecond);
@@ -5522,11 +5836,11 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
       obj.processedRowsPerSecond = floatToJson(message.processedRowsPerSecond);
     }
     if (message.durationMs) {
-      const entries = globalThis.Object.entries(message.durationMs) as [string, number][];
+      const entries = globalThis.Object.entries(message.durationMs) as [string, bigint][];
       if (entries.length > 0) {
         obj.durationMs = {};
         entries.forEach(([k, v]) => {
-          obj.durationMs[k] = Math.round(v);
+          obj.durationMs[k] = v.toString();
         });
       }
     }
@@ -5569,15 +5883,19 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
     message.runId = object.runId ?? "";
     message.name = object.name ?? "";
     message.timestamp = object.timestamp ?? "";
-    message.batchId = object.batchId ?? 0;
-    message.batchDurationMs = object.batchDurationMs ?? 0;
-    message.numInputRows = object.numInputRows ?? 0;
+    message.batchId = (object.batchId !== undefined && object.batchId !== null) ? BigInt(object.batchId) : 0n;
+    message.batchDurationMs = (object.batchDurationMs !== undefined && object.batchDurationMs !== null)
+      ? BigInt(object.batchDurationMs)
+      : 0n;
+    message.numInputRows = (object.numInputRows !== undefined && object.numInputRows !== null)
+      ? BigInt(object.numInputRows)
+      : 0n;
     message.inputRowsPerSecond = object.inputRowsPerSecond ?? 0;
     message.processedRowsPerSecond = object.processedRowsPerSecond ?? 0;
-    message.durationMs = (globalThis.Object.entries(object.durationMs ?? {}) as [string, number][]).reduce(
-      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+    message.durationMs = (globalThis.Object.entries(object.durationMs ?? {}) as [string, bigint][]).reduce(
+      (acc: { [key: string]: bigint }, [key, value]: [string, bigint]) => {
         if (value !== undefined) {
-          acc[key] = globalThis.Number(value);
+          acc[key] = BigInt(value as string | number | bigint | boolean);
         }
         return acc;
       },
@@ -5611,7 +5929,7 @@ export const StreamingProgress: MessageFns<StreamingProgress> = {
 };
 
 function createBaseStreamingProgress_DurationMsEntry(): StreamingProgress_DurationMsEntry {
-  return { key: "", value: 0 };
+  return { key: "", value: 0n };
 }
 
 export const StreamingProgress_DurationMsEntry: MessageFns<StreamingProgress_DurationMsEntry> = {
@@ -5619,7 +5937,10 @@ export const StreamingProgress_DurationMsEntry: MessageFns<StreamingProgress_Dur
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
-    if (message.value !== 0) {
+    if (message.value !== 0n) {
+      if (BigInt.asIntN(64, message.value) !== message.value) {
+        throw new globalThis.Error("value provided for field message.value of type int64 too large");
+      }
       writer.uint32(16).int64(message.value);
     }
     return writer;
@@ -5651,7 +5972,7 @@ export const StreamingProgress_DurationMsEntry: MessageFns<StreamingProgress_Dur
               break;
             }
 
-            message.value = longToNumber(reader.int64());
+            message.value = reader.int64() as bigint;
             continue;
           }
         }
@@ -5669,7 +5990,7 @@ export const StreamingProgress_DurationMsEntry: MessageFns<StreamingProgress_Dur
   fromJSON(object: any): StreamingProgress_DurationMsEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      value: isSet(object.value) ? BigInt(object.value) : 0n,
     };
   },
 
@@ -5678,8 +5999,8 @@ export const StreamingProgress_DurationMsEntry: MessageFns<StreamingProgress_Dur
     if (message.key !== "") {
       obj.key = message.key;
     }
-    if (message.value !== 0) {
-      obj.value = Math.round(message.value);
+    if (message.value !== 0n) {
+      obj.value = message.value.toString();
     }
     return obj;
   },
@@ -5690,7 +6011,7 @@ export const StreamingProgress_DurationMsEntry: MessageFns<StreamingProgress_Dur
   fromPartial(object: DeepPartial<StreamingProgress_DurationMsEntry>): StreamingProgress_DurationMsEntry {
     const message = createBaseStreamingProgress_DurationMsEntry();
     message.key = object.key ?? "";
-    message.value = object.value ?? 0;
+    message.value = (object.value !== undefined && object.value !== null) ? BigInt(object.value) : 0n;
     return message;
   },
 };
@@ -5884,6 +6205,9 @@ export const Observation: MessageFns<Observation> = {
       writer.uint32(34).string(message.queryId);
     }
     if (message.batchId !== undefined) {
+      if (BigInt.asIntN(64, message.batchId) !== message.batchId) {
+        throw new globalThis.Error("value provided for field message.batchId of type int64 too large");
+      }
       writer.uint32(40).int64(message.batchId);
     }
     return writer;
@@ -5945,7 +6269,7 @@ export const Observation: MessageFns<Observation> = {
               break;
             }
 
-            message.batchId = longToNumber(reader.int64());
+            message.batchId = reader.int64() as bigint;
             continue;
           }
         }
@@ -5997,9 +6321,9 @@ export const Observation: MessageFns<Observation> = {
         ? globalThis.String(object.query_id)
         : "",
       batchId: isSet(object.batchId)
-        ? globalThis.Number(object.batchId)
+        ? BigInt(object.batchId)
         : isSet(object.batch_id)
-        ? globalThis.Number(object.batch_id)
+        ? BigInt(object.batch_id)
         : undefined,
     };
   },
@@ -6031,7 +6355,7 @@ export const Observation: MessageFns<Observation> = {
       obj.queryId = message.queryId;
     }
     if (message.batchId !== undefined) {
-      obj.batchId = Math.round(message.batchId);
+      obj.batchId = message.batchId.toString();
     }
     return obj;
   },
@@ -6061,7 +6385,7 @@ export const Observation: MessageFns<Observation> = {
       {},
     );
     message.queryId = object.queryId ?? "";
-    message.batchId = object.batchId ?? undefined;
+    message.batchId = (object.batchId !== undefined && object.batchId !== null) ? BigInt(object.batchId) : undefined;
     return message;
   },
 };
@@ -6240,25 +6564,14 @@ function floatToJson(value: number | null | undefined): number | string | null |
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

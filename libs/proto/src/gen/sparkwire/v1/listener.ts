@@ -31,7 +31,15 @@ export const protobufFileName = "sparkwire/v1/listener.proto";
 export interface PublishRequest {
   /** Stable for the life of one client (one Spark application attempt). */
   clientId: string;
-  batchSeq: number;
+  /**
+   * Increasing per client_id; the full uint64 range is exact end to end. A batch with the
+   * client_id, batch_seq and event ids (same ids, same order) of one the sidecar already took
+   * is a resend: answered with the first one's outcome, published once. The same batch_seq
+   * with other event ids (a client restarted with a stable client_id, or a client bug) is a
+   * new batch, not a resend: it is published, and only its events that were already published
+   * (by event id) count as duplicates.
+   */
+  batchSeq: bigint;
   events: SparkEvent[];
   /** Latest client-side counters, sent from time to time; the sidecar exposes them. */
   clientStats: ClientStats | undefined;
@@ -39,30 +47,41 @@ export interface PublishRequest {
 
 export interface ClientStats {
   /** Events the client dropped because its bounded buffer was full. */
-  droppedBufferFull: number;
+  droppedBufferFull: bigint;
   /** Events the client dropped because the sidecar was unreachable for too long. */
-  droppedSidecarUnavailable: number;
+  droppedSidecarUnavailable: bigint;
   /** Spark's own queue.shared.numDroppedEvents for the listener bus. */
-  sparkDroppedEvents: number;
-  eventsSent: number;
+  sparkDroppedEvents: bigint;
+  eventsSent: bigint;
   /** Events the client did not build because task events are not wanted. */
-  taskEventsSkipped: number;
+  taskEventsSkipped: bigint;
   clientKind: string;
   clientVersion: string;
 }
 
 export interface PublishResponse {
-  batchSeq: number;
+  /** The request's batch_seq. */
+  batchSeq: bigint;
+  /**
+   * Events of this batch the ack covers as taken: published or durably queued now, or
+   * filtered on purpose (task events in stage-level mode). For a resend, the first copy's count.
+   */
   accepted: number;
-  /** Events of this batch the sidecar had already published (a resend). */
+  /**
+   * Events of this batch the sidecar had already published (a resend, or ids already seen
+   * under another batch) and did not publish again. For a resend: every event of the batch.
+   */
   duplicates: number;
   /** False in stage-level mode: clients should not build task_start/task_end events. */
   taskEventsWanted: boolean;
 }
 
 export interface PublishAck {
-  batchSeq: number;
+  /** The batch_seq of the batch this acks; acks come in the order of the batches. */
+  batchSeq: bigint;
+  /** As in PublishResponse: events published or durably queued (or filtered on purpose). */
   accepted: number;
+  /** As in PublishResponse: events already published, not published again. */
   duplicates: number;
   taskEventsWanted: boolean;
   /**
@@ -76,7 +95,7 @@ export interface PublishAck {
 }
 
 function createBasePublishRequest(): PublishRequest {
-  return { clientId: "", batchSeq: 0, events: [], clientStats: undefined };
+  return { clientId: "", batchSeq: 0n, events: [], clientStats: undefined };
 }
 
 export const PublishRequest: MessageFns<PublishRequest> = {
@@ -84,7 +103,10 @@ export const PublishRequest: MessageFns<PublishRequest> = {
     if (message.clientId !== "") {
       writer.uint32(10).string(message.clientId);
     }
-    if (message.batchSeq !== 0) {
+    if (message.batchSeq !== 0n) {
+      if (BigInt.asUintN(64, message.batchSeq) !== message.batchSeq) {
+        throw new globalThis.Error("value provided for field message.batchSeq of type uint64 too large");
+      }
       writer.uint32(16).uint64(message.batchSeq);
     }
     for (const v of message.events) {
@@ -122,7 +144,7 @@ export const PublishRequest: MessageFns<PublishRequest> = {
               break;
             }
 
-            message.batchSeq = longToNumber(reader.uint64());
+            message.batchSeq = reader.uint64() as bigint;
             continue;
           }
           case 3: {
@@ -161,10 +183,10 @@ export const PublishRequest: MessageFns<PublishRequest> = {
         ? globalThis.String(object.client_id)
         : "",
       batchSeq: isSet(object.batchSeq)
-        ? globalThis.Number(object.batchSeq)
+        ? BigInt(object.batchSeq)
         : isSet(object.batch_seq)
-        ? globalThis.Number(object.batch_seq)
-        : 0,
+        ? BigInt(object.batch_seq)
+        : 0n,
       events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => SparkEvent.fromJSON(e)) : [],
       clientStats: isSet(object.clientStats)
         ? ClientStats.fromJSON(object.clientStats)
@@ -179,8 +201,8 @@ export const PublishRequest: MessageFns<PublishRequest> = {
     if (message.clientId !== "") {
       obj.clientId = message.clientId;
     }
-    if (message.batchSeq !== 0) {
-      obj.batchSeq = Math.round(message.batchSeq);
+    if (message.batchSeq !== 0n) {
+      obj.batchSeq = message.batchSeq.toString();
     }
     if (message.events?.length) {
       obj.events = message.events.map((e) => SparkEvent.toJSON(e));
@@ -197,7 +219,7 @@ export const PublishRequest: MessageFns<PublishRequest> = {
   fromPartial(object: DeepPartial<PublishRequest>): PublishRequest {
     const message = createBasePublishRequest();
     message.clientId = object.clientId ?? "";
-    message.batchSeq = object.batchSeq ?? 0;
+    message.batchSeq = (object.batchSeq !== undefined && object.batchSeq !== null) ? BigInt(object.batchSeq) : 0n;
     message.events = object.events?.map((e) => SparkEvent.fromPartial(e)) || [];
     message.clientStats = (object.clientStats !== undefined && object.clientStats !== null)
       ? ClientStats.fromPartial(object.clientStats)
@@ -208,11 +230,11 @@ export const PublishRequest: MessageFns<PublishRequest> = {
 
 function createBaseClientStats(): ClientStats {
   return {
-    droppedBufferFull: 0,
-    droppedSidecarUnavailable: 0,
-    sparkDroppedEvents: 0,
-    eventsSent: 0,
-    taskEventsSkipped: 0,
+    droppedBufferFull: 0n,
+    droppedSidecarUnavailable: 0n,
+    sparkDroppedEvents: 0n,
+    eventsSent: 0n,
+    taskEventsSkipped: 0n,
     clientKind: "",
     clientVersion: "",
   };
@@ -220,19 +242,36 @@ function createBaseClientStats(): ClientStats {
 
 export const ClientStats: MessageFns<ClientStats> = {
   encode(message: ClientStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.droppedBufferFull !== 0) {
+    if (message.droppedBufferFull !== 0n) {
+      if (BigInt.asIntN(64, message.droppedBufferFull) !== message.droppedBufferFull) {
+        throw new globalThis.Error("value provided for field message.droppedBufferFull of type int64 too large");
+      }
       writer.uint32(8).int64(message.droppedBufferFull);
     }
-    if (message.droppedSidecarUnavailable !== 0) {
+    if (message.droppedSidecarUnavailable !== 0n) {
+      if (BigInt.asIntN(64, message.droppedSidecarUnavailable) !== message.droppedSidecarUnavailable) {
+        throw new globalThis.Error(
+          "value provided for field message.droppedSidecarUnavailable of type int64 too large",
+        );
+      }
       writer.uint32(16).int64(message.droppedSidecarUnavailable);
     }
-    if (message.sparkDroppedEvents !== 0) {
+    if (message.sparkDroppedEvents !== 0n) {
+      if (BigInt.asIntN(64, message.sparkDroppedEvents) !== message.sparkDroppedEvents) {
+        throw new globalThis.Error("value provided for field message.sparkDroppedEvents of type int64 too large");
+      }
       writer.uint32(24).int64(message.sparkDroppedEvents);
     }
-    if (message.eventsSent !== 0) {
+    if (message.eventsSent !== 0n) {
+      if (BigInt.asIntN(64, message.eventsSent) !== message.eventsSent) {
+        throw new globalThis.Error("value provided for field message.eventsSent of type int64 too large");
+      }
       writer.uint32(32).int64(message.eventsSent);
     }
-    if (message.taskEventsSkipped !== 0) {
+    if (message.taskEventsSkipped !== 0n) {
+      if (BigInt.asIntN(64, message.taskEventsSkipped) !== message.taskEventsSkipped) {
+        throw new globalThis.Error("value provided for field message.taskEventsSkipped of type int64 too large");
+      }
       writer.uint32(40).int64(message.taskEventsSkipped);
     }
     if (message.clientKind !== "") {
@@ -262,7 +301,7 @@ export const ClientStats: MessageFns<ClientStats> = {
               break;
             }
 
-            message.droppedBufferFull = longToNumber(reader.int64());
+            message.droppedBufferFull = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -270,7 +309,7 @@ export const ClientStats: MessageFns<ClientStats> = {
               break;
             }
 
-            message.droppedSidecarUnavailable = longToNumber(reader.int64());
+            message.droppedSidecarUnavailable = reader.int64() as bigint;
             continue;
           }
           case 3: {
@@ -278,7 +317,7 @@ export const ClientStats: MessageFns<ClientStats> = {
               break;
             }
 
-            message.sparkDroppedEvents = longToNumber(reader.int64());
+            message.sparkDroppedEvents = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -286,7 +325,7 @@ export const ClientStats: MessageFns<ClientStats> = {
               break;
             }
 
-            message.eventsSent = longToNumber(reader.int64());
+            message.eventsSent = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -294,7 +333,7 @@ export const ClientStats: MessageFns<ClientStats> = {
               break;
             }
 
-            message.taskEventsSkipped = longToNumber(reader.int64());
+            message.taskEventsSkipped = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -328,30 +367,30 @@ export const ClientStats: MessageFns<ClientStats> = {
   fromJSON(object: any): ClientStats {
     return {
       droppedBufferFull: isSet(object.droppedBufferFull)
-        ? globalThis.Number(object.droppedBufferFull)
+        ? BigInt(object.droppedBufferFull)
         : isSet(object.dropped_buffer_full)
-        ? globalThis.Number(object.dropped_buffer_full)
-        : 0,
+        ? BigInt(object.dropped_buffer_full)
+        : 0n,
       droppedSidecarUnavailable: isSet(object.droppedSidecarUnavailable)
-        ? globalThis.Number(object.droppedSidecarUnavailable)
+        ? BigInt(object.droppedSidecarUnavailable)
         : isSet(object.dropped_sidecar_unavailable)
-        ? globalThis.Number(object.dropped_sidecar_unavailable)
-        : 0,
+        ? BigInt(object.dropped_sidecar_unavailable)
+        : 0n,
       sparkDroppedEvents: isSet(object.sparkDroppedEvents)
-        ? globalThis.Number(object.sparkDroppedEvents)
+        ? BigInt(object.sparkDroppedEvents)
         : isSet(object.spark_dropped_events)
-        ? globalThis.Number(object.spark_dropped_events)
-        : 0,
+        ? BigInt(object.spark_dropped_events)
+        : 0n,
       eventsSent: isSet(object.eventsSent)
-        ? globalThis.Number(object.eventsSent)
+        ? BigInt(object.eventsSent)
         : isSet(object.events_sent)
-        ? globalThis.Number(object.events_sent)
-        : 0,
+        ? BigInt(object.events_sent)
+        : 0n,
       taskEventsSkipped: isSet(object.taskEventsSkipped)
-        ? globalThis.Number(object.taskEventsSkipped)
+        ? BigInt(object.taskEventsSkipped)
         : isSet(object.task_events_skipped)
-        ? globalThis.Number(object.task_events_skipped)
-        : 0,
+        ? BigInt(object.task_events_skipped)
+        : 0n,
       clientKind: isSet(object.clientKind)
         ? globalThis.String(object.clientKind)
         : isSet(object.client_kind)
@@ -367,20 +406,20 @@ export const ClientStats: MessageFns<ClientStats> = {
 
   toJSON(message: ClientStats): unknown {
     const obj: any = {};
-    if (message.droppedBufferFull !== 0) {
-      obj.droppedBufferFull = Math.round(message.droppedBufferFull);
+    if (message.droppedBufferFull !== 0n) {
+      obj.droppedBufferFull = message.droppedBufferFull.toString();
     }
-    if (message.droppedSidecarUnavailable !== 0) {
-      obj.droppedSidecarUnavailable = Math.round(message.droppedSidecarUnavailable);
+    if (message.droppedSidecarUnavailable !== 0n) {
+      obj.droppedSidecarUnavailable = message.droppedSidecarUnavailable.toString();
     }
-    if (message.sparkDroppedEvents !== 0) {
-      obj.sparkDroppedEvents = Math.round(message.sparkDroppedEvents);
+    if (message.sparkDroppedEvents !== 0n) {
+      obj.sparkDroppedEvents = message.sparkDroppedEvents.toString();
     }
-    if (message.eventsSent !== 0) {
-      obj.eventsSent = Math.round(message.eventsSent);
+    if (message.eventsSent !== 0n) {
+      obj.eventsSent = message.eventsSent.toString();
     }
-    if (message.taskEventsSkipped !== 0) {
-      obj.taskEventsSkipped = Math.round(message.taskEventsSkipped);
+    if (message.taskEventsSkipped !== 0n) {
+      obj.taskEventsSkipped = message.taskEventsSkipped.toString();
     }
     if (message.clientKind !== "") {
       obj.clientKind = message.clientKind;
@@ -396,11 +435,22 @@ export const ClientStats: MessageFns<ClientStats> = {
   },
   fromPartial(object: DeepPartial<ClientStats>): ClientStats {
     const message = createBaseClientStats();
-    message.droppedBufferFull = object.droppedBufferFull ?? 0;
-    message.droppedSidecarUnavailable = object.droppedSidecarUnavailable ?? 0;
-    message.sparkDroppedEvents = object.sparkDroppedEvents ?? 0;
-    message.eventsSent = object.eventsSent ?? 0;
-    message.taskEventsSkipped = object.taskEventsSkipped ?? 0;
+    message.droppedBufferFull = (object.droppedBufferFull !== undefined && object.droppedBufferFull !== null)
+      ? BigInt(object.droppedBufferFull)
+      : 0n;
+    message.droppedSidecarUnavailable =
+      (object.droppedSidecarUnavailable !== undefined && object.droppedSidecarUnavailable !== null)
+        ? BigInt(object.droppedSidecarUnavailable)
+        : 0n;
+    message.sparkDroppedEvents = (object.sparkDroppedEvents !== undefined && object.sparkDroppedEvents !== null)
+      ? BigInt(object.sparkDroppedEvents)
+      : 0n;
+    message.eventsSent = (object.eventsSent !== undefined && object.eventsSent !== null)
+      ? BigInt(object.eventsSent)
+      : 0n;
+    message.taskEventsSkipped = (object.taskEventsSkipped !== undefined && object.taskEventsSkipped !== null)
+      ? BigInt(object.taskEventsSkipped)
+      : 0n;
     message.clientKind = object.clientKind ?? "";
     message.clientVersion = object.clientVersion ?? "";
     return message;
@@ -408,12 +458,15 @@ export const ClientStats: MessageFns<ClientStats> = {
 };
 
 function createBasePublishResponse(): PublishResponse {
-  return { batchSeq: 0, accepted: 0, duplicates: 0, taskEventsWanted: false };
+  return { batchSeq: 0n, accepted: 0, duplicates: 0, taskEventsWanted: false };
 }
 
 export const PublishResponse: MessageFns<PublishResponse> = {
   encode(message: PublishResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.batchSeq !== 0) {
+    if (message.batchSeq !== 0n) {
+      if (BigInt.asUintN(64, message.batchSeq) !== message.batchSeq) {
+        throw new globalThis.Error("value provided for field message.batchSeq of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.batchSeq);
     }
     if (message.accepted !== 0) {
@@ -446,7 +499,7 @@ export const PublishResponse: MessageFns<PublishResponse> = {
               break;
             }
 
-            message.batchSeq = longToNumber(reader.uint64());
+            message.batchSeq = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -488,10 +541,10 @@ export const PublishResponse: MessageFns<PublishResponse> = {
   fromJSON(object: any): PublishResponse {
     return {
       batchSeq: isSet(object.batchSeq)
-        ? globalThis.Number(object.batchSeq)
+        ? BigInt(object.batchSeq)
         : isSet(object.batch_seq)
-        ? globalThis.Number(object.batch_seq)
-        : 0,
+        ? BigInt(object.batch_seq)
+        : 0n,
       accepted: isSet(object.accepted) ? globalThis.Number(object.accepted) : 0,
       duplicates: isSet(object.duplicates) ? globalThis.Number(object.duplicates) : 0,
       taskEventsWanted: isSet(object.taskEventsWanted)
@@ -504,8 +557,8 @@ export const PublishResponse: MessageFns<PublishResponse> = {
 
   toJSON(message: PublishResponse): unknown {
     const obj: any = {};
-    if (message.batchSeq !== 0) {
-      obj.batchSeq = Math.round(message.batchSeq);
+    if (message.batchSeq !== 0n) {
+      obj.batchSeq = message.batchSeq.toString();
     }
     if (message.accepted !== 0) {
       obj.accepted = Math.round(message.accepted);
@@ -524,7 +577,7 @@ export const PublishResponse: MessageFns<PublishResponse> = {
   },
   fromPartial(object: DeepPartial<PublishResponse>): PublishResponse {
     const message = createBasePublishResponse();
-    message.batchSeq = object.batchSeq ?? 0;
+    message.batchSeq = (object.batchSeq !== undefined && object.batchSeq !== null) ? BigInt(object.batchSeq) : 0n;
     message.accepted = object.accepted ?? 0;
     message.duplicates = object.duplicates ?? 0;
     message.taskEventsWanted = object.taskEventsWanted ?? false;
@@ -533,12 +586,15 @@ export const PublishResponse: MessageFns<PublishResponse> = {
 };
 
 function createBasePublishAck(): PublishAck {
-  return { batchSeq: 0, accepted: 0, duplicates: 0, taskEventsWanted: false, errorCode: 0, errorMessage: "" };
+  return { batchSeq: 0n, accepted: 0, duplicates: 0, taskEventsWanted: false, errorCode: 0, errorMessage: "" };
 }
 
 export const PublishAck: MessageFns<PublishAck> = {
   encode(message: PublishAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.batchSeq !== 0) {
+    if (message.batchSeq !== 0n) {
+      if (BigInt.asUintN(64, message.batchSeq) !== message.batchSeq) {
+        throw new globalThis.Error("value provided for field message.batchSeq of type uint64 too large");
+      }
       writer.uint32(8).uint64(message.batchSeq);
     }
     if (message.accepted !== 0) {
@@ -577,7 +633,7 @@ export const PublishAck: MessageFns<PublishAck> = {
               break;
             }
 
-            message.batchSeq = longToNumber(reader.uint64());
+            message.batchSeq = reader.uint64() as bigint;
             continue;
           }
           case 2: {
@@ -635,10 +691,10 @@ export const PublishAck: MessageFns<PublishAck> = {
   fromJSON(object: any): PublishAck {
     return {
       batchSeq: isSet(object.batchSeq)
-        ? globalThis.Number(object.batchSeq)
+        ? BigInt(object.batchSeq)
         : isSet(object.batch_seq)
-        ? globalThis.Number(object.batch_seq)
-        : 0,
+        ? BigInt(object.batch_seq)
+        : 0n,
       accepted: isSet(object.accepted) ? globalThis.Number(object.accepted) : 0,
       duplicates: isSet(object.duplicates) ? globalThis.Number(object.duplicates) : 0,
       taskEventsWanted: isSet(object.taskEventsWanted)
@@ -661,8 +717,8 @@ export const PublishAck: MessageFns<PublishAck> = {
 
   toJSON(message: PublishAck): unknown {
     const obj: any = {};
-    if (message.batchSeq !== 0) {
-      obj.batchSeq = Math.round(message.batchSeq);
+    if (message.batchSeq !== 0n) {
+      obj.batchSeq = message.batchSeq.toString();
     }
     if (message.accepted !== 0) {
       obj.accepted = Math.round(message.accepted);
@@ -687,7 +743,7 @@ export const PublishAck: MessageFns<PublishAck> = {
   },
   fromPartial(object: DeepPartial<PublishAck>): PublishAck {
     const message = createBasePublishAck();
-    message.batchSeq = object.batchSeq ?? 0;
+    message.batchSeq = (object.batchSeq !== undefined && object.batchSeq !== null) ? BigInt(object.batchSeq) : 0n;
     message.accepted = object.accepted ?? 0;
     message.duplicates = object.duplicates ?? 0;
     message.taskEventsWanted = object.taskEventsWanted ?? false;
@@ -697,6 +753,12 @@ export const PublishAck: MessageFns<PublishAck> = {
   },
 };
 
+/**
+ * What an ack covers: exactly the events of its batch that were published to the sink or
+ * durably queued for it (the spool), plus those not published on purpose because they
+ * already were (duplicates) or are not wanted (task events in stage-level mode). Never an
+ * event that was dropped: a batch is not answered from memory unless it is a resend.
+ */
 export type ListenerServiceService = typeof ListenerServiceService;
 export const ListenerServiceService = {
   /** One batch, accepted whole or rejected whole. OK means every event reached its sink. */
@@ -775,25 +837,14 @@ export const ListenerServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

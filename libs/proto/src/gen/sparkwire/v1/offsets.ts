@@ -131,9 +131,9 @@ export interface OffsetRange {
   topic: string;
   partition: number;
   /** Inclusive: must equal the partition's committed offset (fencing). */
-  fromOffset: number;
+  fromOffset: bigint;
   /** Exclusive: becomes the committed offset (the next record to read). */
-  untilOffset: number;
+  untilOffset: bigint;
 }
 
 export interface CommitRequest {
@@ -145,7 +145,7 @@ export interface CommitRequest {
   /** The Structured Streaming query id, or any stable id of the job (DStream application). */
   queryId: string;
   /** The micro-batch id (Structured Streaming) or batch time (DStream); >= 0. */
-  batchId: number;
+  batchId: bigint;
   ranges: OffsetRange[];
   /** Skips the from_offset check (operator override: rewind, skip, first run after a reset). */
   force: boolean;
@@ -154,7 +154,7 @@ export interface CommitRequest {
 export interface PartitionOffset {
   topic: string;
   partition: number;
-  offset: number;
+  offset: bigint;
 }
 
 export interface CommitResponse {
@@ -216,14 +216,14 @@ export interface FetchedPartition {
   topic: string;
   partition: number;
   /** Where to start reading: the committed offset, or from the policy. */
-  offset: number;
+  offset: bigint;
   /** True when offset is the group's committed offset; false when it came from the policy. */
   committed: boolean;
-  logStartOffset: number;
-  logEndOffset: number;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
   /** The commit that stored the offset (empty / 0 when unknown or not committed by sparkwire). */
   queryId: string;
-  batchId: number;
+  batchId: bigint;
 }
 
 export interface FetchResponse {
@@ -232,7 +232,7 @@ export interface FetchResponse {
    * The per-partition map for a DStream ConsumerStrategies.Assign: key "topic-partition"
    * (Kafka's TopicPartition.toString; split at the last '-').
    */
-  assignOffsets: { [key: string]: number };
+  assignOffsets: { [key: string]: bigint };
   /** Structured Streaming's startingOffsets option, e.g. {"events":{"0":42,"1":17}}. */
   startingOffsetsJson: string;
   /** The policy applied to partitions without a committed offset. */
@@ -243,7 +243,7 @@ export interface FetchResponse {
 
 export interface FetchResponse_AssignOffsetsEntry {
   key: string;
-  value: number;
+  value: bigint;
 }
 
 export interface LagRequest {
@@ -256,10 +256,10 @@ export interface PartitionLag {
   topic: string;
   partition: number;
   /** -1 when the group has no committed offset for the partition. */
-  committedOffset: number;
-  logEndOffset: number;
+  committedOffset: bigint;
+  logEndOffset: bigint;
   /** log_end_offset - committed_offset (from the log-start offset when not committed). */
-  lag: number;
+  lag: bigint;
   /**
    * How long ago the next record to read (at committed_offset) was appended, interpolated
    * from sampled (log-end offset, time) pairs; 0 when caught up; -1 when not yet known.
@@ -275,14 +275,14 @@ export interface LagResponse {
   partitions: PartitionLag[];
   /** The worst partition status (STOPPED > STALLED > LAGGING > OK). */
   status: LagStatus;
-  totalLag: number;
+  totalLag: bigint;
   maxLagSeconds: number;
   /** When the figures were taken (epoch ms). */
-  sampledAtMs: number;
+  sampledAtMs: bigint;
 }
 
 function createBaseOffsetRange(): OffsetRange {
-  return { topic: "", partition: 0, fromOffset: 0, untilOffset: 0 };
+  return { topic: "", partition: 0, fromOffset: 0n, untilOffset: 0n };
 }
 
 export const OffsetRange: MessageFns<OffsetRange> = {
@@ -293,10 +293,16 @@ export const OffsetRange: MessageFns<OffsetRange> = {
     if (message.partition !== 0) {
       writer.uint32(16).int32(message.partition);
     }
-    if (message.fromOffset !== 0) {
+    if (message.fromOffset !== 0n) {
+      if (BigInt.asIntN(64, message.fromOffset) !== message.fromOffset) {
+        throw new globalThis.Error("value provided for field message.fromOffset of type int64 too large");
+      }
       writer.uint32(24).int64(message.fromOffset);
     }
-    if (message.untilOffset !== 0) {
+    if (message.untilOffset !== 0n) {
+      if (BigInt.asIntN(64, message.untilOffset) !== message.untilOffset) {
+        throw new globalThis.Error("value provided for field message.untilOffset of type int64 too large");
+      }
       writer.uint32(32).int64(message.untilOffset);
     }
     return writer;
@@ -336,7 +342,7 @@ export const OffsetRange: MessageFns<OffsetRange> = {
               break;
             }
 
-            message.fromOffset = longToNumber(reader.int64());
+            message.fromOffset = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -344,7 +350,7 @@ export const OffsetRange: MessageFns<OffsetRange> = {
               break;
             }
 
-            message.untilOffset = longToNumber(reader.int64());
+            message.untilOffset = reader.int64() as bigint;
             continue;
           }
         }
@@ -364,15 +370,15 @@ export const OffsetRange: MessageFns<OffsetRange> = {
       topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
       partition: isSet(object.partition) ? globalThis.Number(object.partition) : 0,
       fromOffset: isSet(object.fromOffset)
-        ? globalThis.Number(object.fromOffset)
+        ? BigInt(object.fromOffset)
         : isSet(object.from_offset)
-        ? globalThis.Number(object.from_offset)
-        : 0,
+        ? BigInt(object.from_offset)
+        : 0n,
       untilOffset: isSet(object.untilOffset)
-        ? globalThis.Number(object.untilOffset)
+        ? BigInt(object.untilOffset)
         : isSet(object.until_offset)
-        ? globalThis.Number(object.until_offset)
-        : 0,
+        ? BigInt(object.until_offset)
+        : 0n,
     };
   },
 
@@ -384,11 +390,11 @@ export const OffsetRange: MessageFns<OffsetRange> = {
     if (message.partition !== 0) {
       obj.partition = Math.round(message.partition);
     }
-    if (message.fromOffset !== 0) {
-      obj.fromOffset = Math.round(message.fromOffset);
+    if (message.fromOffset !== 0n) {
+      obj.fromOffset = message.fromOffset.toString();
     }
-    if (message.untilOffset !== 0) {
-      obj.untilOffset = Math.round(message.untilOffset);
+    if (message.untilOffset !== 0n) {
+      obj.untilOffset = message.untilOffset.toString();
     }
     return obj;
   },
@@ -400,14 +406,18 @@ export const OffsetRange: MessageFns<OffsetRange> = {
     const message = createBaseOffsetRange();
     message.topic = object.topic ?? "";
     message.partition = object.partition ?? 0;
-    message.fromOffset = object.fromOffset ?? 0;
-    message.untilOffset = object.untilOffset ?? 0;
+    message.fromOffset = (object.fromOffset !== undefined && object.fromOffset !== null)
+      ? BigInt(object.fromOffset)
+      : 0n;
+    message.untilOffset = (object.untilOffset !== undefined && object.untilOffset !== null)
+      ? BigInt(object.untilOffset)
+      : 0n;
     return message;
   },
 };
 
 function createBaseCommitRequest(): CommitRequest {
-  return { group: "", queryId: "", batchId: 0, ranges: [], force: false };
+  return { group: "", queryId: "", batchId: 0n, ranges: [], force: false };
 }
 
 export const CommitRequest: MessageFns<CommitRequest> = {
@@ -418,7 +428,10 @@ export const CommitRequest: MessageFns<CommitRequest> = {
     if (message.queryId !== "") {
       writer.uint32(18).string(message.queryId);
     }
-    if (message.batchId !== 0) {
+    if (message.batchId !== 0n) {
+      if (BigInt.asIntN(64, message.batchId) !== message.batchId) {
+        throw new globalThis.Error("value provided for field message.batchId of type int64 too large");
+      }
       writer.uint32(24).int64(message.batchId);
     }
     for (const v of message.ranges) {
@@ -464,7 +477,7 @@ export const CommitRequest: MessageFns<CommitRequest> = {
               break;
             }
 
-            message.batchId = longToNumber(reader.int64());
+            message.batchId = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -503,11 +516,7 @@ export const CommitRequest: MessageFns<CommitRequest> = {
         : isSet(object.query_id)
         ? globalThis.String(object.query_id)
         : "",
-      batchId: isSet(object.batchId)
-        ? globalThis.Number(object.batchId)
-        : isSet(object.batch_id)
-        ? globalThis.Number(object.batch_id)
-        : 0,
+      batchId: isSet(object.batchId) ? BigInt(object.batchId) : isSet(object.batch_id) ? BigInt(object.batch_id) : 0n,
       ranges: globalThis.Array.isArray(object?.ranges) ? object.ranges.map((e: any) => OffsetRange.fromJSON(e)) : [],
       force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
     };
@@ -521,8 +530,8 @@ export const CommitRequest: MessageFns<CommitRequest> = {
     if (message.queryId !== "") {
       obj.queryId = message.queryId;
     }
-    if (message.batchId !== 0) {
-      obj.batchId = Math.round(message.batchId);
+    if (message.batchId !== 0n) {
+      obj.batchId = message.batchId.toString();
     }
     if (message.ranges?.length) {
       obj.ranges = message.ranges.map((e) => OffsetRange.toJSON(e));
@@ -540,7 +549,7 @@ export const CommitRequest: MessageFns<CommitRequest> = {
     const message = createBaseCommitRequest();
     message.group = object.group ?? "";
     message.queryId = object.queryId ?? "";
-    message.batchId = object.batchId ?? 0;
+    message.batchId = (object.batchId !== undefined && object.batchId !== null) ? BigInt(object.batchId) : 0n;
     message.ranges = object.ranges?.map((e) => OffsetRange.fromPartial(e)) || [];
     message.force = object.force ?? false;
     return message;
@@ -548,7 +557,7 @@ export const CommitRequest: MessageFns<CommitRequest> = {
 };
 
 function createBasePartitionOffset(): PartitionOffset {
-  return { topic: "", partition: 0, offset: 0 };
+  return { topic: "", partition: 0, offset: 0n };
 }
 
 export const PartitionOffset: MessageFns<PartitionOffset> = {
@@ -559,7 +568,10 @@ export const PartitionOffset: MessageFns<PartitionOffset> = {
     if (message.partition !== 0) {
       writer.uint32(16).int32(message.partition);
     }
-    if (message.offset !== 0) {
+    if (message.offset !== 0n) {
+      if (BigInt.asIntN(64, message.offset) !== message.offset) {
+        throw new globalThis.Error("value provided for field message.offset of type int64 too large");
+      }
       writer.uint32(24).int64(message.offset);
     }
     return writer;
@@ -599,7 +611,7 @@ export const PartitionOffset: MessageFns<PartitionOffset> = {
               break;
             }
 
-            message.offset = longToNumber(reader.int64());
+            message.offset = reader.int64() as bigint;
             continue;
           }
         }
@@ -618,7 +630,7 @@ export const PartitionOffset: MessageFns<PartitionOffset> = {
     return {
       topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
       partition: isSet(object.partition) ? globalThis.Number(object.partition) : 0,
-      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      offset: isSet(object.offset) ? BigInt(object.offset) : 0n,
     };
   },
 
@@ -630,8 +642,8 @@ export const PartitionOffset: MessageFns<PartitionOffset> = {
     if (message.partition !== 0) {
       obj.partition = Math.round(message.partition);
     }
-    if (message.offset !== 0) {
-      obj.offset = Math.round(message.offset);
+    if (message.offset !== 0n) {
+      obj.offset = message.offset.toString();
     }
     return obj;
   },
@@ -643,7 +655,7 @@ export const PartitionOffset: MessageFns<PartitionOffset> = {
     const message = createBasePartitionOffset();
     message.topic = object.topic ?? "";
     message.partition = object.partition ?? 0;
-    message.offset = object.offset ?? 0;
+    message.offset = (object.offset !== undefined && object.offset !== null) ? BigInt(object.offset) : 0n;
     return message;
   },
 };
@@ -840,12 +852,12 @@ function createBaseFetchedPartition(): FetchedPartition {
   return {
     topic: "",
     partition: 0,
-    offset: 0,
+    offset: 0n,
     committed: false,
-    logStartOffset: 0,
-    logEndOffset: 0,
+    logStartOffset: 0n,
+    logEndOffset: 0n,
     queryId: "",
-    batchId: 0,
+    batchId: 0n,
   };
 }
 
@@ -857,22 +869,34 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
     if (message.partition !== 0) {
       writer.uint32(16).int32(message.partition);
     }
-    if (message.offset !== 0) {
+    if (message.offset !== 0n) {
+      if (BigInt.asIntN(64, message.offset) !== message.offset) {
+        throw new globalThis.Error("value provided for field message.offset of type int64 too large");
+      }
       writer.uint32(24).int64(message.offset);
     }
     if (message.committed !== false) {
       writer.uint32(32).bool(message.committed);
     }
-    if (message.logStartOffset !== 0) {
+    if (message.logStartOffset !== 0n) {
+      if (BigInt.asIntN(64, message.logStartOffset) !== message.logStartOffset) {
+        throw new globalThis.Error("value provided for field message.logStartOffset of type int64 too large");
+      }
       writer.uint32(40).int64(message.logStartOffset);
     }
-    if (message.logEndOffset !== 0) {
+    if (message.logEndOffset !== 0n) {
+      if (BigInt.asIntN(64, message.logEndOffset) !== message.logEndOffset) {
+        throw new globalThis.Error("value provided for field message.logEndOffset of type int64 too large");
+      }
       writer.uint32(48).int64(message.logEndOffset);
     }
     if (message.queryId !== "") {
       writer.uint32(58).string(message.queryId);
     }
-    if (message.batchId !== 0) {
+    if (message.batchId !== 0n) {
+      if (BigInt.asIntN(64, message.batchId) !== message.batchId) {
+        throw new globalThis.Error("value provided for field message.batchId of type int64 too large");
+      }
       writer.uint32(64).int64(message.batchId);
     }
     return writer;
@@ -912,7 +936,7 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
               break;
             }
 
-            message.offset = longToNumber(reader.int64());
+            message.offset = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -928,7 +952,7 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
               break;
             }
 
-            message.logStartOffset = longToNumber(reader.int64());
+            message.logStartOffset = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -936,7 +960,7 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
               break;
             }
 
-            message.logEndOffset = longToNumber(reader.int64());
+            message.logEndOffset = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -952,7 +976,7 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
               break;
             }
 
-            message.batchId = longToNumber(reader.int64());
+            message.batchId = reader.int64() as bigint;
             continue;
           }
         }
@@ -971,28 +995,24 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
     return {
       topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
       partition: isSet(object.partition) ? globalThis.Number(object.partition) : 0,
-      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      offset: isSet(object.offset) ? BigInt(object.offset) : 0n,
       committed: isSet(object.committed) ? globalThis.Boolean(object.committed) : false,
       logStartOffset: isSet(object.logStartOffset)
-        ? globalThis.Number(object.logStartOffset)
+        ? BigInt(object.logStartOffset)
         : isSet(object.log_start_offset)
-        ? globalThis.Number(object.log_start_offset)
-        : 0,
+        ? BigInt(object.log_start_offset)
+        : 0n,
       logEndOffset: isSet(object.logEndOffset)
-        ? globalThis.Number(object.logEndOffset)
+        ? BigInt(object.logEndOffset)
         : isSet(object.log_end_offset)
-        ? globalThis.Number(object.log_end_offset)
-        : 0,
+        ? BigInt(object.log_end_offset)
+        : 0n,
       queryId: isSet(object.queryId)
         ? globalThis.String(object.queryId)
         : isSet(object.query_id)
         ? globalThis.String(object.query_id)
         : "",
-      batchId: isSet(object.batchId)
-        ? globalThis.Number(object.batchId)
-        : isSet(object.batch_id)
-        ? globalThis.Number(object.batch_id)
-        : 0,
+      batchId: isSet(object.batchId) ? BigInt(object.batchId) : isSet(object.batch_id) ? BigInt(object.batch_id) : 0n,
     };
   },
 
@@ -1004,23 +1024,23 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
     if (message.partition !== 0) {
       obj.partition = Math.round(message.partition);
     }
-    if (message.offset !== 0) {
-      obj.offset = Math.round(message.offset);
+    if (message.offset !== 0n) {
+      obj.offset = message.offset.toString();
     }
     if (message.committed !== false) {
       obj.committed = message.committed;
     }
-    if (message.logStartOffset !== 0) {
-      obj.logStartOffset = Math.round(message.logStartOffset);
+    if (message.logStartOffset !== 0n) {
+      obj.logStartOffset = message.logStartOffset.toString();
     }
-    if (message.logEndOffset !== 0) {
-      obj.logEndOffset = Math.round(message.logEndOffset);
+    if (message.logEndOffset !== 0n) {
+      obj.logEndOffset = message.logEndOffset.toString();
     }
     if (message.queryId !== "") {
       obj.queryId = message.queryId;
     }
-    if (message.batchId !== 0) {
-      obj.batchId = Math.round(message.batchId);
+    if (message.batchId !== 0n) {
+      obj.batchId = message.batchId.toString();
     }
     return obj;
   },
@@ -1032,12 +1052,16 @@ export const FetchedPartition: MessageFns<FetchedPartition> = {
     const message = createBaseFetchedPartition();
     message.topic = object.topic ?? "";
     message.partition = object.partition ?? 0;
-    message.offset = object.offset ?? 0;
+    message.offset = (object.offset !== undefined && object.offset !== null) ? BigInt(object.offset) : 0n;
     message.committed = object.committed ?? false;
-    message.logStartOffset = object.logStartOffset ?? 0;
-    message.logEndOffset = object.logEndOffset ?? 0;
+    message.logStartOffset = (object.logStartOffset !== undefined && object.logStartOffset !== null)
+      ? BigInt(object.logStartOffset)
+      : 0n;
+    message.logEndOffset = (object.logEndOffset !== undefined && object.logEndOffset !== null)
+      ? BigInt(object.logEndOffset)
+      : 0n;
     message.queryId = object.queryId ?? "";
-    message.batchId = object.batchId ?? 0;
+    message.batchId = (object.batchId !== undefined && object.batchId !== null) ? BigInt(object.batchId) : 0n;
     return message;
   },
 };
@@ -1051,7 +1075,7 @@ export const FetchResponse: MessageFns<FetchResponse> = {
     for (const v of message.partitions) {
       FetchedPartition.encode(v!, writer.uint32(10).fork()).join();
     }
-    globalThis.Object.entries(message.assignOffsets).forEach(([key, value]: [string, number]) => {
+    globalThis.Object.entries(message.assignOffsets).forEach(([key, value]: [string, bigint]) => {
       FetchResponse_AssignOffsetsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
     if (message.startingOffsetsJson !== "") {
@@ -1141,9 +1165,9 @@ export const FetchResponse: MessageFns<FetchResponse> = {
         : [],
       assignOffsets: isObject(object.assignOffsets)
         ? (globalThis.Object.entries(object.assignOffsets) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+          (acc: { [key: string]: bigint }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
+              value: BigInt(value as string | number | bigint | boolean),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -1154,9 +1178,9 @@ export const FetchResponse: MessageFns<FetchResponse> = {
         )
         : isObject(object.assign_offsets)
         ? (globalThis.Object.entries(object.assign_offsets) as [string, any][]).reduce(
-          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+          (acc: { [key: string]: bigint }, [key, value]: [string, any]) => {
             globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.Number(value),
+              value: BigInt(value as string | number | bigint | boolean),
               enumerable: true,
               configurable: true,
               writable: true,
@@ -1186,11 +1210,11 @@ export const FetchResponse: MessageFns<FetchResponse> = {
       obj.partitions = message.partitions.map((e) => FetchedPartition.toJSON(e));
     }
     if (message.assignOffsets) {
-      const entries = globalThis.Object.entries(message.assignOffsets) as [string, number][];
+      const entries = globalThis.Object.entries(message.assignOffsets) as [string, bigint][];
       if (entries.length > 0) {
         obj.assignOffsets = {};
         entries.forEach(([k, v]) => {
-          obj.assignOffsets[k] = Math.round(v);
+          obj.assignOffsets[k] = v.toString();
         });
       }
     }
@@ -1212,10 +1236,10 @@ export const FetchResponse: MessageFns<FetchResponse> = {
   fromPartial(object: DeepPartial<FetchResponse>): FetchResponse {
     const message = createBaseFetchResponse();
     message.partitions = object.partitions?.map((e) => FetchedPartition.fromPartial(e)) || [];
-    message.assignOffsets = (globalThis.Object.entries(object.assignOffsets ?? {}) as [string, number][]).reduce(
-      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+    message.assignOffsets = (globalThis.Object.entries(object.assignOffsets ?? {}) as [string, bigint][]).reduce(
+      (acc: { [key: string]: bigint }, [key, value]: [string, bigint]) => {
         if (value !== undefined) {
-          acc[key] = globalThis.Number(value);
+          acc[key] = BigInt(value as string | number | bigint | boolean);
         }
         return acc;
       },
@@ -1229,7 +1253,7 @@ export const FetchResponse: MessageFns<FetchResponse> = {
 };
 
 function createBaseFetchResponse_AssignOffsetsEntry(): FetchResponse_AssignOffsetsEntry {
-  return { key: "", value: 0 };
+  return { key: "", value: 0n };
 }
 
 export const FetchResponse_AssignOffsetsEntry: MessageFns<FetchResponse_AssignOffsetsEntry> = {
@@ -1237,7 +1261,10 @@ export const FetchResponse_AssignOffsetsEntry: MessageFns<FetchResponse_AssignOf
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
     }
-    if (message.value !== 0) {
+    if (message.value !== 0n) {
+      if (BigInt.asIntN(64, message.value) !== message.value) {
+        throw new globalThis.Error("value provided for field message.value of type int64 too large");
+      }
       writer.uint32(16).int64(message.value);
     }
     return writer;
@@ -1269,7 +1296,7 @@ export const FetchResponse_AssignOffsetsEntry: MessageFns<FetchResponse_AssignOf
               break;
             }
 
-            message.value = longToNumber(reader.int64());
+            message.value = reader.int64() as bigint;
             continue;
           }
         }
@@ -1287,7 +1314,7 @@ export const FetchResponse_AssignOffsetsEntry: MessageFns<FetchResponse_AssignOf
   fromJSON(object: any): FetchResponse_AssignOffsetsEntry {
     return {
       key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+      value: isSet(object.value) ? BigInt(object.value) : 0n,
     };
   },
 
@@ -1296,8 +1323,8 @@ export const FetchResponse_AssignOffsetsEntry: MessageFns<FetchResponse_AssignOf
     if (message.key !== "") {
       obj.key = message.key;
     }
-    if (message.value !== 0) {
-      obj.value = Math.round(message.value);
+    if (message.value !== 0n) {
+      obj.value = message.value.toString();
     }
     return obj;
   },
@@ -1308,7 +1335,7 @@ export const FetchResponse_AssignOffsetsEntry: MessageFns<FetchResponse_AssignOf
   fromPartial(object: DeepPartial<FetchResponse_AssignOffsetsEntry>): FetchResponse_AssignOffsetsEntry {
     const message = createBaseFetchResponse_AssignOffsetsEntry();
     message.key = object.key ?? "";
-    message.value = object.value ?? 0;
+    message.value = (object.value !== undefined && object.value !== null) ? BigInt(object.value) : 0n;
     return message;
   },
 };
@@ -1399,7 +1426,16 @@ export const LagRequest: MessageFns<LagRequest> = {
 };
 
 function createBasePartitionLag(): PartitionLag {
-  return { topic: "", partition: 0, committedOffset: 0, logEndOffset: 0, lag: 0, lagSeconds: 0, status: 0, reason: "" };
+  return {
+    topic: "",
+    partition: 0,
+    committedOffset: 0n,
+    logEndOffset: 0n,
+    lag: 0n,
+    lagSeconds: 0,
+    status: 0,
+    reason: "",
+  };
 }
 
 export const PartitionLag: MessageFns<PartitionLag> = {
@@ -1410,13 +1446,22 @@ export const PartitionLag: MessageFns<PartitionLag> = {
     if (message.partition !== 0) {
       writer.uint32(16).int32(message.partition);
     }
-    if (message.committedOffset !== 0) {
+    if (message.committedOffset !== 0n) {
+      if (BigInt.asIntN(64, message.committedOffset) !== message.committedOffset) {
+        throw new globalThis.Error("value provided for field message.committedOffset of type int64 too large");
+      }
       writer.uint32(24).int64(message.committedOffset);
     }
-    if (message.logEndOffset !== 0) {
+    if (message.logEndOffset !== 0n) {
+      if (BigInt.asIntN(64, message.logEndOffset) !== message.logEndOffset) {
+        throw new globalThis.Error("value provided for field message.logEndOffset of type int64 too large");
+      }
       writer.uint32(32).int64(message.logEndOffset);
     }
-    if (message.lag !== 0) {
+    if (message.lag !== 0n) {
+      if (BigInt.asIntN(64, message.lag) !== message.lag) {
+        throw new globalThis.Error("value provided for field message.lag of type int64 too large");
+      }
       writer.uint32(40).int64(message.lag);
     }
     if (message.lagSeconds !== 0) {
@@ -1465,7 +1510,7 @@ export const PartitionLag: MessageFns<PartitionLag> = {
               break;
             }
 
-            message.committedOffset = longToNumber(reader.int64());
+            message.committedOffset = reader.int64() as bigint;
             continue;
           }
           case 4: {
@@ -1473,7 +1518,7 @@ export const PartitionLag: MessageFns<PartitionLag> = {
               break;
             }
 
-            message.logEndOffset = longToNumber(reader.int64());
+            message.logEndOffset = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -1481,7 +1526,7 @@ export const PartitionLag: MessageFns<PartitionLag> = {
               break;
             }
 
-            message.lag = longToNumber(reader.int64());
+            message.lag = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -1525,16 +1570,16 @@ export const PartitionLag: MessageFns<PartitionLag> = {
       topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
       partition: isSet(object.partition) ? globalThis.Number(object.partition) : 0,
       committedOffset: isSet(object.committedOffset)
-        ? globalThis.Number(object.committedOffset)
+        ? BigInt(object.committedOffset)
         : isSet(object.committed_offset)
-        ? globalThis.Number(object.committed_offset)
-        : 0,
+        ? BigInt(object.committed_offset)
+        : 0n,
       logEndOffset: isSet(object.logEndOffset)
-        ? globalThis.Number(object.logEndOffset)
+        ? BigInt(object.logEndOffset)
         : isSet(object.log_end_offset)
-        ? globalThis.Number(object.log_end_offset)
-        : 0,
-      lag: isSet(object.lag) ? globalThis.Number(object.lag) : 0,
+        ? BigInt(object.log_end_offset)
+        : 0n,
+      lag: isSet(object.lag) ? BigInt(object.lag) : 0n,
       lagSeconds: isSet(object.lagSeconds)
         ? globalThis.Number(object.lagSeconds)
         : isSet(object.lag_seconds)
@@ -1553,14 +1598,14 @@ export const PartitionLag: MessageFns<PartitionLag> = {
     if (message.partition !== 0) {
       obj.partition = Math.round(message.partition);
     }
-    if (message.committedOffset !== 0) {
-      obj.committedOffset = Math.round(message.committedOffset);
+    if (message.committedOffset !== 0n) {
+      obj.committedOffset = message.committedOffset.toString();
     }
-    if (message.logEndOffset !== 0) {
-      obj.logEndOffset = Math.round(message.logEndOffset);
+    if (message.logEndOffset !== 0n) {
+      obj.logEndOffset = message.logEndOffset.toString();
     }
-    if (message.lag !== 0) {
-      obj.lag = Math.round(message.lag);
+    if (message.lag !== 0n) {
+      obj.lag = message.lag.toString();
     }
     if (message.lagSeconds !== 0) {
       obj.lagSeconds = floatToJson(message.lagSeconds);
@@ -1581,9 +1626,13 @@ export const PartitionLag: MessageFns<PartitionLag> = {
     const message = createBasePartitionLag();
     message.topic = object.topic ?? "";
     message.partition = object.partition ?? 0;
-    message.committedOffset = object.committedOffset ?? 0;
-    message.logEndOffset = object.logEndOffset ?? 0;
-    message.lag = object.lag ?? 0;
+    message.committedOffset = (object.committedOffset !== undefined && object.committedOffset !== null)
+      ? BigInt(object.committedOffset)
+      : 0n;
+    message.logEndOffset = (object.logEndOffset !== undefined && object.logEndOffset !== null)
+      ? BigInt(object.logEndOffset)
+      : 0n;
+    message.lag = (object.lag !== undefined && object.lag !== null) ? BigInt(object.lag) : 0n;
     message.lagSeconds = object.lagSeconds ?? 0;
     message.status = object.status ?? 0;
     message.reason = object.reason ?? "";
@@ -1592,7 +1641,7 @@ export const PartitionLag: MessageFns<PartitionLag> = {
 };
 
 function createBaseLagResponse(): LagResponse {
-  return { group: "", partitions: [], status: 0, totalLag: 0, maxLagSeconds: 0, sampledAtMs: 0 };
+  return { group: "", partitions: [], status: 0, totalLag: 0n, maxLagSeconds: 0, sampledAtMs: 0n };
 }
 
 export const LagResponse: MessageFns<LagResponse> = {
@@ -1606,13 +1655,19 @@ export const LagResponse: MessageFns<LagResponse> = {
     if (message.status !== 0) {
       writer.uint32(24).int32(message.status);
     }
-    if (message.totalLag !== 0) {
+    if (message.totalLag !== 0n) {
+      if (BigInt.asIntN(64, message.totalLag) !== message.totalLag) {
+        throw new globalThis.Error("value provided for field message.totalLag of type int64 too large");
+      }
       writer.uint32(32).int64(message.totalLag);
     }
     if (message.maxLagSeconds !== 0) {
       writer.uint32(41).double(message.maxLagSeconds);
     }
-    if (message.sampledAtMs !== 0) {
+    if (message.sampledAtMs !== 0n) {
+      if (BigInt.asIntN(64, message.sampledAtMs) !== message.sampledAtMs) {
+        throw new globalThis.Error("value provided for field message.sampledAtMs of type int64 too large");
+      }
       writer.uint32(48).int64(message.sampledAtMs);
     }
     return writer;
@@ -1660,7 +1715,7 @@ export const LagResponse: MessageFns<LagResponse> = {
               break;
             }
 
-            message.totalLag = longToNumber(reader.int64());
+            message.totalLag = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -1676,7 +1731,7 @@ export const LagResponse: MessageFns<LagResponse> = {
               break;
             }
 
-            message.sampledAtMs = longToNumber(reader.int64());
+            message.sampledAtMs = reader.int64() as bigint;
             continue;
           }
         }
@@ -1699,20 +1754,20 @@ export const LagResponse: MessageFns<LagResponse> = {
         : [],
       status: isSet(object.status) ? lagStatusFromJSON(object.status) : 0,
       totalLag: isSet(object.totalLag)
-        ? globalThis.Number(object.totalLag)
+        ? BigInt(object.totalLag)
         : isSet(object.total_lag)
-        ? globalThis.Number(object.total_lag)
-        : 0,
+        ? BigInt(object.total_lag)
+        : 0n,
       maxLagSeconds: isSet(object.maxLagSeconds)
         ? globalThis.Number(object.maxLagSeconds)
         : isSet(object.max_lag_seconds)
         ? globalThis.Number(object.max_lag_seconds)
         : 0,
       sampledAtMs: isSet(object.sampledAtMs)
-        ? globalThis.Number(object.sampledAtMs)
+        ? BigInt(object.sampledAtMs)
         : isSet(object.sampled_at_ms)
-        ? globalThis.Number(object.sampled_at_ms)
-        : 0,
+        ? BigInt(object.sampled_at_ms)
+        : 0n,
     };
   },
 
@@ -1727,14 +1782,14 @@ export const LagResponse: MessageFns<LagResponse> = {
     if (message.status !== 0) {
       obj.status = lagStatusToJSON(message.status);
     }
-    if (message.totalLag !== 0) {
-      obj.totalLag = Math.round(message.totalLag);
+    if (message.totalLag !== 0n) {
+      obj.totalLag = message.totalLag.toString();
     }
     if (message.maxLagSeconds !== 0) {
       obj.maxLagSeconds = floatToJson(message.maxLagSeconds);
     }
-    if (message.sampledAtMs !== 0) {
-      obj.sampledAtMs = Math.round(message.sampledAtMs);
+    if (message.sampledAtMs !== 0n) {
+      obj.sampledAtMs = message.sampledAtMs.toString();
     }
     return obj;
   },
@@ -1747,9 +1802,11 @@ export const LagResponse: MessageFns<LagResponse> = {
     message.group = object.group ?? "";
     message.partitions = object.partitions?.map((e) => PartitionLag.fromPartial(e)) || [];
     message.status = object.status ?? 0;
-    message.totalLag = object.totalLag ?? 0;
+    message.totalLag = (object.totalLag !== undefined && object.totalLag !== null) ? BigInt(object.totalLag) : 0n;
     message.maxLagSeconds = object.maxLagSeconds ?? 0;
-    message.sampledAtMs = object.sampledAtMs ?? 0;
+    message.sampledAtMs = (object.sampledAtMs !== undefined && object.sampledAtMs !== null)
+      ? BigInt(object.sampledAtMs)
+      : 0n;
     return message;
   },
 };
@@ -1879,25 +1936,14 @@ function floatToJson(value: number | null | undefined): number | string | null |
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

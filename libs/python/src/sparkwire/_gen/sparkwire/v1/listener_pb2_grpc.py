@@ -26,7 +26,11 @@ if _version_not_supported:
 
 
 class ListenerServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """What an ack covers: exactly the events of its batch that were published to the sink or
+    durably queued for it (the spool), plus those not published on purpose because they
+    already were (duplicates) or are not wanted (task events in stage-level mode). Never an
+    event that was dropped: a batch is not answered from memory unless it is a resend.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -47,7 +51,11 @@ class ListenerServiceStub:
 
 
 class ListenerServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """What an ack covers: exactly the events of its batch that were published to the sink or
+    durably queued for it (the spool), plus those not published on purpose because they
+    already were (duplicates) or are not wanted (task events in stage-level mode). Never an
+    event that was dropped: a batch is not answered from memory unless it is a resend.
+    """
 
     def Publish(self, request, context):
         """One batch, accepted whole or rejected whole. OK means every event reached its sink.
@@ -88,7 +96,11 @@ def add_ListenerServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ListenerService:
-    """Missing associated documentation comment in .proto file."""
+    """What an ack covers: exactly the events of its batch that were published to the sink or
+    durably queued for it (the spool), plus those not published on purpose because they
+    already were (duplicates) or are not wanted (task events in stage-level mode). Never an
+    event that was dropped: a batch is not answered from memory unless it is a resend.
+    """
 
     @staticmethod
     def Publish(request,

@@ -4,6 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.spark.SparkConf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client (one buffer, one sender, one stream) per Spark application in this JVM, shared by
@@ -14,13 +16,25 @@ final class ClientRegistry {
 
   private static final Object LOCK = new Object();
   private static SparkwireClient current;
+  private static boolean mismatchLogged;
+  private static final Logger LOG = LoggerFactory.getLogger(ClientRegistry.class);
 
   /**
-   * The open client of this application, or a new one. Null when sparkwire is disabled. Never
-   * touches the network (the sender thread connects later).
+   * The open client of this application, or a new one. Null when sparkwire is disabled, or
+   * when this jar is not the build for the running Spark line / Scala version (logged once, as
+   * an error naming the artifact to use). Never touches the network (the sender thread connects
+   * later).
    */
   static SparkwireClient acquire(Map<String, String> conf) {
     synchronized (LOCK) {
+      String mismatch = SparkLine.check();
+      if (mismatch != null) {
+        if (!mismatchLogged) {
+          mismatchLogged = true;
+          LOG.error(mismatch);
+        }
+        return null;
+      }
       String appId = conf.get("spark.app.id");
       if (current != null && !current.isClosed()
           && (appId == null || current.appId().isEmpty() || current.appId().equals(appId))) {

@@ -98,7 +98,7 @@ final class EventMapper {
         .setNumTaskFailed(t.tasksFailed)
         .setNumTaskKilled(t.tasksKilled)
         .putAllSparkConfigs(sparkConfigs);
-    Long exit = optLong(e.exitCode());
+    Long exit = SparkCompat.exitCode(e); // Spark 4+ only
     if (exit != null) {
       b.setExitCode(exit.intValue());
     }
@@ -130,7 +130,8 @@ final class EventMapper {
 
   /** The stage ids of a job start (scala Seq[Int]). */
   static int[] stageIds(SparkListenerJobStart e) {
-    scala.collection.immutable.Seq<Object> ids = e.stageIds();
+    // collection.Seq: Spark's Seq[Int] is a collection.Seq on Scala 2.12, immutable.Seq on 2.13
+    scala.collection.Seq<Object> ids = e.stageIds();
     int[] out = new int[ids.size()];
     scala.collection.Iterator<Object> it = ids.iterator();
     int i = 0;

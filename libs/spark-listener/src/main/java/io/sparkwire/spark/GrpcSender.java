@@ -2,6 +2,7 @@ package io.sparkwire.spark;
 
 import java.io.File;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -412,7 +413,7 @@ final class GrpcSender implements Runnable {
       ClientCall<PublishRequest, PublishAck> call =
           channel.newCall(ListenerRpc.STREAM, CallOptions.DEFAULT);
       ClientResponseObserver<PublishRequest, PublishAck> observer =
-          new ClientResponseObserver<>() {
+          new ClientResponseObserver<PublishRequest, PublishAck>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<PublishRequest> requestStream) {
               requestStream.setOnReadyHandler(() -> signal(new Signal(gen, null, null)));
@@ -440,7 +441,7 @@ final class GrpcSender implements Runnable {
       sentOnStream = 0;
       if (unacked.isEmpty()) {
         // Handshake: an empty batch; its ack tells whether the sidecar wants task events.
-        unacked.add(newBatch(List.of(), now, true));
+        unacked.add(newBatch(Collections.<SparkEvent>emptyList(), now, true));
       }
     } catch (Throwable t) {
       stream = null;
@@ -516,7 +517,7 @@ final class GrpcSender implements Runnable {
           ClientStats st = client.stats();
           if (!st.toBuilder().setEventsSent(0).build()
               .equals(lastStats.toBuilder().setEventsSent(0).build())) {
-            sendNew(s, List.of(), now);
+            sendNew(s, Collections.<SparkEvent>emptyList(), now);
             continue;
           }
         }

@@ -1,6 +1,7 @@
 package io.sparkwire.spark;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,7 @@ public final class SparkwireConfig {
    * Resource and tuning keys copied into ApplicationStart/End.spark_configs when set. Never the
    * whole conf: it can hold secrets.
    */
-  public static final List<String> SPARK_CONFIG_ALLOW_LIST = List.of(
+  public static final List<String> SPARK_CONFIG_ALLOW_LIST = Collections.unmodifiableList(Arrays.asList(
       "spark.app.name",
       "spark.master",
       "spark.submit.deployMode",
@@ -69,7 +70,7 @@ public final class SparkwireConfig {
       "spark.shuffle.service.enabled",
       "spark.serializer",
       "spark.speculation",
-      "spark.scheduler.mode");
+      "spark.scheduler.mode"));
 
   final boolean enabled;
   final String endpoint;
@@ -136,7 +137,7 @@ public final class SparkwireConfig {
 
   /** Parses the settings; logs one warning per invalid value. Never throws. */
   public static SparkwireConfig from(Map<String, String> conf) {
-    SparkwireConfig c = new SparkwireConfig(conf == null ? Map.of() : conf);
+    SparkwireConfig c = new SparkwireConfig(conf == null ? Collections.<String, String>emptyMap() : conf);
     for (String w : c.warnings) {
       LOG.warn("sparkwire: {}", w);
     }

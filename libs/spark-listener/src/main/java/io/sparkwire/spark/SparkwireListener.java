@@ -58,7 +58,7 @@ public class SparkwireListener extends SparkListener {
       c = ClientRegistry.acquire(ClientRegistry.toMap(conf));
       if (c != null) {
         c.busListenerAttached = true;
-      } else {
+      } else if (SparkLine.check() == null) {
         LOG.info("sparkwire: disabled (spark.sparkwire.enabled=false)");
       }
     } catch (Throwable t) {

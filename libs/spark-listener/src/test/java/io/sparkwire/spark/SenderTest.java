@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.spark.Success$;
-import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.scheduler.SparkListenerApplicationStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
@@ -267,7 +266,7 @@ class SenderTest {
         "u", SparkObjects.none(), SparkObjects.none(), SparkObjects.none()));
     l.onTaskEnd(SparkObjects.taskEnd(1, Success$.MODULE$, null));
     long t0 = System.currentTimeMillis();
-    l.onApplicationEnd(new SparkListenerApplicationEnd(2L, SparkObjects.none()));
+    l.onApplicationEnd(SparkTestCompat.applicationEnd(2L, null));
     long took = System.currentTimeMillis() - t0;
     assertTrue(c.isClosed());
     assertTrue(took < 5_000, "the flush does not wait for the linger: " + took + " ms");
@@ -288,7 +287,7 @@ class SenderTest {
     SparkwireClient c = client(FakeSidecar.freePort(), "spark.sparkwire.flushTimeoutMs", "60000");
     SparkwireListener l = new SparkwireListener(c);
     long t0 = System.currentTimeMillis();
-    l.onApplicationEnd(new SparkListenerApplicationEnd(2L, SparkObjects.none()));
+    l.onApplicationEnd(SparkTestCompat.applicationEnd(2L, null));
     long took = System.currentTimeMillis() - t0;
     assertTrue(c.isClosed());
     assertTrue(took < SparkwireListener.FLUSH_CAP_NEVER_CONNECTED_MS + 3_000, took + " ms");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
-import java.lang.reflect.Constructor;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
@@ -29,7 +28,8 @@ class ShadedJarIT {
 
   static File shadedJar() {
     String p = System.getProperty("sparkwire.shadedJar");
-    File f = p != null ? new File(p) : new File("target/sparkwire-spark-listener-0.1.0.jar");
+    assertTrue(p != null, "-Dsparkwire.shadedJar is set by the pom (failsafe)");
+    File f = new File(p);
     assertTrue(f.isFile(), "shaded jar missing: " + f);
     return f;
   }
@@ -58,6 +58,73 @@ class ShadedJarIT {
     }
     assertEquals(List.of(), strays);
     assertTrue(services, "relocated gRPC service files");
+  }
+
+  /** Java 8 bytecode for the Spark 3.5 lines (Spark 3.5 runs on 8, 11, 17), 17 for Spark 4. */
+  @Test
+  void bytecodeFitsTheLinesJava() throws Exception {
+    int release = Integer.parseInt(System.getProperty("sparkwire.javaRelease"));
+    int maxMajor = release + 44; // class file major version: 52 = Java 8, 61 = Java 17
+    List<String> tooNew = new ArrayList<>();
+    try (JarFile jar = new JarFile(shadedJar())) {
+      Enumeration<JarEntry> en = jar.entries();
+      while (en.hasMoreElements()) {
+        JarEntry e = en.nextElement();
+        // multi-release entries are only read by the JDKs they are for
+        if (!e.getName().endsWith(".class") || e.getName().startsWith("META-INF/versions/")) {
+          continue;
+        }
+        try (java.io.DataInputStream in = new java.io.DataInputStream(jar.getInputStream(e))) {
+          in.readInt(); // 0xCAFEBABE
+          in.readUnsignedShort(); // minor
+          int major = in.readUnsignedShort();
+          if (major > maxMajor) {
+            tooNew.add(e.getName() + " (" + major + ")");
+          }
+        }
+      }
+      java.util.jar.Manifest mf = jar.getManifest();
+      assertTrue(mf.getMainAttributes().getValue("Sparkwire-Spark-Line") != null, "manifest");
+    }
+    assertEquals(List.of(), tooNew.subList(0, Math.min(10, tooNew.size())),
+        tooNew.size() + " classes newer than Java " + release);
+  }
+
+  /**
+   * The published pom (shade's dependency-reduced pom) and the parent it inherits list nothing
+   * a resolver would fetch: no compile/runtime dependency (everything is bundled; Spark, Scala
+   * and slf4j are provided). spark-submit's packages resolver reads both.
+   */
+  @Test
+  void publishedPomsHaveNoRuntimeDependencies() throws Exception {
+    List<String> runtime = new ArrayList<>();
+    for (String key : new String[] {"sparkwire.reducedPom", "sparkwire.parentPom"}) {
+      File pom = new File(System.getProperty(key));
+      assertTrue(pom.isFile(), "pom missing: " + pom);
+      org.w3c.dom.Element project = javax.xml.parsers.DocumentBuilderFactory.newInstance()
+          .newDocumentBuilder().parse(pom).getDocumentElement();
+      for (org.w3c.dom.Element deps : children(project, "dependencies")) {
+        for (org.w3c.dom.Element d : children(deps, "dependency")) {
+          List<org.w3c.dom.Element> scope = children(d, "scope");
+          String sc = scope.isEmpty() ? "compile" : scope.get(0).getTextContent().trim();
+          if (!sc.equals("provided") && !sc.equals("test")) {
+            runtime.add(pom.getName() + ": "
+                + children(d, "artifactId").get(0).getTextContent() + " (" + sc + ")");
+          }
+        }
+      }
+    }
+    assertEquals(List.of(), runtime);
+  }
+
+  private static List<org.w3c.dom.Element> children(org.w3c.dom.Element e, String tag) {
+    List<org.w3c.dom.Element> out = new ArrayList<>();
+    for (org.w3c.dom.Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (n instanceof org.w3c.dom.Element && tag.equals(n.getNodeName())) {
+        out.add((org.w3c.dom.Element) n);
+      }
+    }
+    return out;
   }
 
   @Test
@@ -104,13 +171,17 @@ class ShadedJarIT {
           .invoke(null, "shaded", Map.of("x", 1.0));
       assertEquals(Boolean.TRUE, ok);
 
-      Class<?> option = loader.loadClass("scala.Option");
-      Object none = option.getMethod("empty").invoke(null);
       Class<?> endClass =
           loader.loadClass("org.apache.spark.scheduler.SparkListenerApplicationEnd");
-      Constructor<?> endCtor = endClass.getConstructor(long.class, option);
-      listenerClass.getMethod("onApplicationEnd", endClass)
-          .invoke(listener, endCtor.newInstance(5L, none));
+      Object end;
+      if (SparkTestCompat.APP_END_HAS_EXIT_CODE) {
+        Class<?> option = loader.loadClass("scala.Option");
+        Object none = option.getMethod("empty").invoke(null);
+        end = endClass.getConstructor(long.class, option).newInstance(5L, none);
+      } else {
+        end = endClass.getConstructor(long.class).newInstance(5L);
+      }
+      listenerClass.getMethod("onApplicationEnd", endClass).invoke(listener, end);
 
       List<SparkEvent> events = new ArrayList<>();
       for (PublishRequest r : sidecar.requests()) {

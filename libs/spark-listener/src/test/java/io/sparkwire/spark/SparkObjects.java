@@ -16,10 +16,15 @@ import org.apache.spark.scheduler.TaskLocality$;
 final class SparkObjects {
   private SparkObjects() {}
 
+  /**
+   * An immutable List: a collection.Seq (what Spark's Seq parameters are on Scala 2.12) and an
+   * immutable.Seq (Scala 2.13). JavaConverters exists on both (deprecated on 2.13).
+   */
   @SafeVarargs
-  static <T> scala.collection.immutable.Seq<T> seq(T... xs) {
+  @SuppressWarnings("deprecation")
+  static <T> scala.collection.immutable.List<T> seq(T... xs) {
     List<T> l = Arrays.asList(xs);
-    return scala.jdk.javaapi.CollectionConverters.asScala(l).toList();
+    return scala.collection.JavaConverters.asScalaBuffer(l).toList();
   }
 
   @SuppressWarnings("unchecked")
@@ -34,6 +39,12 @@ final class SparkObjects {
   @SuppressWarnings("unchecked")
   static <K, V> scala.collection.immutable.Map<K, V> emptyMap() {
     return (scala.collection.immutable.Map<K, V>) scala.collection.immutable.Map$.MODULE$.empty();
+  }
+
+  @SuppressWarnings("unchecked")
+  static scala.collection.immutable.Set<String> emptySet() {
+    return (scala.collection.immutable.Set<String>) (Object) scala.collection.immutable.Set$.MODULE$
+        .empty();
   }
 
   static TaskInfo taskInfo(long taskId, String locality, long launch) {

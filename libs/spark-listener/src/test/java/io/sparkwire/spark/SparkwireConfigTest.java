@@ -123,7 +123,6 @@ class SparkwireConfigTest {
     SparkwireListener l = new SparkwireListener(conf);
     assertEquals(null, l.client());
     l.onTaskEnd(SparkObjects.taskEnd(1, org.apache.spark.Success$.MODULE$, null));
-    l.onApplicationEnd(new org.apache.spark.scheduler.SparkListenerApplicationEnd(1L,
-        SparkObjects.none()));
+    l.onApplicationEnd(SparkTestCompat.applicationEnd(1L, null));
   }
 }

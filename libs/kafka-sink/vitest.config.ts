@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    // kafka-sink.int.test.ts starts a real broker (tools/kafka).
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+  },
+});
