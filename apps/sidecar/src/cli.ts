@@ -6,8 +6,10 @@ import { redacted } from './redact';
 import { SETTINGS, configFilePath, fromEnv, fromFlags, mergeSources, readConfigFile, type Setting } from './config-sources';
 import { serve } from './serve';
 import { addDeadLetterCommand } from './dead-letter';
+import { addReplayCommand } from './replay';
 import { VERSION } from './version';
 import { checkHealth } from './health-check';
+import { addOperatorCommands } from './commands';
 
 export const EXIT_CONFIG = 2;
 
@@ -98,6 +100,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     configFrom: (opts, attrs) => resolveConfig(collectFlags(opts, attrs as Map<string, Setting>), configFilePath(opts.config as string | undefined, io.env), io.env),
     setAction: (a) => (action = a),
   });
+
+  addReplayCommand(program, {
+    io: { ...io, isTTY: io === defaultIo && process.stderr.isTTY },
+    addSettingOptions,
+    configFrom: (opts, attrs) => resolveConfig(collectFlags(opts, attrs as Map<string, Setting>), configFilePath(opts.config as string | undefined, io.env), io.env),
+    setAction: (a) => (action = a),
+  });
+
+  addOperatorCommands(program, { io: { ...io, stdoutIsTTY: io === defaultIo && process.stdout.isTTY, stderrIsTTY: io === defaultIo && process.stderr.isTTY }, setAction: (a) => (action = a) });
 
   try {
     await program.parseAsync(argv);

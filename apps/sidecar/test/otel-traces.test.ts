@@ -147,10 +147,10 @@ describe('traces: sidecar -> OTLP receiver', () => {
       const p = progress[i];
       expect(b.parentSpanId).toBe(query.spanId);
       expect(b.startMs).toBe(Date.parse(p.timestamp));
-      expect(b.endMs - b.startMs).toBe(p.batchDurationMs);
+      expect(b.endMs - b.startMs).toBe(Number(p.batchDurationMs));
       expect(b.attributes).toMatchObject({
         'spark.streaming.batch.id': i,
-        'spark.streaming.num_input_rows': p.numInputRows,
+        'spark.streaming.num_input_rows': Number(p.numInputRows),
         'spark.streaming.input_rows_per_second': p.inputRowsPerSecond,
         'spark.streaming.processed_rows_per_second': p.processedRowsPerSecond,
         'spark.streaming.duration_ms.addBatch': 80,

@@ -90,7 +90,9 @@ while time.time() < deadline:
 query.stop()
 progress = []
 for p in query.recentProgress:
-    pj = json.loads(p.json)  # Spark's own JSON of the progress
+    # Spark's own JSON of the progress: PySpark 4 gives StreamingQueryProgress objects (.json),
+    # PySpark 3.5 the dicts parsed from the same JSON
+    pj = p if isinstance(p, dict) else json.loads(p.json)
     progress.append({
         "id": pj["id"],
         "runId": pj["runId"],

@@ -69,7 +69,8 @@ export interface SidecarOptions {
 
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const sink = o.bootstrap ? ['--kafka-brokers', o.bootstrap, '--kafka-topic', o.topic, '--kafka-partitions', '1'] : ['--file-dir', o.fileDir ?? 'sparkwire-data/events'];
-  const args = ['serve', '--server-port', String(o.port ?? 0), ...sink];
+  // a free metrics port: the default 9464 may be another sidecar's on this machine
+  const args = ['serve', '--server-port', String(o.port ?? 0), '--metrics-port', '0', ...sink];
   if (o.extended) args.push('--extended');
   args.push(...(o.extraArgs ?? []));
   // A taken metrics port ends the process: a free one unless the test asks for one.

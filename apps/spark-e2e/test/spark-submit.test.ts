@@ -117,8 +117,7 @@ describe.each(VENVS)('spark-submit --packages from the local Maven repository (%
     execFileSync('jar', ['cf', join(tmp, 'job.jar'), '-C', join(tmp, 'classes'), '.']);
 
     const events = join(tmp, 'events');
-    // file sink; a free metrics port (9464 may be another sidecar's)
-    const sidecar = await startSidecar({ bootstrap: '', topic: '', extended: false, fileDir: events, extraArgs: ['--metrics-port', '0'] });
+    const sidecar = await startSidecar({ bootstrap: '', topic: '', extended: false, fileDir: events });
     let submit: Submit;
     try {
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_') && !k.startsWith('PYSPARK_')));

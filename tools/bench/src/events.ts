@@ -12,7 +12,21 @@ import { syntheticApplication } from '@sparkwire/synthetic';
 export type Encoding = 'json' | 'protobuf';
 
 /** Digits of the per-event counter patched into each event_id. */
-const COUNTER_DIGITS = 12;
+export const COUNTER_DIGITS = 12;
+
+/** The event_id of a client's n-th event (n from 1): `<appId>-e<12-digit n>`. */
+export function benchEventId(appId: string, n: number): string {
+  return `${appId}-e${String(n).padStart(COUNTER_DIGITS, '0')}`;
+}
+
+/** The reverse of benchEventId, or undefined for an id the bench did not make. */
+export function parseBenchEventId(id: string): { appId: string; n: number } | undefined {
+  const at = id.length - COUNTER_DIGITS - 2;
+  if (at <= 0 || id[at] !== '-' || id[at + 1] !== 'e') return undefined;
+  const digits = id.slice(at + 2);
+  if (!/^[0-9]+$/.test(digits)) return undefined;
+  return { appId: id.slice(0, at), n: Number(digits) };
+}
 
 export interface EventTemplate {
   /** The encoded SparkEvent (no field tag or length prefix). */
@@ -23,6 +37,11 @@ export interface EventTemplate {
   records: number;
   /** Total value bytes of those records. */
   recordBytes: number;
+  /**
+   * What tells those records apart (with the event_id): the json record `name` of each
+   * (tasks_started; tasks_ended + task_metrics), or 'event' for the one protobuf record.
+   */
+  recordNames: string[];
   kind: 'taskStart' | 'taskEnd';
 }
 
@@ -73,6 +92,7 @@ export function buildTemplatePool(clientIndex: number, encoding: Encoding, opts:
       bytes,
       counterOffset: at + Buffer.byteLength(prefix),
       records: values.length,
+      recordNames: values.map((v) => (encoding === 'json' ? String((JSON.parse(typeof v === 'string' ? v : v.toString('utf8')) as { name: string }).name) : 'event')),
       recordBytes: values.reduce((s, v) => s + (typeof v === 'string' ? Buffer.byteLength(v) : v.length), 0),
       kind: ev.body!.$case as 'taskStart' | 'taskEnd',
     };
@@ -119,6 +139,8 @@ export interface BuiltBatch {
   bytes: Buffer;
   events: number;
   records: number;
+  /** The counter (event_id suffix, see benchEventId) of the batch's first event; the others follow it. */
+  firstCounter: number;
 }
 
 /**
@@ -126,6 +148,7 @@ export interface BuiltBatch {
  * byte-compatible with PublishRequest.encode (checked by selfCheck()).
  */
 export class BatchBuilder {
+  /** Event n (counter, from 1) of this builder is templates[(n - 1) % templates.length]. */
   private next = 0;
   private counter = 0;
   private readonly clientIdField: Buffer;
@@ -150,6 +173,7 @@ export class BatchBuilder {
       if (++idx === templates.length) idx = 0;
     }
     const buf = Buffer.allocUnsafe(total);
+    const firstCounter = this.counter + 1;
     let pos = this.clientIdField.copy(buf, 0);
     buf[pos++] = 0x10;
     pos = writeVarint(buf, pos, batchSeq);
@@ -162,7 +186,7 @@ export class BatchBuilder {
       writeCounter(buf, pos + t.counterOffset, ++this.counter);
       pos += t.bytes.length;
     }
-    return { bytes: buf, events: size, records };
+    return { bytes: buf, events: size, records, firstCounter };
   }
 }
 

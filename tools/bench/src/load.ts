@@ -26,6 +26,15 @@ export class BenchClient {
   recordsAcked = 0;
   duplicates = 0;
   errors: string[] = [];
+  /**
+   * The events acked (errorCode 0, every event accepted, none a duplicate), as runs of
+   * event counters (BuiltBatch.firstCounter): what the topic must hold (integrity.ts).
+   */
+  readonly ackedRanges: Array<{ first: number; count: number }> = [];
+  /** Acks that did not take the whole batch (some events not accepted, or duplicates): the bench sends none that should. */
+  readonly ackAnomalies: string[] = [];
+  /** When the first batch was sent (performance.now()), for the end-to-end rate. */
+  firstSendAt?: number;
 
   constructor(address: string, clientId: string, pool: TemplatePool) {
     this.builder = new BatchBuilder(clientId, pool);
@@ -59,6 +68,7 @@ export class BenchClient {
     if (this.failed) return undefined;
     const batchSeq = ++this.seq;
     const b = this.builder.build(batchSeq, size);
+    this.firstSendAt ??= performance.now();
     const req: PreEncoded = { clientId: this.builder.clientId, batchSeq: BigInt(batchSeq), events: [], clientStats: undefined, [ENCODED]: b.bytes };
     this.eventsSent += b.events;
     this.recordsSent += b.records;
@@ -77,6 +87,8 @@ export class BenchClient {
       this.duplicates += ack.duplicates;
       // Duplicates are not published: only fresh events become records.
       if (ack.duplicates === 0) this.recordsAcked += b.records;
+      if (ack.accepted === b.events && ack.duplicates === 0) this.ackedRanges.push({ first: b.firstCounter, count: b.events });
+      else this.ackAnomalies.push(`batch ${batchSeq}: ${b.events} events, ack accepted ${ack.accepted}, duplicates ${ack.duplicates}`);
     }
     return { ack, events: b.events, records: b.records };
   }

@@ -26,8 +26,12 @@ export interface SidecarProcess {
   proc: ChildProcess;
   pid: number;
   address: string;
+  /** The Prometheus endpoint (from the 'telemetry' log line), when metrics are on. */
+  metricsUrl?: string;
   logs: string[];
   health(service: string): Promise<string>;
+  /** One scrape of the Prometheus endpoint: sample (name, with its labels if any) -> value. */
+  scrape(timeoutMs?: number): Promise<Map<string, number>>;
   waitServing(service: string, timeoutMs?: number): Promise<void>;
   /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
   stop(graceMs?: number): Promise<number | null>;
@@ -45,6 +49,7 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
   const killAtExit = () => proc.kill('SIGKILL');
   process.once('exit', killAtExit);
   const logs: string[] = [];
+  let metricsUrl: string | undefined;
   const exited = new Promise<number | null>((r) =>
     proc.on('exit', (code) => {
       process.removeListener('exit', killAtExit);
@@ -64,6 +69,9 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
         if (logs.length > 2000) logs.splice(0, 1000);
         try {
           const o = JSON.parse(line);
+          if (o.msg === 'telemetry' && typeof o.metrics?.endpoint === 'string') {
+            metricsUrl = o.metrics.endpoint.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+          }
           if (o.msg === 'sparkwire sidecar listening') {
             clearTimeout(timer);
             resolvePromise(o.address);
@@ -88,8 +96,15 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
     proc,
     pid: proc.pid!,
     address,
+    metricsUrl,
     logs,
     health,
+    async scrape(timeoutMs = 5_000) {
+      if (!metricsUrl) throw new Error('the sidecar serves no Prometheus endpoint (metrics off?)');
+      const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!res.ok) throw new Error(`${metricsUrl}: HTTP ${res.status}`);
+      return parsePromSamples(await res.text());
+    },
     async waitServing(service, timeoutMs = 30_000) {
       const end = Date.now() + timeoutMs;
       let last = 'no answer';
@@ -113,6 +128,20 @@ export async function startSidecar(opts: SidecarOptions): Promise<SidecarProcess
       return code;
     },
   };
+}
+
+/** Prometheus text format -> sample name (with its `{labels}` as written) -> value; comments skipped. */
+export function parsePromSamples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const close = line.lastIndexOf('}');
+    const sep = line.indexOf(' ', close >= 0 ? close : 0);
+    if (sep < 0) continue;
+    const value = Number(line.slice(sep + 1).trim().split(' ')[0]);
+    if (!Number.isNaN(value)) out.set(line.slice(0, sep), value);
+  }
+  return out;
 }
 
 export function sleep(ms: number): Promise<void> {
