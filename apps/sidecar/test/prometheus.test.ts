@@ -177,6 +177,32 @@ describe('Prometheus endpoint of a running sidecar', () => {
     for (const f of s.families.values()) for (const x of f.samples) for (const v of Object.values(x.labels)) expect(v).not.toMatch(/^app-prom-/);
   });
 
+  it('counts events cut to fit Kafka and events refused for size, with the broker limit it read', async () => {
+    const pick = (c: string) => ({ ...app1.find((e) => e.body?.$case === c)! });
+    const sql = pick('sqlExecutionStart');
+    const b = sql.body as Extract<NonNullable<SparkEvent['body']>, { $case: 'sqlExecutionStart' }>;
+    const hugePlan = { ...sql, appId: 'app-prom-big', eventId: 'big-sql', body: { ...b, value: { ...b.value, description: 'x'.repeat(1_400_000) } } };
+    // sparkMeasure's applications_ended record carries the configuration: a wide one cannot be cut.
+    const start = pick('applicationEnd');
+    const s0 = start.body as Extract<NonNullable<SparkEvent['body']>, { $case: 'applicationEnd' }>;
+    const wideConf = { ...start, appId: 'app-prom-big', eventId: 'big-conf', body: { ...s0, value: { ...s0.value, sparkConfigs: { 'spark.wide': 'y'.repeat(1_500_000) } } } };
+    const client = new ListenerClient(sidecar.address);
+    try {
+      const ok = await client.publish({ clientId: 'client-big', batchSeq: 1n, events: [hugePlan] });
+      expect(ok.accepted).toBe(1);
+      const refused = await client.publish({ clientId: 'client-big', batchSeq: 2n, events: [wideConf] }).then(() => undefined, (e: grpc.ServiceError) => e);
+      expect(refused?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(refused?.details).toMatch(/^events\[0\]/);
+    } finally {
+      client.close();
+    }
+    after = await scrape(address);
+    expect(after.value('sparkwire_events_truncated_total', { event_type: 'sql_execution_start', field: 'description' })).toBe(1);
+    expect(after.value('sparkwire_events_oversize_total', { event_type: 'application_end' })).toBe(1);
+    expect(after.value('sparkwire_kafka_max_message_bytes', { topic: 'prom-events' })).toBeGreaterThan(1_000_000);
+    expect(after.value('sparkwire_spool_dead_letter_records_total')).toBe(0);
+  });
+
   it('the Grafana dashboard uses only metrics the sidecar exports', () => {
     const dashboard = JSON.parse(readFileSync(new URL('../../../docs/grafana/sparkwire-dashboard.json', import.meta.url), 'utf8'));
     const exprs: string[] = [];

@@ -1,0 +1,296 @@
+// Integrity of a benchmark run: once the sidecar's spool has drained, the topic must hold
+// exactly the records of the acked events, by count and by identity, nothing missing,
+// nothing extra, nothing twice.
+//
+// An ack means "durable in the spool", not "in Kafka": the drainer may still be behind when
+// the clients stop, so the topic is only checked after the spool reports 0 pending entries
+// (waitForDrain). A record is identified by the event_id it carries (json: "eventId", and
+// "name" to tell tasks_ended from task_metrics; protobuf: the SparkEvent's event_id) and tied
+// to what the load generator sent by the bench's own event ids: `<appId>-e<counter>`, one
+// counter per client (events.ts), acked batches kept as counter ranges (load.ts).
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import { SparkEvent } from '@sparkwire/proto';
+import { parseBenchEventId, type Encoding, type TemplatePool } from './events';
+
+/** What one client sent and had acked, as the checker needs it. */
+export interface ClientLedger {
+  appId: string;
+  /** Per template (event n uses template (n - 1) % length): the names of its records. */
+  recordNames: string[][];
+  /** Acked events as runs of counters. */
+  ackedRanges: Array<{ first: number; count: number }>;
+  /** Highest counter sent (acked or not). */
+  maxCounter: number;
+}
+
+export function ledgerOf(pool: TemplatePool, ackedRanges: Array<{ first: number; count: number }>, maxCounter: number): ClientLedger {
+  return { appId: pool.appId, recordNames: pool.templates.map((t) => t.recordNames), ackedRanges, maxCounter };
+}
+
+export interface IntegrityResult {
+  ok: boolean;
+  /** Records the acked events must have produced. */
+  expectedRecords: number;
+  /** Records read back from the topic (the range checked). */
+  recordsRead: number;
+  /** Expected records not in the topic. */
+  missing: number;
+  /** Records in the topic no acked event explains (unacked events, unknown ids or names). */
+  unexpected: number;
+  /** A record read more than once. */
+  duplicates: number;
+  /** Records whose event id or name could not be read. */
+  unreadable: number;
+  /** A few of each, for the report. */
+  examples: string[];
+  /** One line: "exact: ..." or what is wrong. */
+  summary: string;
+}
+
+const ENC = new TextDecoder();
+const NAME = Buffer.from('"name":"');
+const EVENT_ID = Buffer.from('"eventId":"');
+
+/** The string value of a top-level json field whose text is plain (event ids, record names). */
+function jsonField(value: Buffer, field: Buffer): string | undefined {
+  const at = value.indexOf(field);
+  if (at < 0) return undefined;
+  const start = at + field.length;
+  const end = value.indexOf(0x22, start);
+  return end < 0 ? undefined : ENC.decode(value.subarray(start, end));
+}
+
+/** The (event id, record name) of one topic record, or undefined when it has none. */
+export function recordIdentity(value: Buffer, encoding: Encoding): { eventId: string; name: string } | undefined {
+  if (encoding === 'json') {
+    const name = jsonField(value, NAME);
+    const eventId = jsonField(value, EVENT_ID);
+    return name !== undefined && eventId !== undefined ? { eventId, name } : undefined;
+  }
+  try {
+    const ev = SparkEvent.decode(value);
+    return ev.eventId ? { eventId: ev.eventId, name: 'event' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ClientState {
+  ledger: ClientLedger;
+  /** Per counter, a bit per record name of its template: expected (acked), seen. */
+  expected: Uint8Array;
+  seen: Uint8Array;
+}
+
+/** Feed it every record of the topic (add), then ask for the verdict (result). */
+export class IntegrityChecker {
+  private readonly clients = new Map<string, ClientState>();
+  private readonly examples: string[] = [];
+  private recordsRead = 0;
+  private duplicates = 0;
+  private unreadable = 0;
+  private unknown = 0;
+  private expectedRecords = 0;
+
+  constructor(
+    ledgers: ClientLedger[],
+    private readonly encoding: Encoding,
+    /** Acks that did not cover their whole batch: the run cannot be checked exactly. */
+    private readonly ackAnomalies: string[] = [],
+  ) {
+    for (const l of ledgers) {
+      if (l.recordNames.some((n) => n.length > 8)) throw new Error('more than 8 records per event: widen the bit masks');
+      const expected = new Uint8Array(l.maxCounter + 1);
+      const seen = new Uint8Array(l.maxCounter + 1);
+      for (const r of l.ackedRanges) {
+        for (let n = r.first; n < r.first + r.count; n++) {
+          const names = l.recordNames[(n - 1) % l.recordNames.length];
+          if (expected[n] === 0) this.expectedRecords += names.length;
+          expected[n] = (1 << names.length) - 1;
+        }
+      }
+      this.clients.set(l.appId, { ledger: l, expected, seen });
+    }
+  }
+
+  private example(line: string): void {
+    if (this.examples.length < 10) this.examples.push(line);
+  }
+
+  add(value: Buffer | null): void {
+    this.recordsRead++;
+    const id = value ? recordIdentity(value, this.encoding) : undefined;
+    if (!id) {
+      this.unreadable++;
+      this.example(`unreadable record: ${value ? JSON.stringify(value.subarray(0, 80).toString('utf8')) : 'null value'}`);
+      return;
+    }
+    const parsed = parseBenchEventId(id.eventId);
+    const c = parsed && this.clients.get(parsed.appId);
+    const n = parsed?.n ?? 0;
+    if (!c || n < 1 || n > c.ledger.maxCounter) {
+      this.unknown++;
+      this.example(`unexpected record: ${id.name} of ${id.eventId} (an event id the bench did not send)`);
+      return;
+    }
+    const bit = c.ledger.recordNames[(n - 1) % c.ledger.recordNames.length].indexOf(id.name);
+    if (bit < 0) {
+      this.unknown++;
+      this.example(`unexpected record: ${id.name} of ${id.eventId} (its event makes no such record)`);
+      return;
+    }
+    if (c.seen[n] & (1 << bit)) {
+      this.duplicates++;
+      this.example(`duplicate: ${id.name} of ${id.eventId}`);
+      return;
+    }
+    c.seen[n] |= 1 << bit;
+  }
+
+  result(): IntegrityResult {
+    let missing = 0;
+    let unacked = 0;
+    for (const c of this.clients.values()) {
+      const names = c.ledger.recordNames;
+      for (let n = 1; n <= c.ledger.maxCounter; n++) {
+        const e = c.expected[n];
+        const s = c.seen[n];
+        if (e === s) continue;
+        const lost = e & ~s;
+        const extra = s & ~e;
+        if (lost) {
+          missing += popcount(lost);
+          const kinds = names[(n - 1) % names.length].filter((_, i) => lost & (1 << i));
+          this.example(`missing: ${kinds.join(' + ')} of ${c.ledger.appId}-e${String(n).padStart(12, '0')}`);
+        }
+        if (extra) {
+          unacked += popcount(extra);
+          this.example(`unexpected record: of ${c.ledger.appId}-e${String(n).padStart(12, '0')}, an event that was not acked`);
+        }
+      }
+    }
+    const unexpected = this.unknown + unacked;
+    const ok = missing === 0 && unexpected === 0 && this.duplicates === 0 && this.unreadable === 0 && this.ackAnomalies.length === 0 && this.recordsRead === this.expectedRecords;
+    const problems = [
+      missing ? `${missing} acked records missing` : '',
+      unexpected ? `${unexpected} unexpected records` : '',
+      this.duplicates ? `${this.duplicates} duplicates` : '',
+      this.unreadable ? `${this.unreadable} unreadable records` : '',
+      this.ackAnomalies.length ? `${this.ackAnomalies.length} acks not covering their whole batch (${this.ackAnomalies[0]})` : '',
+    ].filter(Boolean);
+    const summary = ok
+      ? `exact: ${this.recordsRead} records, one per acked (event id, record), none missing, none extra, no duplicates`
+      : `${this.recordsRead} records read, ${this.expectedRecords} expected: ${problems.join(', ') || 'count differs'}`;
+    return {
+      ok,
+      expectedRecords: this.expectedRecords,
+      recordsRead: this.recordsRead,
+      missing,
+      unexpected,
+      duplicates: this.duplicates,
+      unreadable: this.unreadable,
+      examples: [...this.examples],
+      summary,
+    };
+  }
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// Kafka side: offsets, reading a range back
+// ---------------------------------------------------------------------------
+
+export type Offsets = Map<number, { low: number; high: number }>;
+
+function kafkaClient(bootstrap: string) {
+  return new kafkajs.Kafka({ clientId: 'sparkwire-bench-check', brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+}
+
+/** Low and high watermark per partition; empty when the topic does not exist. */
+export async function topicOffsets(admin: kafkajs.Admin, topic: string): Promise<Offsets> {
+  const topics = await admin.listTopics();
+  if (!topics.includes(topic)) return new Map();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return new Map(offsets.map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
+}
+
+/** Records between `since` (per partition; 0 / low when absent) and the high watermarks of `now`. */
+export function recordsSince(now: Offsets, since: Offsets): number {
+  let n = 0;
+  for (const [p, o] of now) n += o.high - Math.max(o.low, since.get(p)?.high ?? 0);
+  return n;
+}
+
+/**
+ * Reads every record of `topic` in [since (high watermark at the start; low when absent),
+ * until] per partition with a throwaway consumer group, calling onRecord for each.
+ */
+export async function readTopicRange(
+  bootstrap: string,
+  topic: string,
+  since: Offsets,
+  until: Offsets,
+  onRecord: (value: Buffer | null) => void,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const ranges = new Map<number, { from: number; to: number }>();
+  for (const [p, o] of until) {
+    const from = Math.max(o.low, since.get(p)?.high ?? 0);
+    if (o.high > from) ranges.set(p, { from, to: o.high });
+  }
+  if (ranges.size === 0) return;
+  const kafka = kafkaClient(bootstrap);
+  const admin = kafka.admin();
+  const groupId = `sparkwire-bench-check-${randomUUID()}`;
+  await admin.connect();
+  try {
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [...until.keys()].map((p) => ({ partition: p, offset: String(ranges.get(p)?.from ?? until.get(p)!.high) })),
+    });
+    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
+    let timer: NodeJS.Timeout | undefined;
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: false });
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`reading ${topic} back did not finish within ${timeoutMs} ms (${ranges.size} partitions left)`)), timeoutMs);
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const r = ranges.get(batch.partition);
+              if (!r) return;
+              for (const m of batch.messages) {
+                const off = Number(m.offset);
+                if (off < r.from) continue;
+                if (off >= r.to) break;
+                onRecord(m.value);
+                r.from = off + 1;
+              }
+              if (r.from >= r.to || Number(batch.lastOffset()) >= r.to - 1) {
+                ranges.delete(batch.partition);
+                if (ranges.size === 0) resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect().catch(() => undefined);
+    }
+  } finally {
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export { kafkaClient };
