@@ -10,6 +10,7 @@ import { addReplayCommand } from './replay';
 import { VERSION } from './version';
 import { checkHealth } from './health-check';
 import { addOperatorCommands } from './commands';
+import { settingHelp } from './commands/setting-help';
 
 export const EXIT_CONFIG = 2;
 
@@ -32,7 +33,7 @@ function addSettingOptions(cmd: Command): Map<string, Setting> {
   cmd.option('-c, --config <file>', 'YAML or JSON configuration file (env: SPARKWIRE_CONFIG)');
   for (const s of SETTINGS) {
     const arg = s.kind === 'boolean' ? '[bool]' : s.kind === 'array' ? '<list>' : '<value>';
-    const opt = new Option(`${s.flag} ${arg}`, `${s.key}${s.choices ? ` (${s.choices.join('|')})` : ''} (env: ${s.env})`);
+    const opt = new Option(`${s.flag} ${arg}`, settingHelp(s));
     cmd.addOption(opt);
     byAttr.set(opt.attributeName(), s);
   }

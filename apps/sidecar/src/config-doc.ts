@@ -13,7 +13,7 @@ export function renderConfigDoc(): string {
     const d = s.key === 'kafka.brokers' ? '(required for Kafka)' : get(s.path);
     const shown = d === undefined ? '' : `\`${Array.isArray(d) ? d.join(',') : String(d)}\``;
     const type = s.choices ? s.choices.join(' \\| ') : s.kind === 'array' ? 'list (comma-separated)' : s.kind;
-    return `| \`${s.key}\` | \`${s.flag}\` | \`${s.env}\` | ${type} | ${shown}${SECRET.has(s.key) ? ' (secret: never logged)' : ''}${SECRET_FILE[s.key] ? ` (file holding \`${SECRET_FILE[s.key]}\`, e.g. a mounted Secret)` : ''} |`;
+    return `| \`${s.key}\` | \`${s.flag}\` | \`${s.env}\` | ${type} | ${(s.description ?? '').replace(/\|/g, '\\|')} | ${shown}${SECRET.has(s.key) ? ' (secret: never logged)' : ''}${SECRET_FILE[s.key] ? ` (file holding \`${SECRET_FILE[s.key]}\`, e.g. a mounted Secret)` : ''} |`;
   });
   return [
     '# Configuration reference',
@@ -26,8 +26,8 @@ export function renderConfigDoc(): string {
     'code 2 and a message naming it. `sparkwire print-config` shows the effective configuration with',
     'secrets redacted. Without any `kafka.*` value the sidecar writes to the rotating file sink.',
     '',
-    '| key (file) | flag | environment | type | default |',
-    '|---|---|---|---|---|',
+    '| key (file) | flag | environment | type | description | default |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
     'Example file:',

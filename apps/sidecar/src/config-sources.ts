@@ -43,6 +43,7 @@ function collect(schema: AnySchema, path: string[]): Setting[] {
       env: `SPARKWIRE_${kebab.replace(/-/g, '_').toUpperCase()}`,
       kind,
       choices: def.type === 'enum' ? Object.values(def.entries as Record<string, string>) : undefined,
+      description: schema.description ?? t.description,
     },
   ];
 }

@@ -1,6 +1,6 @@
 // What a replay already published: the event ids of replayed events ("evlog:..." ids, see
 // @sparkwire/event-log replayEventId) that the target topics hold now. Read with a throwaway
-// consumer group (offsets set to the start before it joins, no commits, deleted afterwards),
+// consumer group (a fresh group reading from the log start, no commits, deleted afterwards),
 // up to each partition's high watermark at the start, so a second replay of the same log
 // publishes nothing: its events are already there under the same ids.
 import { randomUUID } from 'node:crypto';
@@ -52,7 +52,6 @@ export async function readReplayedIds(config: SparkwireConfig, timeoutMs = 120_0
     for (const topic of topics) {
       const offs = await admin.fetchTopicOffsets(topic);
       for (const o of offs) if (Number(o.high) > Number(o.low)) ranges.set(`${topic}:${o.partition}`, { from: Number(o.low), to: Number(o.high) });
-      await admin.setOffsets({ groupId, topic, partitions: offs.map((o) => ({ partition: o.partition, offset: String(o.low) })) });
     }
     if (ranges.size === 0) return { ids, records, ms: Date.now() - started };
     const readTopics = topics.filter((t) => [...ranges.keys()].some((r) => r.startsWith(`${t}:`)));
@@ -61,7 +60,8 @@ export async function readReplayedIds(config: SparkwireConfig, timeoutMs = 120_0
     let timer: NodeJS.Timeout | undefined;
     await consumer.connect();
     try {
-      await consumer.subscribe({ topics: readTopics, fromBeginning: false });
+      // A fresh group has no committed offsets: fromBeginning starts every partition at its log start.
+      await consumer.subscribe({ topics: readTopics, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`reading back ${readTopics.join(', ')} did not finish within ${timeoutMs} ms (${ranges.size} partitions left)`)), timeoutMs);
         consumer

@@ -87,6 +87,19 @@ describe('sparkwire replay', () => {
     expect((await run(['replay'])).code).toBe(2);
   });
 
+  it('exit 1 for a corrupt compressed stream, naming the file', async () => {
+    const dir = tmp();
+    const path = join(dir, 'local-3.lz4');
+    writeFileSync(path, Buffer.concat([Buffer.from('LZ4Block'), Buffer.from([0x20, 64, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(64, 7)]));
+    const bad = join(dir, 'local-4.zstd');
+    writeFileSync(bad, Buffer.from('definitely not zstd, long enough to be read as a frame header'));
+    for (const p of [path, bad]) {
+      const r = await run(['replay', p, '--file-dir', tmp(), '--output', 'json']);
+      expect(r.code, r.err).toBe(1);
+      expect(JSON.parse(r.out).error).toContain(p);
+    }
+  });
+
   it('exit 1 when Kafka is unreachable', async () => {
     const r = await run(['replay', one('zstd'), '--kafka-brokers', '127.0.0.1:1', '--kafka-connect-timeout-ms', '500', '--output', 'json']);
     expect(r.code).toBe(1);

@@ -46,6 +46,8 @@ export interface ReplaySummary {
   bad: BadLine[];
   problems: { file: string; message: string }[];
   readBack?: { records: number; replayedIds: number; ms: number };
+  /** Where the time went: connecting the sink, reading back, reading+publishing, closing (flushing traces). */
+  phasesMs: { start: number; readBack: number; publish: number; close: number };
   ms: number;
   error?: string;
 }
@@ -114,7 +116,13 @@ export interface ReplayOptions {
 export async function replay(sources: EventLogSource[], cfg: SparkwireConfig, o: ReplayOptions): Promise<ReplaySummary> {
   const started = Date.now();
   const summary: ReplaySummary = {
-    logs: [], eventsRead: 0, mapped: 0, skipped: 0, skippedByEvent: {}, published: 0, duplicates: 0, filtered: 0, badLines: 0, bad: [], problems: [], ms: 0,
+    logs: [], eventsRead: 0, mapped: 0, skipped: 0, skippedByEvent: {}, published: 0, duplicates: 0, filtered: 0, badLines: 0, bad: [], problems: [], phasesMs: { start: 0, readBack: 0, publish: 0, close: 0 }, ms: 0,
+  };
+  let mark = Date.now();
+  const phase = (k: keyof ReplaySummary['phasesMs']) => {
+    const now = Date.now();
+    summary.phasesMs[k] += now - mark;
+    mark = now;
   };
   // Replay is a one-shot producer that waits for Kafka's acks itself: no spool (the serve
   // spool directory may belong to a running sidecar), no Prometheus endpoint.
@@ -125,13 +133,15 @@ export async function replay(sources: EventLogSource[], cfg: SparkwireConfig, o:
   let existing = new Set<string>();
   try {
     await built.start();
-    const ready = await waitUntil(() => built.sink.isReady(), config.kafka ? Math.max(10_000, config.kafka.connectTimeoutMs * 3) : 5_000);
+    const ready = await waitUntil(() => built.sink.isReady(), config.kafka ? Math.max(5_000, config.kafka.connectTimeoutMs * 3) : 5_000);
     if (!ready) throw new Error(`sink ${built.sink.name} ${built.sink.unavailableReason?.() ?? 'is not reachable'}`);
+    phase('start');
     if (config.kafka && o.readBack) {
       const rb = await readReplayedIds(config);
       existing = rb.ids;
       summary.readBack = { records: rb.records, replayedIds: rb.ids.size, ms: rb.ms };
     }
+    phase('readBack');
     const read: ReadProgress = { bytesRead: 0 };
     progress.start();
     for (const src of sources) {
@@ -158,11 +168,13 @@ export async function replay(sources: EventLogSource[], cfg: SparkwireConfig, o:
     summary.error = (err as Error).message;
   } finally {
     progress.stop();
+    phase(summary.phasesMs.readBack || summary.readBack || summary.logs.length ? 'publish' : 'start');
     try {
       await built.close();
     } catch (err) {
       summary.error ??= `closing the pipeline: ${(err as Error).message}`;
     }
+    phase('close');
   }
   const st = built.pipeline.stats;
   summary.published = sum(st.published);
@@ -286,7 +298,7 @@ function pct(a: number, b: number): string {
 export function textSummary(s: ReplaySummary): string {
   const lines = [
     ...s.logs.map((l) => `${l.path}: app ${l.appId}, ${l.files} file(s), codec ${l.codec}${l.inProgress ? ', in progress' : ''}: ${l.read} read, ${l.mapped} mapped, ${l.skipped} skipped, ${l.badLines} bad lines`),
-    `events read ${s.eventsRead}, mapped ${s.mapped}, skipped ${s.skipped}, published ${s.published}, duplicates ${s.duplicates}, filtered ${s.filtered}, bad lines ${s.badLines} (${s.ms} ms)`,
+    `events read ${s.eventsRead}, mapped ${s.mapped}, skipped ${s.skipped}, published ${s.published}, duplicates ${s.duplicates}, filtered ${s.filtered}, bad lines ${s.badLines} (${s.ms} ms: start ${s.phasesMs.start}, read-back ${s.phasesMs.readBack}, publish ${s.phasesMs.publish}, close ${s.phasesMs.close})`,
   ];
   if (s.readBack) lines.push(`read back ${s.readBack.records} records (${s.readBack.replayedIds} replayed event ids) in ${s.readBack.ms} ms`);
   if (s.error) lines.push(`failed: ${s.error}`);

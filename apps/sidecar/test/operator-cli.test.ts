@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import kafkajs from 'kafkajs';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
 import { syntheticApplication, type SyntheticAppSpec } from '@sparkwire/synthetic';
@@ -18,6 +19,7 @@ const appB = syntheticApplication({ ...SPEC, appId: 'app-cli-b', appName: 'etl-b
 let broker: Broker;
 let jsonSidecar: SidecarProcess;
 let protoSidecar: SidecarProcess;
+let offsetsSidecar: SidecarProcess | undefined;
 
 interface Run {
   code: number | null;
@@ -46,6 +48,7 @@ beforeAll(async () => {
   for (const s of [jsonSidecar, protoSidecar]) await waitFor('kafka SERVING', async () => (await s.health('sparkwire.kafka')) === 'SERVING');
 });
 afterAll(async () => {
+  await offsetsSidecar?.stop();
   await jsonSidecar?.stop();
   await protoSidecar?.stop().catch(() => undefined);
   await broker?.stop();
@@ -89,6 +92,7 @@ describe('sparkwire tail', () => {
     ]);
     const byName = await cli(['tail', ...base, '--app-name', 'etl-a', '--name', 'applications_started', '--pretty']);
     expect(byName.stdout).toMatch(/^--- \S+ cli-proto\/\d@\d+ key=app-cli-a protobuf\n\{\n {2}"name": "applications_started",/);
+    console.log(byName.stdout, byLabel.stdout);
     const raw = await cli(['tail', ...base, '--app-id', 'app-cli-b', '--name', 'applications_started', '--raw']);
     const ev = JSON.parse(raw.stdout);
     expect(ev).toMatchObject({ appId: 'app-cli-b', appName: 'etl-b', applicationStart: {} });
@@ -134,5 +138,63 @@ describe('sparkwire status', () => {
     expect(gone.code).toBe(1);
     expect(gone.stdout).toContain('UNREACHABLE');
     expect((await cli(['status', '--address', 'nohostport'])).code).toBe(2);
+  });
+});
+
+describe('sparkwire lag / offsets', () => {
+  it('commit, fetch, lag through the sidecar; reset in Kafka only without live members', async () => {
+    const k = new kafkajs.Kafka({ clientId: 'cli-offsets-test', brokers: [broker.bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+    const admin = k.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'orders', numPartitions: 2 }] });
+    const producer = k.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (const partition of [0, 1]) await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 50 }, () => ({ partition, value: 'x' })) });
+    await producer.disconnect();
+    offsetsSidecar = await spawnSidecar(['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'cli-offsets-events', '--offsets-enabled', 'true', '--offsets-lag-poll-ms', '200']);
+    const svc = ['--address', offsetsSidecar.address];
+
+    const commit = ['offsets', 'commit', ...svc, '--group', 'g1', '--query-id', 'q1', '--batch-id', '0', '--range', 'orders:0:0:20', '--range', 'orders:1:0:35'];
+    const c1 = await cli(commit);
+    expect([c1.code, c1.stdout]).toEqual([0, 'COMMITTED: orders-0@20, orders-1@35\n']);
+    expect((await cli(commit)).stdout).toMatch(/^ALREADY_COMMITTED/);
+    const fenced = await cli(['offsets', 'commit', ...svc, '--group', 'g1', '--query-id', 'q1', '--batch-id', '1', '--range', 'orders:0:25:30']);
+    expect(fenced.code).toBe(1);
+    expect(fenced.stderr).toContain('ranges[0].from_offset');
+    expect((await cli(['offsets', 'commit', ...svc, '--group', 'g1', '--query-id', 'q1', '--batch-id', '1', '--range', 'orders:0'])).code).toBe(2);
+
+    const f = await cli(['offsets', 'fetch', ...svc, '--group', 'g1', '--topic', 'orders', '--starting-offsets']);
+    expect(JSON.parse(f.stdout)).toEqual({ orders: { '0': 20, '1': 35 } });
+    await waitFor('lag sampled', async () => JSON.parse((await cli(['lag', ...svc, '--group', 'g1', '--output', 'json'])).stdout).totalLag === 45);
+    const all = await cli(['lag', ...svc, '--metrics-url', `http://${metricsAddress(offsetsSidecar)}/metrics`]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^group g1: OK, total lag 45 records/);
+    const lag = await cli(['lag', ...svc, '--group', 'g1']);
+    expect(lag.code).toBe(0);
+    expect(lag.stdout).toMatch(/^group g1: OK, total lag 45 records/);
+    console.log(lag.stdout);
+
+    // reset: refused while the group has a live member, then done with --yes semantics (stdout is no terminal here).
+    const live = k.consumer({ groupId: 'g1' });
+    await live.connect();
+    await live.subscribe({ topic: 'orders' });
+    await live.run({ autoCommit: false, eachMessage: async () => undefined });
+    await waitFor('member joined', async () => ((await admin.describeGroups(['g1'])).groups[0]?.members.length ?? 0) > 0);
+    const refused = await cli(['offsets', 'reset', '--brokers', broker.bootstrap, '--group', 'g1', '--topic', 'orders', '--to', 'earliest']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('live member');
+    await live.disconnect();
+    const dry = await cli(['offsets', 'reset', '--brokers', broker.bootstrap, '--group', 'g1', '--topic', 'orders', '--to', 'earliest', '--dry-run', '--output', 'json']);
+    expect(JSON.parse(dry.stdout).partitions).toEqual([
+      { topic: 'orders', partition: 0, from: '20', to: '0' },
+      { topic: 'orders', partition: 1, from: '35', to: '0' },
+    ]);
+    const reset = await cli(['offsets', 'reset', '--brokers', broker.bootstrap, '--group', 'g1', '--topic', 'orders', '--to', '10', '--partition', '1']);
+    expect(reset.code).toBe(0);
+    console.log(reset.stdout);
+    const after = await admin.fetchOffsets({ groupId: 'g1', topics: ['orders'] });
+    expect(after[0].partitions.map((p) => [p.partition, p.offset]).sort()).toEqual([[0, '20'], [1, '10']]);
+    expect((await cli(['offsets', 'reset', '--brokers', broker.bootstrap, '--group', 'g1', '--topic', 'orders', '--to', 'middle'])).code).toBe(2);
+    await admin.disconnect();
   });
 });

@@ -156,6 +156,10 @@ export class EventLogMapper {
     this.traceparent = (props[TRACEPARENT] ?? '').trim();
     const cfg: Record<string, string> = {};
     for (const k of SPARK_CONFIG_ALLOW_LIST) if (props[k] !== undefined) cfg[k] = props[k];
+    // Spark adds spark.scheduler.mode to the logged properties when the conf lacks it
+    // (SparkEnv.environmentDetails), always as the default FIFO: the listener, reading the
+    // conf, has none then. A conf that set FIFO explicitly is indistinguishable (docs/replay.md).
+    if (cfg['spark.scheduler.mode'] === 'FIFO') delete cfg['spark.scheduler.mode'];
     this.sparkConfigs = cfg;
     if (!this.fallback.appId && props['spark.app.id']) this.fallback.appId = props['spark.app.id'];
   }

@@ -207,6 +207,26 @@ describe('event log -> sparkwire.v1 events', () => {
     expect(e.eventId).toBe('evlog:app-from-name:-:7');
   });
 
+  it('failures and removals: job, stage, killed task, removed executors, counted in the totals', () => {
+    const m = new EventLogMapper();
+    const at = (e: Record<string, unknown>, i: number) => m.map(e, i) as SparkEvent[];
+    at({ Event: 'SparkListenerApplicationStart', 'App Name': 'a', 'App ID': 'app-9', 'App Attempt ID': '2', Timestamp: 100, User: 'u' }, 0);
+    at({ Event: 'SparkListenerJobStart', 'Job ID': 1, 'Submission Time': 110, 'Stage IDs': [3], Properties: { 'spark.jobGroup.id': 'g', 'spark.job.description': 'd' } }, 1);
+    const [stage] = at({ Event: 'SparkListenerStageCompleted', 'Stage Info': { 'Stage ID': 3, 'Stage Attempt ID': 0, 'Stage Name': 's', 'Number of Tasks': 1, 'Parent IDs': [1, 2], 'Submission Time': 111, 'Completion Time': 120, 'Failure Reason': 'boom', Accumulables: [] } }, 2);
+    const [task] = at({ Event: 'SparkListenerTaskEnd', 'Stage ID': 3, 'Stage Attempt ID': 0, 'Task Type': 'ResultTask', 'Task End Reason': { Reason: 'TaskKilled', 'Kill Reason': 'stage cancelled' }, 'Task Info': { 'Task ID': 5, Index: 0, Attempt: 0, 'Partition ID': 0, 'Launch Time': 112, 'Finish Time': 119, 'Executor ID': '1', Host: 'h', Locality: 'NODE_LOCAL', Speculative: true, Failed: false, Killed: true } }, 3);
+    const [job] = at({ Event: 'SparkListenerJobEnd', 'Job ID': 1, 'Completion Time': 121, 'Job Result': { Result: 'JobFailed', Exception: { Message: 'Job aborted due to stage failure' } } }, 4);
+    const [rm] = at({ Event: 'SparkListenerExecutorRemoved', Timestamp: 122, 'Executor ID': '1', 'Removed Reason': 'Executor killed by driver.' }, 5);
+    at({ Event: 'SparkListenerExecutorRemoved', Timestamp: 123, 'Executor ID': '2', 'Removed Reason': 'Container exited with code 137' }, 6);
+    const [end] = at({ Event: 'SparkListenerApplicationEnd', Timestamp: 130 }, 7);
+    expect(stage.body).toMatchObject({ $case: 'stageCompleted', value: { jobId: 1, stage: { failureReason: 'boom', parentIds: [1, 2], submissionTimeMs: 111n, completionTimeMs: 120n } } });
+    expect(stage.eventId).toBe('evlog:app-9:2:2');
+    expect(stage.appAttemptId).toBe('2');
+    expect(task.body).toMatchObject({ value: { reason: 'TaskKilled', reasonMessage: 'TaskKilled (stage cancelled)', metrics: undefined, info: { killed: true, speculative: true, locality: 2 } } });
+    expect(job.body).toMatchObject({ value: { result: 2, failureReason: 'Job aborted due to stage failure' } });
+    expect(rm.body).toMatchObject({ $case: 'executorRemoved', value: { executorId: '1', reason: 'Executor killed by driver.' } });
+    expect(end.body!.value).toMatchObject({ executorsKilled: 1n, executorsFailed: 1n, failedJobsCount: 1n, numFailedStages: 1n, numTaskKilled: 1n, numTaskFailed: 0n, totalTaskCount: 1n, exitCode: undefined, completionTimeMs: 130n, startTimeMs: 100n });
+  });
+
   it('failure reasons as Spark\'s toErrorString writes them', async () => {
     const { reasonMessage } = await import('../src/mapper');
     expect(reasonMessage({ Reason: 'TaskKilled', 'Kill Reason': 'another attempt succeeded' })).toBe('TaskKilled (another attempt succeeded)');

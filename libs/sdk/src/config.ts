@@ -10,104 +10,74 @@ const port = z.number().int().min(0).max(65535);
 const positive = z.number().int().positive();
 
 export const serverSchema = z.strictObject({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: port.default(50551),
-  /** Binding a non-loopback address without a token needs this explicit opt-in. */
-  allowUnauthenticatedNonLoopback: z.boolean().default(false),
-  /** Bearer token required on every RPC when set. Secret: never logged. */
-  token: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** File holding server.token (e.g. a mounted Kubernetes Secret), read at start; trailing whitespace is dropped. */
-  tokenFile: z.string().min(1).optional(),
-  tlsCertFile: z.string().optional(),
-  tlsKeyFile: z.string().optional(),
-  /** With a CA file the server requires client certificates (mutual TLS). */
-  tlsCaFile: z.string().optional(),
-  maxBatchBytes: positive.max(64 * MiB).default(8 * MiB),
-  maxBatchEvents: positive.max(100_000).default(10_000),
-  /** Request decoding (before any work on a frame): messages nested in each other, at most; a deeper frame is refused (RESOURCE_EXHAUSTED). */
-  maxNestingDepth: positive.min(8).max(100).default(32),
-  /** Request decoding: bytes of one string field (event ids, plan descriptions, failure messages), at most; a batch with a longer one is refused. */
-  maxStringBytes: positive.max(64 * MiB).default(4 * MiB),
-  /** Request decoding: entries of one repeated or map field of one message (stage ids, labels, configs, metrics), at most. Events per batch: maxBatchEvents. */
-  maxRepeatedEntries: positive.max(10_000_000).default(100_000),
-  /** Request decoding: messages, map entries and repeated values in one batch, at most, so a small frame cannot expand into millions of objects. */
-  maxBatchValues: positive.max(100_000_000).default(1_000_000),
-  maxInFlightPerStream: positive.max(10_000).default(64),
-  /** Bytes of batches being processed at once, over all clients; beyond it streams stop being read and Publish gets RESOURCE_EXHAUSTED (retry later). */
-  maxInFlightBytes: positive.max(4096 * MiB).default(64 * MiB),
-  /** Open Stream calls per client_id; more are refused with RESOURCE_EXHAUSTED. */
-  maxStreamsPerClient: positive.max(10_000).default(8),
-  /** Open Stream calls in total. */
-  maxStreams: positive.max(100_000).default(1_000),
-  /** A stream with no batch and nothing in flight for this long is ended (UNAVAILABLE: reconnect when there is something to send). */
-  idleStreamTimeoutMs: positive.default(1_800_000),
+  host: z.string().min(1).default('127.0.0.1').describe("Address the gRPC server binds; a non-loopback one needs server.token (or allowUnauthenticatedNonLoopback)."),
+  port: port.default(50551).describe("gRPC port (ListenerService, OffsetsService, health, reflection); 0 picks a free one (logged)."),
+  allowUnauthenticatedNonLoopback: z.boolean().default(false).describe("Binding a non-loopback address without a token needs this explicit opt-in."),
+  token: z.string().min(16, 'must be at least 16 characters').optional().describe("Bearer token required on every RPC when set (at least 16 characters). Secret: never logged."),
+  tokenFile: z.string().min(1).optional().describe("File holding server.token (e.g. a mounted Kubernetes Secret), read at start; trailing whitespace is dropped."),
+  tlsCertFile: z.string().optional().describe("PEM certificate of the gRPC server: TLS on (needs tlsKeyFile)."),
+  tlsKeyFile: z.string().optional().describe("PEM private key of tlsCertFile."),
+  tlsCaFile: z.string().optional().describe("PEM CA bundle: the server then requires client certificates (mutual TLS)."),
+  maxBatchBytes: positive.max(64 * MiB).default(8 * MiB).describe("Largest request (one batch) accepted, in bytes; larger is refused with RESOURCE_EXHAUSTED."),
+  maxBatchEvents: positive.max(100_000).default(10_000).describe("Most events in one batch."),
+  maxNestingDepth: positive.min(8).max(100).default(32).describe("Request decoding: messages nested in each other, at most; a deeper frame is refused (RESOURCE_EXHAUSTED)."),
+  maxStringBytes: positive.max(64 * MiB).default(4 * MiB).describe("Request decoding: bytes of one string field (event ids, plan descriptions, failure messages), at most."),
+  maxRepeatedEntries: positive.max(10_000_000).default(100_000).describe("Request decoding: entries of one repeated or map field of one message (stage ids, labels, configs, metrics), at most."),
+  maxBatchValues: positive.max(100_000_000).default(1_000_000).describe("Request decoding: messages, map entries and repeated values in one batch, at most (no small frame expands into millions of objects)."),
+  maxInFlightPerStream: positive.max(10_000).default(64).describe("Batches of one Stream call being processed at once; beyond it the stream is not read."),
+  maxInFlightBytes: positive.max(4096 * MiB).default(64 * MiB).describe("Bytes of batches being processed at once, over all clients; beyond it streams stop being read and Publish gets RESOURCE_EXHAUSTED."),
+  maxStreamsPerClient: positive.max(10_000).default(8).describe("Open Stream calls per client_id; more are refused with RESOURCE_EXHAUSTED."),
+  maxStreams: positive.max(100_000).default(1_000).describe("Open Stream calls in total."),
+  idleStreamTimeoutMs: positive.default(1_800_000).describe("A stream with no batch and nothing in flight for this long is ended (UNAVAILABLE: the client reconnects when it has something to send)."),
 });
 
 export const kafkaSchema = z.strictObject({
-  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1),
-  clientId: z.string().min(1).default('sparkwire'),
-  topic: z.string().min(1).default('spark-events'),
-  /** Task events go to this topic when set. */
-  tasksTopic: z.string().min(1).optional(),
-  encoding: z.enum(['json', 'protobuf']).default('json'),
-  key: z.enum(['appId', 'none']).default('appId'),
-  compression: z.enum(['none', 'gzip']).default('none'),
-  createTopics: z.boolean().default(true),
-  partitions: positive.max(10_000).default(6),
-  replicationFactor: positive.max(32).default(1),
-  maxBatchRecords: positive.max(1_000_000).default(20_000),
-  /** Most bytes of one produce request (keys + values + record framing); requests are also kept under the topics' max.message.bytes as read from the broker. */
-  maxRequestBytes: positive.max(64 * MiB).default(900 * 1024),
-  /** How often the broker's message.max.bytes and the topics' max.message.bytes are read again (also at start and after a size refusal). */
-  limitsRefreshMs: positive.min(1_000).default(30_000),
-  /** An event whose record would be over the topic's limit: truncate its free-text fields (marked, counted) and refuse only if still too large, or refuse its batch (INVALID_ARGUMENT) at once. */
-  oversizeEvents: z.enum(['truncate', 'refuse']).default('truncate'),
-  connectTimeoutMs: positive.default(3_000),
-  requestTimeoutMs: positive.default(30_000),
-  retries: z.number().int().min(0).max(100).default(5),
-  /** A metadata request this often while Kafka is reachable, so health (sparkwire.kafka) follows an outage within seconds even when idle; 0 turns it off. */
-  healthProbeIntervalMs: z.number().int().min(0).max(600_000).default(2_000),
-  tls: z.boolean().default(false),
-  tlsCaFile: z.string().optional(),
-  tlsCertFile: z.string().optional(),
-  tlsKeyFile: z.string().optional(),
-  tlsRejectUnauthorized: z.boolean().default(true),
-  saslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-  saslUsername: z.string().optional(),
-  /** Secret: never logged. */
-  saslPassword: z.string().optional(),
-  /** File holding kafka.saslPassword (e.g. a mounted Kubernetes Secret), read at start; trailing whitespace is dropped. */
-  saslPasswordFile: z.string().min(1).optional(),
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).describe("Kafka bootstrap brokers, host:port (comma-separated); setting any kafka.* value selects the Kafka sink."),
+  clientId: z.string().min(1).default('sparkwire').describe("Kafka client id of the producer."),
+  topic: z.string().min(1).default('spark-events').describe("Topic of the records."),
+  tasksTopic: z.string().min(1).optional().describe("Task records (extended mode) go to this topic when set; unset: kafka.topic."),
+  encoding: z.enum(['json', 'protobuf']).default('json').describe("Record values: json (sparkMeasure-compatible) or protobuf (serialized sparkwire.v1.SparkEvent)."),
+  key: z.enum(['appId', 'none']).default('appId').describe("Record key: appId keeps one application in order in one partition; none spreads them."),
+  compression: z.enum(['none', 'gzip']).default('none').describe("Compression of produce requests."),
+  createTopics: z.boolean().default(true).describe("Create missing topics at start (admin API) with kafka.partitions and kafka.replicationFactor."),
+  partitions: positive.max(10_000).default(6).describe("Partitions of topics the sidecar creates."),
+  replicationFactor: positive.max(32).default(1).describe("Replication factor of topics the sidecar creates."),
+  maxBatchRecords: positive.max(1_000_000).default(20_000).describe("Most records in one produce request."),
+  maxRequestBytes: positive.max(64 * MiB).default(900 * 1024).describe("Most bytes of one produce request (keys + values + framing); also kept under the topics' max.message.bytes read from the broker."),
+  limitsRefreshMs: positive.min(1_000).default(30_000).describe("How often the broker's message.max.bytes and the topics' max.message.bytes are read again (also at start and after a size refusal)."),
+  oversizeEvents: z.enum(['truncate', 'refuse']).default('truncate').describe("An event whose record would be over the topic's limit: truncate its free-text fields (marked, counted), or refuse its batch (INVALID_ARGUMENT)."),
+  connectTimeoutMs: positive.default(3_000).describe("Timeout of a broker connection attempt."),
+  requestTimeoutMs: positive.default(30_000).describe("Timeout of one Kafka request."),
+  retries: z.number().int().min(0).max(100).default(5).describe("Retries of a failed Kafka request before the spool drainer backs off and tries again."),
+  healthProbeIntervalMs: z.number().int().min(0).max(600_000).default(2_000).describe("A metadata request this often so health (sparkwire.kafka) follows an outage within seconds even when idle; 0 turns it off."),
+  tls: z.boolean().default(false).describe("TLS to the brokers."),
+  tlsCaFile: z.string().optional().describe("PEM CA bundle the brokers are verified against (default: the system CAs)."),
+  tlsCertFile: z.string().optional().describe("PEM client certificate (mutual TLS to the brokers)."),
+  tlsKeyFile: z.string().optional().describe("PEM private key of kafka.tlsCertFile."),
+  tlsRejectUnauthorized: z.boolean().default(true).describe("Refuse brokers whose certificate does not verify."),
+  saslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional().describe("SASL authentication to the brokers (needs saslUsername and saslPassword or saslPasswordFile)."),
+  saslUsername: z.string().optional().describe("SASL user name."),
+  saslPassword: z.string().optional().describe("SASL password. Secret: never logged; prefer saslPasswordFile."),
+  saslPasswordFile: z.string().min(1).optional().describe("File holding kafka.saslPassword (e.g. a mounted Kubernetes Secret), read at start; trailing whitespace is dropped."),
 });
 
 export const fileSchema = z.strictObject({
-  dir: z.string().min(1).default('sparkwire-data/events'),
-  prefix: z.string().min(1).default('sparkwire-events'),
-  maxBytes: positive.default(64 * MiB),
-  maxFiles: positive.default(10),
+  dir: z.string().min(1).default('sparkwire-data/events').describe("Directory of the rotating NDJSON files (the sink when no Kafka is configured)."),
+  prefix: z.string().min(1).default('sparkwire-events').describe("File name prefix of the NDJSON files."),
+  maxBytes: positive.default(64 * MiB).describe("Size at which the current file is rotated."),
+  maxFiles: positive.default(10).describe("Rotated files kept; older ones are deleted."),
 });
 
 /** The durable spool between ingest and Kafka (docs/reliability.md). */
 export const spoolSchema = z.strictObject({
-  /** Unset: on when Kafka is configured (the file sink fsyncs each batch itself and needs no spool). */
-  enabled: z.boolean().optional(),
-  /**
-   * One sidecar per directory (a LOCK file holds the owner's pid). Unset: sparkwire-data/spool/<host>_<port>
-   * of the gRPC server, so a restart on the same address replays; with server.port 0 a per-process
-   * directory, removed once drained (no replay after a crash: set spool.dir for that).
-   */
-  dir: z.string().min(1).optional(),
-  /** Cap on the spool on disk; at the cap batches are refused with UNAVAILABLE until Kafka takes some. */
-  maxBytes: positive.default(1024 * MiB),
-  /** Segment file size; at most maxBytes/4. */
-  segmentBytes: positive.min(64 * 1024).default(64 * MiB),
-  /** batch: fdatasync before each ack (group commit). interval: ack after write(), fdatasync every fsyncIntervalMs (power loss can lose that window). */
-  fsync: z.enum(['batch', 'interval']).default('batch'),
-  fsyncIntervalMs: positive.max(60_000).default(200),
-  /** Appended batches kept in memory for publishing; beyond it they are read back from disk. */
-  cacheBytes: z.number().int().min(0).default(32 * MiB),
-  /** Cap of the dead-letter store (<spool dir>/dead-letter: records Kafka refused after they were acked); at the cap a refused record waits as in an outage. */
-  deadLetterMaxBytes: positive.default(1024 * MiB),
+  enabled: z.boolean().optional().describe("Durable spool on disk between ingest and Kafka; unset: on when Kafka is configured."),
+  dir: z.string().min(1).optional().describe("Spool directory (one sidecar per directory); unset: sparkwire-data/spool/<host>_<port> of the gRPC server (a per-process one with server.port 0)."),
+  maxBytes: positive.default(1024 * MiB).describe("Cap on the spool on disk; at the cap batches are refused with UNAVAILABLE until Kafka takes some."),
+  segmentBytes: positive.min(64 * 1024).default(64 * MiB).describe("Spool segment file size; at most spool.maxBytes/4."),
+  fsync: z.enum(['batch', 'interval']).default('batch').describe("batch: fdatasync before each ack (group commit); interval: ack after write(), fdatasync every fsyncIntervalMs."),
+  fsyncIntervalMs: positive.max(60_000).default(200).describe("fdatasync period with spool.fsync interval (power loss can lose that window)."),
+  cacheBytes: z.number().int().min(0).default(32 * MiB).describe("Appended batches kept in memory for publishing; beyond it they are read back from disk."),
+  deadLetterMaxBytes: positive.default(1024 * MiB).describe("Cap of the dead-letter store (records Kafka refused after they were acked); at the cap a refused record waits as in an outage."),
 });
 
 const otlpProtocol = z.enum(['grpc', 'http/protobuf']);
@@ -115,70 +85,45 @@ const url = z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https://
 
 /** Traces (docs/observability.md). Unset values fall back to the standard OTEL_* variables. */
 export const otelSchema = z.strictObject({
-  /** Unset: on when an endpoint is configured (here or OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT) or OTEL_TRACES_EXPORTER=otlp. */
-  tracesEnabled: z.boolean().optional(),
-  /** gRPC: http://collector:4317. HTTP: http://collector:4318 (/v1/traces is added when no path is given). */
-  tracesEndpoint: url.optional(),
-  /** Unset: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf. */
-  tracesProtocol: otlpProtocol.optional(),
-  /** spark.task spans (extended mode only). */
-  taskSpans: z.boolean().default(true),
-  /** Share of successful task spans kept (failed tasks always are). */
-  taskSampleRatio: z.number().min(0).max(1).default(1),
-  /** Open jobs/stages/SQL executions older than this, and applications silent this long, are closed (marked). */
-  openSpanTimeoutMs: positive.default(24 * 3600 * 1000),
-  /** Most open spans held at once; beyond it the oldest is closed (marked evicted). */
-  maxOpenSpans: positive.max(1_000_000).default(10_000),
-  /** Spans queued for export at most (then dropped, counted). Unset: OTEL_BSP_MAX_QUEUE_SIZE, else 16384. */
-  maxQueueSize: positive.max(1_000_000).optional(),
-  /** Unset: OTEL_EXPORTER_OTLP_TIMEOUT, else 10 s. */
-  exportTimeoutMs: positive.optional(),
-  /** service.name. Unset: OTEL_SERVICE_NAME, else the Spark application name (traces) and "sparkwire" (metrics). */
-  serviceName: z.string().min(1).optional(),
+  tracesEnabled: z.boolean().optional().describe("OTLP traces; unset: on when an endpoint is configured (here or OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT) or OTEL_TRACES_EXPORTER=otlp."),
+  tracesEndpoint: url.optional().describe("OTLP traces endpoint: http://collector:4317 (grpc) or http://collector:4318 (http/protobuf)."),
+  tracesProtocol: otlpProtocol.optional().describe("OTLP protocol; unset: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf."),
+  taskSpans: z.boolean().default(true).describe("spark.task spans (extended mode only)."),
+  taskSampleRatio: z.number().min(0).max(1).default(1).describe("Share of successful task spans kept (failed tasks always are)."),
+  openSpanTimeoutMs: positive.default(24 * 3600 * 1000).describe("Open jobs/stages/SQL executions older than this, and applications silent this long, are closed (marked)."),
+  maxOpenSpans: positive.max(1_000_000).default(10_000).describe("Most open spans held at once; beyond it the oldest is closed (marked evicted)."),
+  maxQueueSize: positive.max(1_000_000).optional().describe("Spans queued for export at most (then dropped, counted); unset: OTEL_BSP_MAX_QUEUE_SIZE, else 16384."),
+  exportTimeoutMs: positive.optional().describe("Timeout of one span export; unset: OTEL_EXPORTER_OTLP_TIMEOUT, else 10 s."),
+  serviceName: z.string().min(1).optional().describe("service.name; unset: OTEL_SERVICE_NAME, else the Spark application name (traces) and \"sparkwire\" (metrics)."),
 });
 
 /** Metrics: the Prometheus endpoint and optional OTLP push. */
 export const metricsSchema = z.strictObject({
-  /** The Prometheus scrape endpoint. */
-  enabled: z.boolean().default(true),
-  host: z.string().min(1).default('127.0.0.1'),
-  /** 0 picks a free port (logged as metricsAddress). */
-  port: port.default(9464),
-  path: z.string().regex(/^\/\S*$/, 'must start with /').default('/metrics'),
-  /** OTLP push, on when set (or OTEL_METRICS_EXPORTER=otlp). */
-  otlpEndpoint: url.optional(),
-  /** Unset: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf. */
-  otlpProtocol: otlpProtocol.optional(),
-  /** Unset: OTEL_METRIC_EXPORT_INTERVAL, else 60 s. */
-  otlpIntervalMs: positive.optional(),
+  enabled: z.boolean().default(true).describe("The Prometheus scrape endpoint."),
+  host: z.string().min(1).default('127.0.0.1').describe("Address the Prometheus endpoint binds."),
+  port: port.default(9464).describe("Port of the Prometheus endpoint; 0 picks a free one (logged as metricsAddress)."),
+  path: z.string().regex(/^\/\S*$/, 'must start with /').default('/metrics').describe("Path of the Prometheus endpoint."),
+  otlpEndpoint: url.optional().describe("OTLP metrics push, on when set (or OTEL_METRICS_EXPORTER=otlp)."),
+  otlpProtocol: otlpProtocol.optional().describe("OTLP metrics protocol; unset: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf."),
+  otlpIntervalMs: positive.optional().describe("OTLP metrics export interval; unset: OTEL_METRIC_EXPORT_INTERVAL, else 60 s."),
 });
 
 /** Offsets of Spark streaming jobs in Kafka itself (docs/offsets.md). Needs the kafka section. */
 export const offsetsSchema = z.strictObject({
-  /** Serve sparkwire.v1.OffsetsService and run the lag monitor (uses the kafka.* connection). */
-  enabled: z.boolean().default(false),
-  /** Where Fetch starts partitions without a committed offset, unless the request says. */
-  defaultPolicy: z.enum(['earliest', 'latest']).default('earliest'),
-  /** Groups the lag monitor follows from the start (it also follows every group committed to). */
-  groups: z.array(z.string().min(1)).default([]),
-  /** How often the lag monitor samples log-end and committed offsets. */
-  lagPollMs: positive.min(100).default(5_000),
-  /** Sliding window of the status rules: no commit for this long is STOPPED. */
-  lagWindowMs: positive.min(1_000).default(300_000),
-  /** No advance of the committed offset for this long (with lag) is STALLED. Must be below lagWindowMs. */
-  stallAfterMs: positive.min(500).default(120_000),
-  /** (log-end offset, time) points kept per partition for the lag-in-seconds estimate. */
-  lagTableSize: positive.min(3).max(10_000).default(120),
-  /** Commit from progress: "query name or id=group" entries; each Kafka micro-batch's end offsets are committed to the group. */
-  commitFromProgress: z.array(z.string().regex(/^[^=]+=[^=]+$/, 'must be "query=group"')).default([]),
-  /** Commit from progress without the from_offset check (not recommended). */
-  commitFromProgressForce: z.boolean().default(false),
+  enabled: z.boolean().default(false).describe("Serve sparkwire.v1.OffsetsService and run the lag monitor (uses the kafka.* connection)."),
+  defaultPolicy: z.enum(['earliest', 'latest']).default('earliest').describe("Where Fetch starts partitions without a committed offset, unless the request says."),
+  groups: z.array(z.string().min(1)).default([]).describe("Groups the lag monitor follows from the start (it also follows every group committed to)."),
+  lagPollMs: positive.min(100).default(5_000).describe("How often the lag monitor samples log-end and committed offsets."),
+  lagWindowMs: positive.min(1_000).default(300_000).describe("Sliding window of the lag status rules: no commit for this long is STOPPED."),
+  stallAfterMs: positive.min(500).default(120_000).describe("No advance of the committed offset for this long (with lag) is STALLED; below lagWindowMs."),
+  lagTableSize: positive.min(3).max(10_000).default(120).describe("(log-end offset, time) points kept per partition for the lag-in-seconds estimate."),
+  commitFromProgress: z.array(z.string().regex(/^[^=]+=[^=]+$/, 'must be "query=group"')).default([]).describe("\"query name or id=group\" entries: each Kafka micro-batch's end offsets are committed to the group."),
+  commitFromProgressForce: z.boolean().default(false).describe("Commit from progress without the from_offset check (not recommended)."),
 });
 
 export const configSchema = z
   .strictObject({
-    /** Extended mode: task-level events are published (O(tasks) records). */
-    extended: z.boolean().default(false),
+    extended: z.boolean().default(false).describe("Extended mode: task-level events are published too (O(tasks) records; stage level is O(stages))."),
     server: serverSchema.prefault({}),
     /** When absent, events go to the rotating file sink. */
     kafka: kafkaSchema.optional(),
@@ -187,12 +132,11 @@ export const configSchema = z
     otel: otelSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     offsets: offsetsSchema.prefault({}),
-    dedupeBatchWindow: positive.default(4096),
-    dedupeEventWindow: z.number().int().min(0).default(100_000),
-    /** How long a client waits for its batch to be confirmed before it hears UNAVAILABLE. */
-    ackTimeoutMs: positive.default(30_000),
-    shutdownDeadlineMs: positive.default(10_000),
-    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    dedupeBatchWindow: positive.default(4096).describe("Batches remembered per client to answer a resent batch as a duplicate."),
+    dedupeEventWindow: z.number().int().min(0).default(100_000).describe("Event ids remembered to drop repeated events; 0 turns event dedupe off."),
+    ackTimeoutMs: positive.default(30_000).describe("How long a client waits for its batch to be confirmed before it hears UNAVAILABLE."),
+    shutdownDeadlineMs: positive.default(10_000).describe("On SIGTERM/SIGINT: flush in-flight batches and close within this long."),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe("Log level of the JSON log on stdout."),
   })
   .superRefine((c, ctx) => {
     const s = c.server;

@@ -2,7 +2,7 @@
 // sparkwire_spool_* gauges) and the records in the topic (high watermarks), so the bench
 // can wait for the spool to drain before it checks the topic, and report the rate at which
 // events arrive in Kafka beside the rate at which they are acked.
-import type kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { recordsSince, topicOffsets, type Offsets } from './integrity';
 import { sleep, type SidecarProcess } from './sidecar-process';
 
@@ -27,6 +27,8 @@ export interface DrainResult {
   offsets: Offsets;
   /** How drained was decided, or why it was not. */
   how: string;
+  /** The first sample of the wait (when the clients had their last ack): what a count taken then would have read. */
+  first: { records: number; pending?: number };
 }
 
 export interface DrainOptions {
@@ -58,7 +60,7 @@ export class KafkaProgress {
 
   constructor(
     private readonly sidecar: SidecarProcess,
-    private readonly admin: kafkajs.Admin,
+    private readonly admin: Admin,
     private readonly topic: string,
     private readonly baseline: Offsets,
   ) {}
@@ -113,10 +115,12 @@ export class KafkaProgress {
     const poll = o.pollMs ?? 100;
     let lastMove = start;
     let prev: { pending?: number; records: number } | undefined;
+    let first: DrainResult['first'] | undefined;
     for (;;) {
       const s = await this.sample();
+      first ??= { records: s.records, pending: s.pending };
       const now = performance.now();
-      const done = (how: string, drained = true): DrainResult => ({ drained, at: now, waitedMs: now - start, records: s.records, offsets: s.offsets, how });
+      const done = (how: string, drained = true): DrainResult => ({ drained, at: now, waitedMs: now - start, records: s.records, offsets: s.offsets, how, first: first! });
       if (s.pending === 0) return done('spool reported 0 pending entries (sparkwire_spool_pending_entries)');
       if (s.pending === undefined && !this.spoolSeen) {
         if (s.records >= o.expectedRecords) {

@@ -161,6 +161,11 @@ export class BatchBuilder {
     this.clientIdField = Buffer.concat([Buffer.from([0x0a]), varintBuffer(id.length), id]);
   }
 
+  /** The counter of the last event built (events 1..sent exist). */
+  get sent(): number {
+    return this.counter;
+  }
+
   build(batchSeq: number, size: number): BuiltBatch {
     const { templates } = this.pool;
     let total = this.clientIdField.length + 1 + varintSize(batchSeq);

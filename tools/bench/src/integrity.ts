@@ -9,7 +9,7 @@
 // to what the load generator sent by the bench's own event ids: `<appId>-e<counter>`, one
 // counter per client (events.ts), acked batches kept as counter ranges (load.ts).
 import { randomUUID } from 'node:crypto';
-import kafkajs from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { SparkEvent } from '@sparkwire/proto';
 import { parseBenchEventId, type Encoding, type TemplatePool } from './events';
 
@@ -213,7 +213,7 @@ function kafkaClient(bootstrap: string) {
 }
 
 /** Low and high watermark per partition; empty when the topic does not exist. */
-export async function topicOffsets(admin: kafkajs.Admin, topic: string): Promise<Offsets> {
+export async function topicOffsets(admin: Admin, topic: string): Promise<Offsets> {
   const topics = await admin.listTopics();
   if (!topics.includes(topic)) return new Map();
   const offsets = await admin.fetchTopicOffsets(topic);
@@ -227,9 +227,17 @@ export function recordsSince(now: Offsets, since: Offsets): number {
   return n;
 }
 
+type Ranges = Map<number, { from: number; to: number }>;
+
 /**
  * Reads every record of `topic` in [since (high watermark at the start; low when absent),
- * until] per partition with a throwaway consumer group, calling onRecord for each.
+ * until) per partition, calling onRecord once for each (in offset order per partition).
+ *
+ * Plain Fetch requests to the partition leaders, no consumer group: on a fresh broker the
+ * first group operation creates __consumer_offsets (50 partitions), 10 s on a loaded 2-core
+ * machine, more than the smoke run's load takes. kafkajs has no public group-less consumer,
+ * so this uses its internal Cluster/Broker API (kafkajs 2.2.4, unmaintained since 2023, so
+ * it does not move); when that is not there, a throwaway consumer group reads it instead.
  */
 export async function readTopicRange(
   bootstrap: string,
@@ -238,14 +246,93 @@ export async function readTopicRange(
   until: Offsets,
   onRecord: (value: Buffer | null) => void,
   timeoutMs = 120_000,
-): Promise<void> {
-  const ranges = new Map<number, { from: number; to: number }>();
+  via: 'fetch' | 'consumer group' = 'fetch',
+): Promise<{ via: 'fetch' | 'consumer group' }> {
+  const ranges: Ranges = new Map();
   for (const [p, o] of until) {
     const from = Math.max(o.low, since.get(p)?.high ?? 0);
     if (o.high > from) ranges.set(p, { from, to: o.high });
   }
-  if (ranges.size === 0) return;
+  if (ranges.size === 0) return { via: 'fetch' };
   const kafka = kafkaClient(bootstrap);
+  const create = Object.getOwnPropertySymbols(kafka).find((sym) => sym.description === 'private:Kafka:createCluster');
+  if (create && via === 'fetch') {
+    await readByFetch((kafka as unknown as Record<symbol, (o: object) => InternalCluster>)[create]({ allowAutoTopicCreation: false }), topic, ranges, onRecord, timeoutMs);
+    return { via: 'fetch' };
+  }
+  await readByGroup(kafka, topic, until, ranges, onRecord, timeoutMs);
+  return { via: 'consumer group' };
+}
+
+/** The parts of kafkajs's internal Cluster and Broker this uses. */
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(o: { nodeId: string }): Promise<{
+    fetch(o: {
+      replicaId: number;
+      isolationLevel: number;
+      maxWaitTime: number;
+      minBytes: number;
+      maxBytes: number;
+      topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
+    }): Promise<{
+      responses: Array<{
+        topicName: string;
+        partitions: Array<{ partition: number; errorCode: number; messages: Array<{ offset: string; value: Buffer | null; isControlRecord?: boolean }> }>;
+      }>;
+    }>;
+  }>;
+}
+
+async function readByFetch(cluster: InternalCluster, topic: string, ranges: Ranges, onRecord: (value: Buffer | null) => void, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await cluster.connect();
+  try {
+    await cluster.addTargetTopic(topic);
+    while (ranges.size > 0) {
+      if (Date.now() > deadline) throw new Error(`reading ${topic} back did not finish within ${timeoutMs} ms (${ranges.size} partitions left)`);
+      const leaders = cluster.findLeaderForPartitions(topic, [...ranges.keys()]);
+      for (const [nodeId, partitions] of Object.entries(leaders)) {
+        const broker = await cluster.findBroker({ nodeId });
+        const res = await broker.fetch({
+          replicaId: -1,
+          isolationLevel: 0, // READ_UNCOMMITTED: up to the high watermark (no transactions here)
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: 32 * 1024 * 1024,
+          topics: [{ topic, partitions: partitions.map((p) => ({ partition: p, fetchOffset: String(ranges.get(p)!.from), maxBytes: 4 * 1024 * 1024 })) }],
+        });
+        for (const t of res.responses) {
+          for (const pd of t.partitions) {
+            const r = ranges.get(pd.partition);
+            if (!r) continue;
+            if (pd.errorCode) throw new Error(`fetch ${topic}/${pd.partition} at ${r.from}: error code ${pd.errorCode}`);
+            for (const m of pd.messages) {
+              const off = Number(m.offset);
+              // A record batch may start before the offset asked for; control records are not data.
+              if (off < r.from || m.isControlRecord) continue;
+              if (off >= r.to) break;
+              onRecord(m.value);
+              r.from = off + 1;
+            }
+            if (pd.messages.length > 0) {
+              const last = Number(pd.messages[pd.messages.length - 1].offset);
+              if (last + 1 > r.from) r.from = Math.min(last + 1, r.to); // trailing control records
+            }
+            if (r.from >= r.to) ranges.delete(pd.partition);
+          }
+        }
+      }
+    }
+  } finally {
+    await cluster.disconnect().catch(() => undefined);
+  }
+}
+
+async function readByGroup(kafka: kafkajs.Kafka, topic: string, until: Offsets, ranges: Ranges, onRecord: (value: Buffer | null) => void, timeoutMs: number): Promise<void> {
   const admin = kafka.admin();
   const groupId = `sparkwire-bench-check-${randomUUID()}`;
   await admin.connect();

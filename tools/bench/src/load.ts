@@ -33,6 +33,10 @@ export class BenchClient {
   readonly ackedRanges: Array<{ first: number; count: number }> = [];
   /** Acks that did not take the whole batch (some events not accepted, or duplicates): the bench sends none that should. */
   readonly ackAnomalies: string[] = [];
+  /** Events built so far: their counters are 1..sentCounter. */
+  get sentCounter(): number {
+    return this.builder.sent;
+  }
   /** When the first batch was sent (performance.now()), for the end-to-end rate. */
   firstSendAt?: number;
 

@@ -31,12 +31,25 @@ export function eventsPerSidecarCpuSecond(r: BenchResult): number | undefined {
 
 function resultRows(r: BenchResult): string[][] {
   const tp = r.throughput;
-  const rows: string[][] = [
-    ['throughput (closed loop)', `${fmtInt(tp.eventsPerSec)} events/s = ${fmtInt(tp.recordsPerSec)} records/s = ${tp.mbPerSec.toFixed(1)} MB/s`],
+  const e = r.endToEnd as BenchResult['endToEnd'] | undefined; // absent in results saved before it existed
+  const rows: string[][] = [];
+  if (e) {
+    rows.push([
+      'in Kafka, end to end (first send -> topic holds all acked records)',
+      e.drained
+        ? `${fmtInt(e.eventsPerSec)} events/s = ${fmtInt(e.recordsPerSec)} records/s = ${((e.recordsPerSec * r.load.avgRecordBytes) / (1024 * 1024)).toFixed(1)} MB/s ` +
+          `(${fmtInt(tp.eventsAcked)} events in ${e.spanS.toFixed(1)} s; the last ${e.drainAfterAcksS.toFixed(1)} s after the last ack, draining the spool)`
+        : `n/a: ${e.how}`,
+    ]);
+    rows.push(['  topic at the last ack', `${fmtInt(e.recordsAtLastAck)} of ${fmtInt(e.recordsAcked)} acked records (${e.pendingAtLastAck ?? '?'} batches still in the spool)`]);
+    rows.push(['  spool max depth', e.spoolMaxPendingEntries === undefined ? 'n/a (no spool gauge)' : `${fmtInt(e.spoolMaxPendingEntries)} batches, ${mb(e.spoolMaxBytes ?? NaN)}`]);
+  }
+  rows.push(
+    [e ? 'acked (closed loop; an ack = durable in the spool)' : 'throughput (closed loop)', `${fmtInt(tp.eventsPerSec)} events/s = ${fmtInt(tp.recordsPerSec)} records/s = ${tp.mbPerSec.toFixed(1)} MB/s`],
     ['  per-second acked events', `min ${fmtInt(Math.min(...trimmed(tp.perSecond)))} / max ${fmtInt(Math.max(...trimmed(tp.perSecond)))}`],
     ['  batch send->ack (closed loop)', `p50 ${ms(tp.batchLatencyMs.p50)}, p99 ${ms(tp.batchLatencyMs.p99)}`],
     ['  CPU (cores) in the window', cpuText(tp.cpu)],
-  ];
+  );
   const eff = eventsPerSidecarCpuSecond(r);
   if (eff) rows.push(['  events per sidecar CPU-second', fmtInt(eff)]);
   rows.push(['  sent / acked / duplicates / errors', `${fmtInt(tp.eventsSent)} / ${fmtInt(tp.eventsAcked)} / ${fmtInt(tp.duplicates)} / ${tp.errors.length}`]);
@@ -50,14 +63,16 @@ function resultRows(r: BenchResult): string[][] {
   }
   rows.push(
     ['sidecar RSS', `idle ${mb(r.sidecar.idleRssBytes)}, peak sampled ${mb(r.sidecar.peakRssBytes)}, VmHWM ${mb(r.sidecar.hwmBytes)} (throughput phase peak ${mb(r.throughput.peakRssBytes)}${r.latency ? `, latency phase peak ${mb(r.latency.peakRssBytes)}` : ''})`],
-    ['records in topic', `${fmtInt(r.topic.recordsInTopic)} (expected ${fmtInt(r.topic.recordsExpected)}${r.topic.recordsInTopic === r.topic.recordsExpected ? ', exact' : ', MISMATCH'})`],
+    r.integrity
+      ? ['integrity (after the spool drained)', `${r.integrity.ok ? 'OK' : 'FAILED'}: ${r.integrity.summary}`]
+      : ['records in topic', `${fmtInt(r.topic.recordsInTopic)} (expected ${fmtInt(r.topic.recordsExpected)}${r.topic.recordsInTopic === r.topic.recordsExpected ? ', exact' : ', MISMATCH'})`],
   );
   for (const p of r.producerPerformance) {
     rows.push([`ProducerPerformance (${p.label})`, `${fmtInt(p.recordsPerSec)} records/s = ${p.mbPerSec.toFixed(1)} MB/s, avg latency ${p.avgLatencyMs} ms (${fmtInt(p.numRecords)} x ${p.recordSize} B; ${p.config})`]);
   }
   if (r.ratio) {
     rows.push([
-      'ratio sidecar / ProducerPerformance',
+      e ? 'ratio sidecar (in Kafka) / ProducerPerformance' : 'ratio sidecar / ProducerPerformance',
       `${r.ratio.records.toFixed(2)} records/s, ${r.ratio.mb.toFixed(2)} MB/s (vs the faster run: ${r.ratio.reference})` +
         (r.ratio.vsDefault !== undefined && r.ratio.reference !== 'defaults' ? `; ${r.ratio.vsDefault.toFixed(2)} vs defaults` : ''),
     ]);

@@ -59,25 +59,47 @@ export function addOffsetsCommands(program: Command, deps: CommandDeps): void {
     program
       .command('lag')
       .description("consumer-group lag as the sidecar's lag monitor sees it: records and seconds behind, status OK / LAGGING / STALLED / STOPPED")
-      .requiredOption('--group <group>', 'the consumer group (offsets.commitFromProgress groups, or those committed through the service)')
+      .option('--group <group>', 'the consumer group (default: every group the lag monitor follows, found on the Prometheus endpoint)')
       .option('--topic <topic>', 'only these topics (repeatable or comma-separated; default: every topic the group has offsets for)', collect)
-      .addHelpText('after', `\nExit 1 also when the group's status is STALLED or STOPPED.${EXIT_CODES_HELP}`)
+      .option('--metrics-url <url>', 'without --group: the Prometheus endpoint listing the followed groups (default: http://<host of --address>:9464/metrics)')
+      .addHelpText('after', `\nExit 1 also when a group's status is STALLED or STOPPED.${EXIT_CODES_HELP}`)
       .exitOverride(),
   ).action((opts) => {
     deps.setAction(async () => {
-      let r: LagResponse;
-      try {
-        r = await call<LagResponse>(opts, io.env, 'lag', { group: opts.group, topics: opts.topic ?? [] });
-      } catch (err) {
-        return grpcFailure(io, 'lag', err);
+      let groups: string[] = opts.group ? [opts.group] : [];
+      if (!opts.group) {
+        const url = opts.metricsUrl ?? `http://${opts.address.replace(/:\d+$/, '')}:9464/metrics`;
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs) });
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          groups = followedGroups(await res.text());
+        } catch (err) {
+          io.err(`sparkwire lag: no --group, and the followed groups could not be read from ${url}: ${(err as Error).message}\n`);
+          return EXIT_FAILED;
+        }
+        if (groups.length === 0) {
+          io.out(opts.output === 'json' ? '[]\n' : 'no consumer groups followed by the lag monitor (offsets.groups, or groups committed through the service)\n');
+          return EXIT_OK;
+        }
       }
-      if (opts.output === 'json') io.out(`${toJson({ ...r, status: statusName(r.status), partitions: r.partitions.map((p) => ({ ...p, status: statusName(p.status) })) })}\n`);
+      const results: LagResponse[] = [];
+      for (const group of groups) {
+        try {
+          results.push(await call<LagResponse>(opts, io.env, 'lag', { group, topics: opts.topic ?? [] }));
+        } catch (err) {
+          return grpcFailure(io, 'lag', err);
+        }
+      }
+      const asJson = (r: LagResponse) => ({ ...r, status: statusName(r.status), partitions: r.partitions.map((p) => ({ ...p, status: statusName(p.status) })) });
+      if (opts.output === 'json') io.out(`${toJson(opts.group ? asJson(results[0]) : results.map(asJson))}\n`);
       else {
-        const t = table(['topic', 'partition', 'committed', 'log end', 'lag', 'lag (s)', 'status', 'reason']);
-        for (const p of r.partitions) t.push([p.topic, p.partition, String(p.committedOffset), String(p.logEndOffset), String(p.lag), p.lagSeconds.toFixed(1), statusName(p.status), p.reason]);
-        io.out(`group ${r.group}: ${statusName(r.status)}, total lag ${r.totalLag} records, max ${r.maxLagSeconds.toFixed(1)} s\n${t.toString()}\n`);
+        for (const r of results) {
+          const t = table(['topic', 'partition', 'committed', 'log end', 'lag', 'lag (s)', 'status', 'reason']);
+          for (const p of r.partitions) t.push([p.topic, p.partition, String(p.committedOffset), String(p.logEndOffset), String(p.lag), p.lagSeconds.toFixed(1), statusName(p.status), p.reason]);
+          io.out(`group ${r.group}: ${statusName(r.status)}, total lag ${r.totalLag} records, max ${r.maxLagSeconds.toFixed(1)} s\n${t.toString()}\n`);
+        }
       }
-      return r.status === LagStatus.LAG_STATUS_STALLED || r.status === LagStatus.LAG_STATUS_STOPPED ? EXIT_FAILED : EXIT_OK;
+      return results.some((r) => r.status === LagStatus.LAG_STATUS_STALLED || r.status === LagStatus.LAG_STATUS_STOPPED) ? EXIT_FAILED : EXIT_OK;
     });
   });
 
@@ -205,4 +227,15 @@ export function addOffsetsCommands(program: Command, deps: CommandDeps): void {
       }
     });
   });
+}
+
+/** The groups of the sparkwire_offsets_group_lag series on a Prometheus page. */
+export function followedGroups(text: string): string[] {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('sparkwire_offsets_group_lag{')) continue;
+    const m = /[{,]group="((?:[^"\\]|\\.)*)"/.exec(line);
+    if (m) out.add(m[1].replace(/\\(.)/g, '$1'));
+  }
+  return [...out].sort();
 }

@@ -79,7 +79,7 @@ export function addStatusCommand(program: Command, deps: CommandDeps): void {
     .option('--address <host:port>', "the sidecar's gRPC address", '127.0.0.1:50551')
     .option('--metrics-url <url>', 'its Prometheus endpoint (default: http://<host of --address>:9464/metrics)')
     .option('--no-metrics', 'health entries only (no scrape)')
-    .option('--require <entries>', 'comma-separated health entries that must be SERVING for exit 0 ("" is the process; "all" for every entry served)', '')
+    .option('--require <entries>', 'comma-separated health entries that must be SERVING for exit 0 ("" is the process; "all": every entry the sidecar has, sparkwire.v1.OffsetsService included, which is NOT_SERVING while offsets are disabled)', '')
     .option('--sample-ms <ms>', 'scrape twice this far apart for the rates (0: once, no rates)', positiveInt('--sample-ms'), 1000)
     .option('--timeout-ms <ms>', 'give up on each request after this long', positiveInt('--timeout-ms'), 3000)
     .option('--output <format>', 'text or json (one object: health, metrics, serving)', outputFormat, 'text')

@@ -6,7 +6,7 @@ import { decodeValue, type Decoded, type SmRecord } from '@sparkwire/report';
 import { readRecords, type ReadRecord } from '@sparkwire/report';
 import { SparkEvent } from '@sparkwire/proto';
 import { jsonText } from '@sparkwire/encoding';
-import { EXIT_CODES_HELP, EXIT_OK, addKafkaOptions, kafkaTarget, parseDuration, positiveInt, toJson, UsageError, type CommandDeps } from './common';
+import { EXIT_CODES_HELP, EXIT_OK, addKafkaOptions, kafkaTarget, parseDuration, positiveInt, progress, toJson, UsageError, type CommandDeps } from './common';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -40,7 +40,7 @@ export function addTailCommand(program: Command, deps: CommandDeps): void {
     .option('--from-beginning', 'start at the beginning of the topic(s) (default: only records that arrive from now on)')
     .option('--since <duration>', 'start at records written this long ago, e.g. 90s, 10m, 2h, 1d')
     .option('--until-end', 'stop at the end of the topic(s) as it was when tail started, instead of following')
-    .option('-q, --quiet', 'no "following ..." line on stderr')
+    .option('-q, --quiet', 'nothing on stderr: no "following ..." line, no progress of --until-end reads (shown after 2 s)')
     .option('--limit <n>', 'stop after printing this many records (default: no limit)', positiveInt('--limit'))
     .addHelpText('after', `\nStops on Ctrl-C (SIGINT) or SIGTERM. Uses a throwaway consumer group (no offsets committed).${EXIT_CODES_HELP}`)
     .exitOverride();
@@ -87,7 +87,15 @@ export function addTailCommand(program: Command, deps: CommandDeps): void {
       };
 
       if (opts.untilEnd) {
-        await Promise.race([readRecords(target.kafka, topics, { sinceMs: opts.fromBeginning ? undefined : (sinceMs ?? Date.now()), onRecord: print }), stopped]);
+        const bar = progress(io, `reading ${topics.join(', ')}`, { enabled: !opts.quiet });
+        try {
+          await Promise.race([
+            readRecords(target.kafka, topics, { sinceMs: opts.fromBeginning ? undefined : (sinceMs ?? Date.now()), onRecord: print, onProgress: (p) => bar.update(p.read, p.total) }),
+            stopped,
+          ]);
+        } finally {
+          bar.stop();
+        }
         return EXIT_OK;
       }
       await follow(target.kafka, topics, { fromBeginning: Boolean(opts.fromBeginning), sinceMs }, print, stopped, (from) => {
