@@ -10,7 +10,7 @@ import { main } from './cli';
 const FIXTURES = join(import.meta.dirname, '../../../libs/event-log/test/fixtures');
 const one = (name: string) => {
   const dir = join(FIXTURES, name);
-  return join(dir, readdirSync(dir)[0]);
+  return join(dir, readdirSync(dir).filter((n) => !n.startsWith('.'))[0]);
 };
 
 function run(args: string[]) {

@@ -5,3 +5,4 @@ export { startSidecar, type Sidecar } from './sidecar';
 export { createLogger, type Logger } from './logger';
 export { Pipeline, PipelineError, Status, type PublishResult, type Sink, type OutRecord } from '@sparkwire/pipeline';
 export * as proto from '@sparkwire/proto';
+export * as report from '@sparkwire/report';

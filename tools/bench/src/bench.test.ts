@@ -13,7 +13,7 @@ import { BatchBuilder, benchEventId, buildTemplatePool, parseBenchEventId, selfC
 import { IntegrityChecker, ledgerOf, recordIdentity } from './integrity';
 import { formatConsole, formatMarkdown } from './report';
 import { failureOf } from './run';
-import { REPO_ROOT } from './sidecar-process';
+import { parsePromSamples, REPO_ROOT } from './sidecar-process';
 import { summarize } from './load';
 
 describe('batch building', () => {
@@ -34,6 +34,15 @@ describe('batch building', () => {
 
   it('sizes kafka.maxBatchRecords to fit 1 MiB', () => {
     expect(safeMaxBatchRecords(668, 23) * (668 + 23 + 30)).toBeLessThan(1_048_588);
+  });
+
+  it('reads the spool gauges from the Prometheus text', () => {
+    const m = parsePromSamples(
+      ['# HELP sparkwire_spool_pending_entries x', '# TYPE sparkwire_spool_pending_entries gauge', 'sparkwire_spool_pending_entries 12', 'sparkwire_spool_bytes 1.5e+06', 'sparkwire_spool_drainer_state{state="idle"} 1'].join('\n'),
+    );
+    expect(m.get('sparkwire_spool_pending_entries')).toBe(12);
+    expect(m.get('sparkwire_spool_bytes')).toBe(1_500_000);
+    expect(m.get('sparkwire_spool_drainer_state{state="idle"}')).toBe(1);
   });
 
   it('nearest-rank percentiles', () => {

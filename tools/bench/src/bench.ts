@@ -414,6 +414,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     const sidecarResult = { pid: sidecar.pid, startMs, idleRssBytes: idleRss, peakRssBytes: sampler.peakRss, hwmBytes: hwm, rssTimeline: sampler.timeline, exitCode };
     sidecar = undefined;
     const spoolLeft = dirBytes(spoolRoot);
+    log(`spool: ${spoolRoot} held ${fmtInt(spoolLeft)} bytes when the sidecar stopped; removed at the end of the run`);
 
     // -- ProducerPerformance on the same broker, same record size -------------------------
     const producerPerformance: ProducerPerfRun[] = [];

@@ -7,7 +7,8 @@ import { SETTINGS } from '../config-sources';
 import { parseDuration } from './common';
 import { figures, parseProm } from './status';
 import { matches } from './tail';
-import { followedGroups } from './offsets';
+import { Command } from 'commander';
+import { addOffsetsCommands, followedGroups } from './offsets';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   let out = '';
@@ -82,5 +83,15 @@ describe('pieces', () => {
     const b = parseProm('sparkwire_events_received_total{event_type="taskEnd"} 300\nsparkwire_spool_pending_entries 1\n');
     expect(a.get('sparkwire_events_received_total')).toBe(100);
     expect(figures(a, b, 2)).toMatchObject({ eventsReceived: 300, receivedPerSecond: 100, spoolPendingEntries: 1 });
+  });
+});
+
+describe('offsets reset on a terminal', () => {
+  it('asks for --yes (usage error) before touching Kafka', async () => {
+    let action: (() => Promise<number>) | undefined;
+    const program = new Command('sparkwire').exitOverride();
+    addOffsetsCommands(program, { io: { out: () => undefined, err: () => undefined, env: {}, stdoutIsTTY: true }, setAction: (a) => (action = a) });
+    await program.parseAsync(['node', 'sparkwire', 'offsets', 'reset', '--group', 'g', '--topic', 't', '--to', 'earliest', '--brokers', '127.0.0.1:1']);
+    await expect(action!()).rejects.toThrow(/add --yes to confirm/);
   });
 });
