@@ -121,6 +121,16 @@ export const offsetsSchema = z.strictObject({
   commitFromProgressForce: z.boolean().default(false).describe("Commit from progress without the from_offset check (not recommended)."),
 });
 
+/** The live status page (README "Status page"): its own small HTTP server. */
+export const statusSchema = z.strictObject({
+  enabled: z.boolean().default(false).describe("Serve the live status page (applications, jobs, stages with task progress, streaming queries, Kafka, spool, drops) at http://status.host:status.port/status."),
+  host: z.string().min(1).default('127.0.0.1').describe("Address the status page binds; a non-loopback one needs server.token (or server.allowUnauthenticatedNonLoopback)."),
+  port: port.default(9465).describe("Port of the status page; 0 picks a free one (logged as statusUrl)."),
+  maxApps: positive.max(1_000).default(20).describe("Applications the page keeps; beyond it ended (then the longest silent) ones are dropped."),
+  maxJobs: positive.max(10_000).default(50).describe("Jobs kept per application; finished ones are dropped first, oldest first."),
+  maxStages: positive.max(10_000).default(200).describe("Stages kept per application; finished ones are dropped first, oldest first."),
+});
+
 export const configSchema = z
   .strictObject({
     extended: z.boolean().default(false).describe("Extended mode: task-level events are published too (O(tasks) records; stage level is O(stages))."),
@@ -132,6 +142,7 @@ export const configSchema = z
     otel: otelSchema.prefault({}),
     metrics: metricsSchema.prefault({}),
     offsets: offsetsSchema.prefault({}),
+    status: statusSchema.prefault({}),
     dedupeBatchWindow: positive.default(4096).describe("Batches remembered per client to answer a resent batch as a duplicate."),
     dedupeEventWindow: z.number().int().min(0).default(100_000).describe("Event ids remembered to drop repeated events; 0 turns event dedupe off."),
     ackTimeoutMs: positive.default(30_000).describe("How long a client waits for its batch to be confirmed before it hears UNAVAILABLE."),
@@ -146,6 +157,9 @@ export const configSchema = z
         path: ['server', 'host'],
         message: `${s.host} is not a loopback address: set server.token (or explicitly server.allowUnauthenticatedNonLoopback)`,
       });
+    }
+    if (c.status.enabled && !isLoopback(c.status.host) && !s.token && !s.tokenFile && !s.allowUnauthenticatedNonLoopback) {
+      ctx.addIssue({ code: 'custom', path: ['status', 'host'], message: `${c.status.host} is not a loopback address: set server.token (the status page then asks for it) or server.allowUnauthenticatedNonLoopback` });
     }
     if (Boolean(s.tlsCertFile) !== Boolean(s.tlsKeyFile)) {
       ctx.addIssue({ code: 'custom', path: ['server', s.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile'], message: 'TLS needs both tlsCertFile and tlsKeyFile' });

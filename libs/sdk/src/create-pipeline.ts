@@ -7,6 +7,7 @@ import { KafkaSink, type KafkaSinkEvents } from '@sparkwire/kafka-sink';
 import { Pipeline, type Sink } from '@sparkwire/pipeline';
 import { Offsets, STATUS_NAMES } from '@sparkwire/offsets';
 import { SpoolingSink } from '@sparkwire/spool';
+import { StatusState } from '@sparkwire/status-page';
 import { METER_NAME, OffsetMetrics } from '@sparkwire/otel-metrics';
 import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
 import { createLogger, type Logger } from './logger';
@@ -30,6 +31,8 @@ export interface BuiltPipeline {
   backendReady(): boolean;
   /** Offsets (commit, fetch, lag, monitor, commit from progress) when offsets.enabled. */
   offsets?: Offsets;
+  /** The status page's model (status.enabled), a pipeline observer; the sidecar serves it. */
+  status?: StatusState;
   /** Starts the sink (never throws for an unreachable Kafka; see sink.isReady()). */
   start(): Promise<void>;
   /** Waits for publishes in flight, then closes the sink and flushes traces and metrics. */
@@ -58,7 +61,9 @@ export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, ho
   const spool = createSpool(config, backend, log, hooks);
   const sink: Sink = spool ?? backend;
   const offsets = createOffsets(config, log);
-  const observers = [...telemetry.observers, ...(offsets ? [offsets.progress] : [])];
+  const st = config.status;
+  const status = st.enabled ? new StatusState({ maxApps: st.maxApps, maxJobs: st.maxJobs, maxStages: st.maxStages }) : undefined;
+  const observers = [...telemetry.observers, ...(offsets ? [offsets.progress] : []), ...(status ? [status] : [])];
   // The file sink stores lines of text, so it always gets the JSON encoding.
   const encoder = encoderFor(config.kafka ? config.kafka.encoding : 'json');
   const pipeline = new Pipeline({
@@ -92,6 +97,7 @@ export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, ho
     spool,
     backendReady: () => backend.isReady(),
     offsets,
+    status,
     async start() {
       await sink.start();
       // Batches the last process spooled: a client resending one (its ack was lost in the

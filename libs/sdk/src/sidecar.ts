@@ -6,6 +6,8 @@ import { OFFSETS_PROTO } from '@sparkwire/proto';
 import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
 import { createPipeline, type BuiltPipeline } from './create-pipeline';
 import type { DrainerState, SpoolingSink } from '@sparkwire/spool';
+import { startStatusServer, type SidecarView, type StatusServer } from '@sparkwire/status-page';
+import { PipelineStats } from '@sparkwire/pipeline';
 import { createLogger, type Logger } from './logger';
 
 export interface Sidecar {
@@ -15,6 +17,8 @@ export interface Sidecar {
   address: string;
   /** host:port of the Prometheus endpoint, when it is served. */
   metricsAddress?: string;
+  /** http://host:port/status of the status page, when status.enabled. */
+  statusUrl?: string;
   /** Stop accepting, flush in-flight batches, close; bounded by config.shutdownDeadlineMs. */
   stop(): Promise<void>;
 }
@@ -29,11 +33,13 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
   const built: BuiltPipeline = createPipeline(config, { logger: log, onReadyChange: updateHealth, onAcceptingChange: updateHealth });
   await built.start();
   let spoolTimer: NodeJS.Timeout | undefined;
+  let statusServer: StatusServer | undefined;
   let stopping: Promise<void> | undefined;
   /** Stop accepting, flush, close: what stop() does, and what a failed start does with what it started. */
   const shutdown = () =>
     (stopping ??= (async () => {
       clearInterval(spoolTimer);
+      await statusServer?.close();
       const deadline = config.shutdownDeadlineMs;
       const started = Date.now();
       await receiver?.shutdown(deadline);
@@ -76,10 +82,20 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
     built.telemetry.bind({ receiver: () => rc });
     const { metricsAddress } = await built.telemetry.start();
     if (built.spool) spoolTimer = watchSpool(built.spool, receiver, log);
+    if (built.status) {
+      const view = sidecarView(built, receiver);
+      try {
+        statusServer = await startStatusServer({ host: config.status.host, port: config.status.port, token: config.server.token, state: built.status, sidecar: view });
+      } catch (err) {
+        const at = config.status.host.includes(':') ? `[${config.status.host}]:${config.status.port}` : `${config.status.host}:${config.status.port}`;
+        throw new Error(`status.port: cannot listen on ${at}: ${(err as Error).message} (set another status.port, 0 for a free one, or status.enabled=false)`);
+      }
+    }
     log.info(
       {
         address: receiver.address,
         metricsAddress,
+        statusUrl: statusServer?.url,
         sink: built.sink.name,
         sinkReady: built.backendReady(),
         spool: built.spool ? { dir: config.spool.dir, fsync: config.spool.fsync, replaying: built.spool.recovered?.tail.entries ?? 0 } : false,
@@ -97,6 +113,7 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
       receiver,
       address: receiver.address,
       metricsAddress,
+      statusUrl: statusServer?.url,
       stop: shutdown,
     };
   } catch (err) {
@@ -106,6 +123,33 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
     await shutdown().catch(() => undefined);
     throw err;
   }
+}
+
+/** What the status page shows of the sidecar itself: health entries, spool, Kafka, drops on both sides. */
+function sidecarView(built: BuiltPipeline, receiver: Receiver): () => SidecarView {
+  const startedMs = Date.now();
+  return () => {
+    const st = built.pipeline.stats;
+    const sp = built.spool?.stats();
+    const health: Record<string, string> = {
+      [built.sinkHealthName]: built.backendReady() ? 'SERVING' : 'NOT_SERVING',
+      'sparkwire.v1.ListenerService': built.sink.isReady() ? 'SERVING' : 'NOT_SERVING',
+    };
+    if (sp) health[SPOOL_HEALTH_NAME] = SPOOL_OK.has(sp.drainer) ? 'SERVING' : 'NOT_SERVING';
+    const sidecarDrops: Record<string, number> = {};
+    for (const [k, v] of st.rejected) sidecarDrops[`refused ${k}`] = v;
+    if (sp?.deadLetter.records) sidecarDrops['dead-lettered (refused by Kafka after ack)'] = sp.deadLetter.records;
+    return {
+      startedMs,
+      sink: built.sinkHealthName,
+      health,
+      spool: sp && { drainer: sp.drainer, pendingEntries: sp.pendingEntries, bytes: sp.bytes, maxBytes: sp.maxBytes, oldestPendingMs: sp.oldestPendingMs, accepting: sp.accepting, lastError: sp.lastPublishError },
+      events: { received: PipelineStats.total(st.received), published: PipelineStats.total(st.published), duplicates: PipelineStats.total(st.duplicates), filtered: PipelineStats.total(st.filtered) },
+      sidecarDrops,
+      clients: [...st.clients.values()],
+      openStreams: receiver.counters.openStreams,
+    };
+  };
 }
 
 /** Health entry of the spool drainer: SERVING while it keeps up (idle, draining, reading back). */

@@ -5,7 +5,8 @@
 // duplicates records fails here. It says nothing about the sidecar's speed (no thresholds).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { encoderFor } from '@sparkwire/encoding';
 import { PublishRequest, SparkEvent } from '@sparkwire/proto';
 import { runBench, safeMaxBatchRecords, type BenchResult } from './bench';
@@ -154,6 +155,16 @@ describe('integrity check', () => {
 });
 
 describe('bench smoke run', () => {
+  // One broker for both runs (the second also checks that a topic with older records is
+  // counted from where it stood when the run started).
+  let broker: Broker;
+  beforeAll(async () => {
+    broker = await startBroker();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
   it('2 clients x 15k events: after the spool drained, the topic holds exactly the acked records', async () => {
     const lines: string[] = [];
     const spoolBase = path.join(REPO_ROOT, 'sparkwire-data', 'spool');
@@ -168,6 +179,7 @@ describe('bench smoke run', () => {
       profile: 'never',
       drainTimeoutS: 40,
       drainStallS: 20,
+      bootstrap: broker.bootstrap,
       log: (l) => lines.push(l),
     });
     const why = `\n${lines.join('\n')}`;
@@ -215,5 +227,33 @@ describe('bench smoke run', () => {
     expect(formatConsole(r)).toContain('end to end');
     expect(formatConsole(r)).toContain('integrity (after the spool drained)');
     expect(formatMarkdown(r, 'npx tsx tools/bench/src/run.ts')).toContain('npx tsx tools/bench/src/run.ts');
+  });
+
+  it('a sidecar that keeps acked records from the topic fails the run', async () => {
+    // Task records routed to another topic: every batch is acked and the spool drains, but the
+    // bench's topic never gets them, as if the sidecar had lost them.
+    const lines: string[] = [];
+    const r = await runBench({
+      clients: 2,
+      eventsPerClient: 2_000,
+      rate: 0,
+      ppRecords: 0,
+      profile: 'never',
+      drainTimeoutS: 40,
+      drainStallS: 20,
+      bootstrap: broker.bootstrap,
+      sidecarArgs: ['--kafka-tasks-topic', 'bench-elsewhere'],
+      log: (l) => lines.push(l),
+    });
+    const why = `\n${lines.join('\n')}`;
+    expect(r.throughput.eventsAcked, why).toBe(4_000);
+    expect(r.integrity.drained, why).toBe(true);
+    expect(r.integrity.ok).toBe(false);
+    expect(r.integrity.countOk).toBe(false);
+    expect(r.topic.recordsInTopic).toBe(0); // counted from where the topic stood at the start
+    expect(r.integrity.ids?.missing).toBe(r.topic.recordsExpected);
+    expect(failureOf(r)).toMatch(/acked records missing/);
+    expect(lines.join('\n')).toContain('integrity: FAILED');
+    expect(existsSync(r.spool.dir)).toBe(false);
   });
 });
