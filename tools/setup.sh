@@ -40,6 +40,12 @@ if [ "$(cat "$CACHE_DIR/bin/grpcurl.version" 2>/dev/null)" != "$GRPCURL_VERSION"
   echo "$GRPCURL_VERSION" > "$CACHE_DIR/bin/grpcurl.version"
 fi
 
+# Debian's Chromium for the status page's browser test (apps/sidecar/test/status-page.test.ts,
+# driven by playwright-core from npm: no browser download of its own).
+step "Chromium (apt) for the status page browser test"
+if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+command -v chromium || ($SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium)
+
 if [ -f libs/spark-listener/pom.xml ]; then
   # One jar per Spark line (libs/spark-listener/lines/*/target), and a Maven repository of them
   # (libs/spark-listener/target/repo) for spark-submit --packages. Not installed into ~/.m2.

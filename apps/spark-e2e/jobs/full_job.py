@@ -90,9 +90,9 @@ while time.time() < deadline:
 query.stop()
 progress = []
 for p in query.recentProgress:
-    # Spark's own JSON of the progress: PySpark 4 gives StreamingQueryProgress objects (.json),
-    # PySpark 3.5 the dicts parsed from the same JSON
-    pj = p if isinstance(p, dict) else json.loads(p.json)
+    # Spark's own JSON of the progress: PySpark 4 gives StreamingQueryProgress objects (a dict
+    # subclass with .json), PySpark 3.5 plain dicts parsed from the same JSON
+    pj = json.loads(p.json) if hasattr(p, "json") else p
     progress.append({
         "id": pj["id"],
         "runId": pj["runId"],

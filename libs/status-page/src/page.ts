@@ -81,7 +81,7 @@ function render(d) {
   const apps = d.apps.map((a) => {
     const jobs = a.jobs.map((j) => el('tr', { 'data-job': a.appId + ':' + j.jobId },
       el('td', {}, j.jobId), el('td', { class: 'desc' }, j.description), el('td', { class: cls(j.status) }, j.status),
-      el('td', {}, progress(j.completedTasks, j.numTasks)), el('td', {}, j.stageIds.join(', ')), el('td', {}, dur(j.startMs, j.endMs || now))));
+      el('td', {}, progress(j.completedTasks, j.numTasks)), el('td', {}, j.stageIds.join(', ') + (j.status === 'running' && j.stagesSubmitted < j.stageIds.length ? ' (' + j.stagesSubmitted + ' submitted)' : '')), el('td', {}, dur(j.startMs, j.endMs || now))));
     const stages = a.stages.map((st) => el('tr', { 'data-stage': a.appId + ':' + st.stageId + '.' + st.attempt },
       el('td', {}, st.stageId + (st.attempt ? '.' + st.attempt : '')), el('td', { class: 'desc' }, st.name), el('td', {}, st.jobId === undefined ? '-' : st.jobId),
       el('td', { class: cls(st.status) }, st.status), el('td', {}, progress(st.completedTasks, st.numTasks)),

@@ -112,7 +112,7 @@ describe('status server', () => {
       expect((await fetch(`${base}/status/api`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
       const api = await fetch(`${base}/status/api`, { headers: { authorization: `Bearer ${token}` } });
       expect(api.status).toBe(200);
-      const body = await api.json();
+      const body = (await api.json()) as { apps: { appId: string }[]; sidecar: { health: Record<string, string> } };
       expect(body.apps[0].appId).toBe('app-1');
       expect(body.sidecar.health['sparkwire.kafka']).toBe('SERVING');
       const login = await fetch(`${base}/status?token=${token}`, { redirect: 'manual' });

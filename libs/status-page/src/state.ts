@@ -41,8 +41,10 @@ export interface JobView {
   stageIds: number[];
   startMs: number;
   endMs?: number;
+  /** Over the stages submitted so far (a stage's task count is known once it is submitted). */
   numTasks: number;
   completedTasks: number;
+  stagesSubmitted: number;
   failureReason?: string;
 }
 
@@ -147,12 +149,14 @@ export class StatusState implements EventObserver {
     const jobs = [...a.jobs.values()].reverse().map((j) => {
       let numTasks = 0;
       let completedTasks = 0;
+      const submitted = new Set<number>();
       for (const s of a.stages.values()) {
         if (s.jobId !== j.jobId) continue;
         numTasks += s.numTasks;
         completedTasks += s.completedTasks;
+        submitted.add(s.stageId);
       }
-      return { ...j, numTasks, completedTasks };
+      return { ...j, numTasks, completedTasks, stagesSubmitted: submitted.size };
     });
     return { ...a.view, executors: a.executors.size, jobs, stages, queries: [...a.queries.values()] };
   }
@@ -213,7 +217,7 @@ export class StatusState implements EventObserver {
       case 'jobStart': {
         const v = b.value;
         a.jobs.delete(v.jobId);
-        a.jobs.set(v.jobId, { jobId: v.jobId, description: v.description, status: 'running', stageIds: [...v.stageIds], startMs: at, numTasks: 0, completedTasks: 0 });
+        a.jobs.set(v.jobId, { jobId: v.jobId, description: v.description, status: 'running', stageIds: [...v.stageIds], startMs: at, numTasks: 0, completedTasks: 0, stagesSubmitted: 0 });
         for (const s of v.stageIds) a.stageJob.set(s, v.jobId);
         this.evict(a.jobs, this.opts.maxJobs, 'jobs', (j) => {
           for (const s of j.stageIds) a.stageJob.delete(s);
