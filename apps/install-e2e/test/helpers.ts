@@ -1,7 +1,7 @@
 // Running the installed artifacts the way users do: a process started from a clean
 // directory outside the repository, with a clean environment, found by its log.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -14,16 +14,22 @@ export const SIDECAR_PACKAGE = join(ROOT, 'apps/sidecar/dist/package');
 export const SDK_PACKAGE = join(ROOT, 'libs/sdk/dist/package');
 const HEALTH_PROTO = join(ROOT, 'node_modules/grpc-health-check/proto');
 
-// Whatever a failed test left running is killed when its file is done.
+// Whatever a failed test left running is killed when its file is done, and the directories it
+// made are removed (a venv with PySpark is ~400 MB); SPARKWIRE_KEEP_TEST_DIRS=1 keeps them.
 const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+const made: string[] = [];
+afterAll(async () => {
+  const left = [...running].filter((p) => p.exitCode === null && p.signalCode === null);
+  for (const p of left) p.kill('SIGKILL');
+  await Promise.all(left.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)))));
+  if (!process.env.SPARKWIRE_KEEP_TEST_DIRS) for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
 /** A new empty directory outside the repository, with no node_modules anywhere above it. */
 export function emptyDir(prefix: string): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), `sw-${prefix}-`)));
   if (dir.startsWith(ROOT)) throw new Error(`${dir} is inside the repository`);
+  made.push(dir);
   for (let d = dir; ; d = dirname(d)) {
     if (existsSync(join(d, 'node_modules'))) throw new Error(`${d}/node_modules exists: not a clean directory`);
     if (dirname(d) === d) break;
