@@ -49,9 +49,21 @@ command -v chromium || ($SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $
 if [ -f libs/spark-listener/pom.xml ]; then
   # One jar per Spark line (libs/spark-listener/lines/*/target), and a Maven repository of them
   # (libs/spark-listener/target/repo) for spark-submit --packages. Not installed into ~/.m2.
+  # Skipped when no pom, source or proto changed since the last build (a stamp in the repo).
   step "JVM listener jars, one per Spark line, and their Maven repository (Maven)"
-  (cd libs/spark-listener && mvn -q -B deploy -DskipTests -Dmaven.install.skip=true \
-    -DaltDeploymentRepository="sparkwire-local::file://$PWD/target/repo")
+  listener_sum=$(find libs/spark-listener/pom.xml libs/spark-listener/lines/*/pom.xml libs/spark-listener/src proto \
+    -type f -print0 | sort -z | xargs -0 cksum | cksum)
+  listener_stamp=libs/spark-listener/target/repo/.sparkwire-sources
+  listener_jars_built=true
+  for j in spark35_2.12/target/sparkwire-spark-listener_2.12 spark35_2.13/target/sparkwire-spark-listener-spark35_2.13 \
+    spark4_2.13/target/sparkwire-spark-listener_2.13; do
+    [ -f "libs/spark-listener/lines/$j-0.1.0.jar" ] || listener_jars_built=false
+  done
+  if [ "$(cat "$listener_stamp" 2>/dev/null)" != "$listener_sum" ] || [ "$listener_jars_built" != true ]; then
+    (cd libs/spark-listener && mvn -q -B deploy -DskipTests -Dmaven.install.skip=true \
+      -DaltDeploymentRepository="sparkwire-local::file://$PWD/target/repo")
+    echo "$listener_sum" > "$listener_stamp"
+  fi
 fi
 
 if [ -f libs/python/pyproject.toml ]; then
