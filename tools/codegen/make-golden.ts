@@ -76,9 +76,9 @@ const pretty = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigin
 const OPTIONAL: Record<string, Record<string, string>> = {
   applications_ended: { exitCode: 'number' }, // Spark 3.4+ reports it
   jobs_started: { sqlExecutionId: 'number' }, // jobs outside SQL have none
-  stages_started: { jobId: 'number' },
-  stages_ended: { jobId: 'number' },
-  stage_metrics: { jobId: 'number' },
+  stages_started: { jobId: 'string' },
+  stages_ended: { jobId: 'string' },
+  stage_metrics: { jobId: 'string' },
   task_metrics: { endReasonMessage: 'string' }, // failed attempts; + the metrics below
   queries_started: { rootExecutionId: 'number' }, // Spark 3.4+, nested executions
   queries_ended: { errorMessage: 'string' }, // only an execution that failed

@@ -31,6 +31,39 @@ describe('golden vectors (proto/golden)', () => {
     });
   }
 
+  it('every field name has one JSON type across record names (but sparkMeasure\'s own stageId quirk)', () => {
+    // sparkMeasure itself writes stageId as a string in stage records and as a number in task
+    // records (KafkaSink vs KafkaSinkExtended); consumers rely on both. No other exception:
+    // sparkwire's extra fields follow the type sparkMeasure gives the same name elsewhere.
+    const EXCEPTIONS: Record<string, Record<string, string[]>> = {
+      stageId: { string: ['stage_metrics', 'stages_ended', 'stages_started'], number: ['task_metrics', 'tasks_ended', 'tasks_started'] },
+    };
+    const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'bigint' ? 'number' : typeof v);
+    const types = new Map<string, Map<string, Set<string>>>();
+    for (const f of files) {
+      const g = parseJson(readFileSync(join(goldenDir, f), 'utf8')) as { records: Record<string, unknown>[]; optional?: Record<string, Record<string, string>> };
+      const note = (field: string, type: string, record: string) => {
+        const byType = types.get(field) ?? new Map<string, Set<string>>();
+        types.set(field, byType);
+        byType.set(type, (byType.get(type) ?? new Set()).add(record));
+      };
+      for (const r of g.records) for (const [k, v] of Object.entries(r)) note(k.startsWith('appLabels.') ? 'appLabels.*' : k, jsonType(v), r.name as string);
+      for (const [record, fields] of Object.entries(g.optional ?? {})) for (const [k, t] of Object.entries(fields)) note(k, t, record);
+    }
+    const mixed = Object.fromEntries(
+      [...types].filter(([, byType]) => byType.size > 1).map(([field, byType]) => [field, Object.fromEntries([...byType].map(([t, recs]) => [t, [...recs].sort()]))]),
+    );
+    expect(mixed).toEqual(EXCEPTIONS);
+  });
+
+  it('labels are appLabels.<key> fields on both application records, and the labels object stays', () => {
+    for (const f of ['01-applicationStart.json', '16-applicationEnd.json']) {
+      const g = JSON.parse(readFileSync(join(goldenDir, f), 'utf8')) as { records: Record<string, unknown>[] };
+      expect(g.records[0]['appLabels.team']).toBe('data-platform');
+      expect(g.records[0].labels).toEqual({ team: 'data-platform' });
+    }
+  });
+
   it('one vector holds Spark longs above 2^53, and the records carry their exact digits', () => {
     const g = parseJson(readFileSync(join(goldenDir, '18-stageCompleted-large.json'), 'utf8')) as { event: unknown };
     const ev = SparkEvent.fromJSON(g.event);

@@ -9,7 +9,7 @@
 // sparkMeasure. Field-by-field vectors: proto/golden/.
 // Spark's longs are exact: a record holds an int64 as a number when it is a safe integer and
 // as a bigint above 2^53 (jsonLong), and the JSON text carries its exact decimal digits.
-import type { SparkEvent, StageInfo, TaskInfo, TaskMetrics } from '@sparkwire/proto';
+import type { ConnectContext, SparkEvent, StageInfo, TaskInfo, TaskMetrics } from '@sparkwire/proto';
 import { TaskLocality } from '@sparkwire/proto';
 import type { Encoder } from './encoder';
 import { taskEndJson, taskStartJson } from './task-json';
@@ -45,12 +45,15 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
     labels: ev.labels,
   };
   const one = (name: string, fields: Json): Json[] => [{ ...envelope(name), ...fields, ...extras }];
+  // KafkaSinkV2: each label as a flat `appLabels.<key>` string field (a dot in the JSON key) on
+  // both applications_started and applications_ended; `labels` (the object, on every record)
+  // stays too, as sparkwire wrote it before.
+  const appLabels: Json = {};
+  for (const [k, val] of Object.entries(ev.labels)) appLabels[`appLabels.${k}`] = val;
 
   switch (body.$case) {
     case 'applicationStart': {
       const v = body.value;
-      const appLabels: Json = {};
-      for (const [k, val] of Object.entries(ev.labels)) appLabels[`appLabels.${k}`] = val;
       return one('applications_started', {
         appName: ev.appName,
         startTime: L(v.startTimeMs),
@@ -78,6 +81,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         numTaskFailed: L(v.numTaskFailed),
         numTaskKilled: L(v.numTaskKilled),
         sparkConfigs: v.sparkConfigs,
+        ...appLabels,
         ...(v.exitCode !== undefined ? { exitCode: v.exitCode } : {}),
       });
     }
@@ -103,6 +107,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         ...(v.sqlExecutionId !== undefined ? { sqlExecutionId: L(v.sqlExecutionId) } : {}),
         jobGroup: v.jobGroup,
         description: v.description,
+        ...connectFields(v.connect),
       });
     }
     case 'jobEnd': {
@@ -112,6 +117,7 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         completionTime: L(ev.eventTimeMs),
         jobResult: v.result === 2 ? 'JobFailed' : 'JobSucceeded',
         failureReason: v.failureReason,
+        ...connectFields(v.connect),
       });
     }
     case 'stageSubmitted': {
@@ -120,14 +126,15 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         ...stageFields(s, false),
         stageName: s.name,
         numTasks: s.numTasks,
-        ...(body.value.jobId !== undefined ? { jobId: body.value.jobId } : {}),
+        // A string, as sparkMeasure's jobId on jobs_* is: one JSON type per field name.
+        ...(body.value.jobId !== undefined ? { jobId: String(body.value.jobId) } : {}),
       });
     }
     case 'stageCompleted': {
       const s = body.value.stage!;
       const m = body.value.metrics;
       const extra: Json = { stageName: s.name, numTasks: s.numTasks };
-      if (body.value.jobId !== undefined) extra.jobId = body.value.jobId;
+      if (body.value.jobId !== undefined) extra.jobId = String(body.value.jobId);
       const ended = { ...envelope('stages_ended'), ...stageFields(s, true), ...extra, ...extras };
       const metrics = {
         ...envelope('stage_metrics'),
@@ -251,6 +258,17 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
       });
     }
   }
+}
+
+/** Spark Connect attribution of a job (absent outside a Connect server): flat string fields. */
+function connectFields(c: ConnectContext | undefined): Json {
+  if (!c) return {};
+  return {
+    connectSessionId: c.sessionId,
+    connectOperationId: c.operationId,
+    connectUserId: c.userId,
+    jobTags: c.jobTags,
+  };
 }
 
 function stageFields(s: StageInfo, ended: boolean): Json {

@@ -10,18 +10,39 @@ import { dbl, int, long, str, type Json } from './json';
 export const MAX_MESSAGE_CHARS = 4_096;
 export const MAX_TEXT_CHARS = 16_384;
 
-/** The listener's allow-list of resource and tuning keys (SparkwireConfig.SPARK_CONFIG_ALLOW_LIST). */
+/**
+ * The listener's allow-list of resource and tuning keys (SparkwireConfig.SPARK_CONFIG_ALLOW_LIST,
+ * same keys, same order): sparkwire's five naming and scheduling keys, then sparkMeasure V2's
+ * 61 (KafkaSinkV2 v0.28), matched exactly.
+ */
 export const SPARK_CONFIG_ALLOW_LIST = [
-  'spark.app.name', 'spark.master', 'spark.submit.deployMode', 'spark.driver.memory', 'spark.driver.memoryOverhead',
-  'spark.driver.cores', 'spark.driver.maxResultSize', 'spark.executor.instances', 'spark.executor.memory',
-  'spark.executor.memoryOverhead', 'spark.executor.cores', 'spark.task.cpus', 'spark.memory.fraction',
-  'spark.memory.storageFraction', 'spark.memory.offHeap.enabled', 'spark.memory.offHeap.size', 'spark.default.parallelism',
-  'spark.sql.shuffle.partitions', 'spark.sql.adaptive.enabled', 'spark.sql.autoBroadcastJoinThreshold',
-  'spark.sql.files.maxPartitionBytes', 'spark.dynamicAllocation.enabled', 'spark.dynamicAllocation.minExecutors',
-  'spark.dynamicAllocation.maxExecutors', 'spark.shuffle.service.enabled', 'spark.serializer', 'spark.speculation',
-  'spark.scheduler.mode',
+  'spark.app.name', 'spark.master', 'spark.submit.deployMode', 'spark.task.cpus', 'spark.scheduler.mode',
+  'spark.sparkmeasure.appLabels.', 'spark.sparkmeasure.', 'spark.executor.instances', 'spark.executor.memory',
+  'spark.executor.memoryOverhead', 'spark.executor.cores', 'spark.executor.heartbeatInterval', 'spark.driver.memory',
+  'spark.driver.memoryOverhead', 'spark.driver.cores', 'spark.driver.maxResultSize',
+  'spark.dynamicAllocation.enabled', 'spark.dynamicAllocation.minExecutors', 'spark.dynamicAllocation.maxExecutors',
+  'spark.dynamicAllocation.initialExecutors', 'spark.dynamicAllocation.executorIdleTimeout',
+  'spark.dynamicAllocation.cachedExecutorIdleTimeout', 'spark.dynamicAllocation.schedulerBacklogTimeout',
+  'spark.sql.shuffle.partitions', 'spark.default.parallelism', 'spark.sql.adaptive.enabled',
+  'spark.sql.adaptive.coalescePartitions.enabled', 'spark.sql.adaptive.coalescePartitions.minPartitionNum',
+  'spark.sql.adaptive.advisoryPartitionSizeInBytes', 'spark.sql.adaptive.skewJoin.enabled',
+  'spark.sql.adaptive.skewJoin.skewedPartitionFactor', 'spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes',
+  'spark.shuffle.service.enabled', 'spark.shuffle.compress', 'spark.shuffle.spill.compress',
+  'spark.shuffle.file.buffer', 'spark.shuffle.io.retryWait', 'spark.shuffle.io.maxRetries', 'spark.memory.fraction',
+  'spark.memory.storageFraction', 'spark.memory.offHeap.enabled', 'spark.memory.offHeap.size',
+  'spark.kubernetes.executor.request.cores', 'spark.kubernetes.executor.limit.cores',
+  'spark.kubernetes.driver.request.cores', 'spark.kubernetes.driver.limit.cores',
+  'spark.kubernetes.memoryOverheadFactor', 'spark.kubernetes.allocation.batch.size',
+  'spark.kubernetes.allocation.batch.delay', 'spark.kubernetes.executor.deleteOnTermination', 'spark.serializer',
+  'spark.kryoserializer.buffer.max', 'spark.kryoserializer.buffer', 'spark.rdd.compress', 'spark.network.timeout',
+  'spark.rpc.askTimeout', 'spark.rpc.lookupTimeout', 'spark.sql.autoBroadcastJoinThreshold',
+  'spark.sql.broadcastTimeout', 'spark.sql.files.maxPartitionBytes', 'spark.sql.files.openCostInBytes',
+  'spark.sql.files.minPartitionNum', 'spark.speculation', 'spark.speculation.multiplier',
+  'spark.speculation.quantile', 'spark.speculation.interval',
 ];
 const LABELS_PREFIX = 'spark.sparkwire.labels.';
+/** sparkMeasure's labels, read for a key sparkwire's own labels do not set (as the listener does). */
+const SPARKMEASURE_LABELS_PREFIX = 'spark.sparkmeasure.appLabels.';
 const TRACEPARENT = 'spark.sparkwire.traceparent';
 
 export const SQL_START = 'org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart';
@@ -148,10 +169,13 @@ export class EventLogMapper {
 
   private environment(e: Json): void {
     const props = toMap(e['Spark Properties']);
-    const labels: Record<string, string> = {};
-    for (const k of Object.keys(props).sort()) {
-      if (k.startsWith(LABELS_PREFIX) && k.length > LABELS_PREFIX.length) labels[k.slice(LABELS_PREFIX.length)] = props[k];
+    const found: Record<string, string> = {};
+    // sparkMeasure's appLabels first, so sparkwire's own labels win on a clash (as SparkwireConfig).
+    for (const prefix of [SPARKMEASURE_LABELS_PREFIX, LABELS_PREFIX]) {
+      for (const k of Object.keys(props)) if (k.startsWith(prefix) && k.length > prefix.length) found[k.slice(prefix.length)] = props[k];
     }
+    const labels: Record<string, string> = {};
+    for (const k of Object.keys(found).sort()) labels[k] = found[k];
     this.labels = labels;
     this.traceparent = (props[TRACEPARENT] ?? '').trim();
     const cfg: Record<string, string> = {};

@@ -50,7 +50,7 @@ describe('decodeValue', () => {
 
 const stage = (id: number, sub: number, done: number, m: Partial<Record<string, number>>): SmRecord => ({
   name: 'stage_metrics', appId: 'app-1', eventId: `s${id}`, stageId: String(id), attemptNumber: 0, submissionTime: sub, completionTime: done,
-  stageDuration: done - sub, numTasks: 4, jobId: 0, stageName: `count at x.py:${id}`, failureReason: '', ...m,
+  stageDuration: done - sub, numTasks: 4, jobId: '0', stageName: `count at x.py:${id}`, failureReason: '', ...m,
 });
 
 describe('buildReport', () => {

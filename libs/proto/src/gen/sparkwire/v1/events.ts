@@ -199,12 +199,31 @@ export interface JobStart {
   sqlExecutionId?: bigint | undefined;
   jobGroup: string;
   description: string;
+  /** Set when the job runs for a Spark Connect operation (listener on the Connect server). */
+  connect: ConnectContext | undefined;
+}
+
+/**
+ * Who a job ran for on a Spark Connect server, parsed from the job's spark.job.tags
+ * (Connect tags each operation's jobs SparkConnect_OperationTag_User_<u>_Session_<s>_Operation_<o>).
+ */
+export interface ConnectContext {
+  sessionId: string;
+  operationId: string;
+  userId: string;
+  /**
+   * The client's own job tags (SparkSession.addTag), as the client set them: the server's
+   * session-scoped SparkConnect_SessionTag_User_<u>_Session_<s>_Tag_<tag> with the prefix removed.
+   */
+  jobTags: string[];
 }
 
 export interface JobEnd {
   jobId: number;
   result: JobResult;
   failureReason: string;
+  /** The job start's Connect context, remembered by job id. */
+  connect: ConnectContext | undefined;
 }
 
 export interface StageInfo {
@@ -1987,7 +2006,7 @@ export const ApplicationEnd_SparkConfigsEntry: MessageFns<ApplicationEnd_SparkCo
 };
 
 function createBaseJobStart(): JobStart {
-  return { jobId: 0, stageIds: [], sqlExecutionId: undefined, jobGroup: "", description: "" };
+  return { jobId: 0, stageIds: [], sqlExecutionId: undefined, jobGroup: "", description: "", connect: undefined };
 }
 
 export const JobStart: MessageFns<JobStart> = {
@@ -2013,6 +2032,9 @@ export const JobStart: MessageFns<JobStart> = {
     }
     if (message.description !== "") {
       writer.uint32(42).string(message.description);
+    }
+    if (message.connect !== undefined) {
+      ConnectContext.encode(message.connect, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -2080,6 +2102,14 @@ export const JobStart: MessageFns<JobStart> = {
             message.description = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.connect = ConnectContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2115,6 +2145,7 @@ export const JobStart: MessageFns<JobStart> = {
         ? globalThis.String(object.job_group)
         : "",
       description: isSet(object.description) ? globalThis.String(object.description) : "",
+      connect: isSet(object.connect) ? ConnectContext.fromJSON(object.connect) : undefined,
     };
   },
 
@@ -2135,6 +2166,9 @@ export const JobStart: MessageFns<JobStart> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
+    if (message.connect !== undefined) {
+      obj.connect = ConnectContext.toJSON(message.connect);
+    }
     return obj;
   },
 
@@ -2150,12 +2184,148 @@ export const JobStart: MessageFns<JobStart> = {
       : undefined;
     message.jobGroup = object.jobGroup ?? "";
     message.description = object.description ?? "";
+    message.connect = (object.connect !== undefined && object.connect !== null)
+      ? ConnectContext.fromPartial(object.connect)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConnectContext(): ConnectContext {
+  return { sessionId: "", operationId: "", userId: "", jobTags: [] };
+}
+
+export const ConnectContext: MessageFns<ConnectContext> = {
+  encode(message: ConnectContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(18).string(message.operationId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    for (const v of message.jobTags) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.jobTags.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectContext {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      jobTags: globalThis.Array.isArray(object?.jobTags)
+        ? object.jobTags.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.job_tags)
+        ? object.job_tags.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ConnectContext): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.jobTags?.length) {
+      obj.jobTags = message.jobTags;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectContext>): ConnectContext {
+    return ConnectContext.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectContext>): ConnectContext {
+    const message = createBaseConnectContext();
+    message.sessionId = object.sessionId ?? "";
+    message.operationId = object.operationId ?? "";
+    message.userId = object.userId ?? "";
+    message.jobTags = object.jobTags?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseJobEnd(): JobEnd {
-  return { jobId: 0, result: 0, failureReason: "" };
+  return { jobId: 0, result: 0, failureReason: "", connect: undefined };
 }
 
 export const JobEnd: MessageFns<JobEnd> = {
@@ -2168,6 +2338,9 @@ export const JobEnd: MessageFns<JobEnd> = {
     }
     if (message.failureReason !== "") {
       writer.uint32(26).string(message.failureReason);
+    }
+    if (message.connect !== undefined) {
+      ConnectContext.encode(message.connect, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2209,6 +2382,14 @@ export const JobEnd: MessageFns<JobEnd> = {
             message.failureReason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.connect = ConnectContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2234,6 +2415,7 @@ export const JobEnd: MessageFns<JobEnd> = {
         : isSet(object.failure_reason)
         ? globalThis.String(object.failure_reason)
         : "",
+      connect: isSet(object.connect) ? ConnectContext.fromJSON(object.connect) : undefined,
     };
   },
 
@@ -2248,6 +2430,9 @@ export const JobEnd: MessageFns<JobEnd> = {
     if (message.failureReason !== "") {
       obj.failureReason = message.failureReason;
     }
+    if (message.connect !== undefined) {
+      obj.connect = ConnectContext.toJSON(message.connect);
+    }
     return obj;
   },
 
@@ -2259,6 +2444,9 @@ export const JobEnd: MessageFns<JobEnd> = {
     message.jobId = object.jobId ?? 0;
     message.result = object.result ?? 0;
     message.failureReason = object.failureReason ?? "";
+    message.connect = (object.connect !== undefined && object.connect !== null)
+      ? ConnectContext.fromPartial(object.connect)
+      : undefined;
     return message;
   },
 };

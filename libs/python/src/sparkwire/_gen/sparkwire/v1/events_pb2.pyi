@@ -151,28 +151,44 @@ class ApplicationEnd(_message.Message):
     def __init__(self, start_time_ms: _Optional[int] = ..., completion_time_ms: _Optional[int] = ..., exit_code: _Optional[int] = ..., executors_failed: _Optional[int] = ..., executors_killed: _Optional[int] = ..., total_jobs_completed: _Optional[int] = ..., succeeded_jobs_count: _Optional[int] = ..., failed_jobs_count: _Optional[int] = ..., num_stages_completed: _Optional[int] = ..., num_succeeded_stages: _Optional[int] = ..., num_failed_stages: _Optional[int] = ..., total_task_count: _Optional[int] = ..., num_task_failed: _Optional[int] = ..., num_task_killed: _Optional[int] = ..., spark_configs: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class JobStart(_message.Message):
-    __slots__ = ("job_id", "stage_ids", "sql_execution_id", "job_group", "description")
+    __slots__ = ("job_id", "stage_ids", "sql_execution_id", "job_group", "description", "connect")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     STAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     SQL_EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     JOB_GROUP_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_FIELD_NUMBER: _ClassVar[int]
     job_id: int
     stage_ids: _containers.RepeatedScalarFieldContainer[int]
     sql_execution_id: int
     job_group: str
     description: str
-    def __init__(self, job_id: _Optional[int] = ..., stage_ids: _Optional[_Iterable[int]] = ..., sql_execution_id: _Optional[int] = ..., job_group: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    connect: ConnectContext
+    def __init__(self, job_id: _Optional[int] = ..., stage_ids: _Optional[_Iterable[int]] = ..., sql_execution_id: _Optional[int] = ..., job_group: _Optional[str] = ..., description: _Optional[str] = ..., connect: _Optional[_Union[ConnectContext, _Mapping]] = ...) -> None: ...
+
+class ConnectContext(_message.Message):
+    __slots__ = ("session_id", "operation_id", "user_id", "job_tags")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    JOB_TAGS_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    operation_id: str
+    user_id: str
+    job_tags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, session_id: _Optional[str] = ..., operation_id: _Optional[str] = ..., user_id: _Optional[str] = ..., job_tags: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class JobEnd(_message.Message):
-    __slots__ = ("job_id", "result", "failure_reason")
+    __slots__ = ("job_id", "result", "failure_reason", "connect")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_FIELD_NUMBER: _ClassVar[int]
     job_id: int
     result: JobResult
     failure_reason: str
-    def __init__(self, job_id: _Optional[int] = ..., result: _Optional[_Union[JobResult, str]] = ..., failure_reason: _Optional[str] = ...) -> None: ...
+    connect: ConnectContext
+    def __init__(self, job_id: _Optional[int] = ..., result: _Optional[_Union[JobResult, str]] = ..., failure_reason: _Optional[str] = ..., connect: _Optional[_Union[ConnectContext, _Mapping]] = ...) -> None: ...
 
 class StageInfo(_message.Message):
     __slots__ = ("stage_id", "attempt_number", "name", "num_tasks", "submission_time_ms", "completion_time_ms", "failure_reason", "parent_ids")

@@ -124,6 +124,10 @@ final class EventMapper {
       }
       b.setJobGroup(nz(p.getProperty(PROP_JOB_GROUP)));
       b.setDescription(truncate(p.getProperty(PROP_JOB_DESCRIPTION), MAX_TEXT_CHARS));
+      io.sparkwire.proto.v1.ConnectContext connect = ConnectContexts.fromProperties(p);
+      if (connect != null) {
+        b.setConnect(connect);
+      }
     }
     return SparkEvent.newBuilder().setEventTimeMs(e.time()).setJobStart(b);
   }

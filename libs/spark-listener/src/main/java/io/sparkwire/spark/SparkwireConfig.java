@@ -39,38 +39,77 @@ public final class SparkwireConfig {
   public static final String DEFAULT_ENDPOINT = "127.0.0.1:50551";
 
   /**
-   * Resource and tuning keys copied into ApplicationStart/End.spark_configs when set. Never the
-   * whole conf: it can hold secrets.
+   * sparkMeasure's own settings, read when sparkwire's are absent (drop-in from sparkMeasure's
+   * KafkaSinkV2): {@code spark.sparkmeasure.appLabels.<key>} become labels
+   * ({@code spark.sparkwire.labels.<key>} wins on a clash). Its Kafka settings belong to the
+   * sidecar, which owns the producer: the listener only logs which sidecar flags correspond.
    */
-  public static final List<String> SPARK_CONFIG_ALLOW_LIST = Collections.unmodifiableList(Arrays.asList(
+  public static final String SPARKMEASURE_LABELS_PREFIX = "spark.sparkmeasure.appLabels.";
+  public static final String SPARKMEASURE_KAFKA_BROKER = "spark.sparkmeasure.kafkaBroker";
+  public static final String SPARKMEASURE_KAFKA_TOPIC = "spark.sparkmeasure.kafkaTopic";
+
+  /**
+   * sparkMeasure V2's sparkConfigs allow-list (KafkaSinkV2, v0.28), in its order: 61 keys, matched
+   * exactly (its first two entries are prefixes as strings but exact keys as it matches them, so
+   * they are never set in practice; matching them as prefixes would copy
+   * spark.sparkmeasure.kafka.* producer properties, which can hold SASL passwords).
+   */
+  static final List<String> SPARKMEASURE_V2_ALLOW_LIST = Collections.unmodifiableList(Arrays.asList(
+      "spark.sparkmeasure.appLabels.", "spark.sparkmeasure.", "spark.executor.instances",
+      "spark.executor.memory", "spark.executor.memoryOverhead", "spark.executor.cores",
+      "spark.executor.heartbeatInterval", "spark.driver.memory", "spark.driver.memoryOverhead",
+      "spark.driver.cores", "spark.driver.maxResultSize", "spark.dynamicAllocation.enabled",
+      "spark.dynamicAllocation.minExecutors", "spark.dynamicAllocation.maxExecutors",
+      "spark.dynamicAllocation.initialExecutors", "spark.dynamicAllocation.executorIdleTimeout",
+      "spark.dynamicAllocation.cachedExecutorIdleTimeout",
+      "spark.dynamicAllocation.schedulerBacklogTimeout", "spark.sql.shuffle.partitions",
+      "spark.default.parallelism", "spark.sql.adaptive.enabled",
+      "spark.sql.adaptive.coalescePartitions.enabled",
+      "spark.sql.adaptive.coalescePartitions.minPartitionNum",
+      "spark.sql.adaptive.advisoryPartitionSizeInBytes", "spark.sql.adaptive.skewJoin.enabled",
+      "spark.sql.adaptive.skewJoin.skewedPartitionFactor",
+      "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes", "spark.shuffle.service.enabled",
+      "spark.shuffle.compress", "spark.shuffle.spill.compress", "spark.shuffle.file.buffer",
+      "spark.shuffle.io.retryWait", "spark.shuffle.io.maxRetries", "spark.memory.fraction",
+      "spark.memory.storageFraction", "spark.memory.offHeap.enabled", "spark.memory.offHeap.size",
+      "spark.kubernetes.executor.request.cores", "spark.kubernetes.executor.limit.cores",
+      "spark.kubernetes.driver.request.cores", "spark.kubernetes.driver.limit.cores",
+      "spark.kubernetes.memoryOverheadFactor", "spark.kubernetes.allocation.batch.size",
+      "spark.kubernetes.allocation.batch.delay", "spark.kubernetes.executor.deleteOnTermination",
+      "spark.serializer", "spark.kryoserializer.buffer.max", "spark.kryoserializer.buffer",
+      "spark.rdd.compress", "spark.network.timeout", "spark.rpc.askTimeout", "spark.rpc.lookupTimeout",
+      "spark.sql.autoBroadcastJoinThreshold", "spark.sql.broadcastTimeout",
+      "spark.sql.files.maxPartitionBytes", "spark.sql.files.openCostInBytes",
+      "spark.sql.files.minPartitionNum", "spark.speculation", "spark.speculation.multiplier",
+      "spark.speculation.quantile", "spark.speculation.interval"));
+
+  /**
+   * sparkwire's additions to sparkMeasure's list: names, placement and scheduling settings,
+   * never a secret (a value is a name, a mode, a number or a master URL).
+   */
+  static final List<String> SPARKWIRE_EXTRA_ALLOW_LIST = Collections.unmodifiableList(Arrays.asList(
       "spark.app.name",
       "spark.master",
       "spark.submit.deployMode",
-      "spark.driver.memory",
-      "spark.driver.memoryOverhead",
-      "spark.driver.cores",
-      "spark.driver.maxResultSize",
-      "spark.executor.instances",
-      "spark.executor.memory",
-      "spark.executor.memoryOverhead",
-      "spark.executor.cores",
       "spark.task.cpus",
-      "spark.memory.fraction",
-      "spark.memory.storageFraction",
-      "spark.memory.offHeap.enabled",
-      "spark.memory.offHeap.size",
-      "spark.default.parallelism",
-      "spark.sql.shuffle.partitions",
-      "spark.sql.adaptive.enabled",
-      "spark.sql.autoBroadcastJoinThreshold",
-      "spark.sql.files.maxPartitionBytes",
-      "spark.dynamicAllocation.enabled",
-      "spark.dynamicAllocation.minExecutors",
-      "spark.dynamicAllocation.maxExecutors",
-      "spark.shuffle.service.enabled",
-      "spark.serializer",
-      "spark.speculation",
       "spark.scheduler.mode"));
+
+  /**
+   * Resource and tuning keys copied into ApplicationStart/End.spark_configs when set: sparkMeasure
+   * V2's allow-list plus {@link #SPARKWIRE_EXTRA_ALLOW_LIST}. Exact keys, never the whole conf: it
+   * can hold secrets.
+   */
+  public static final List<String> SPARK_CONFIG_ALLOW_LIST;
+
+  static {
+    List<String> all = new ArrayList<>(SPARKWIRE_EXTRA_ALLOW_LIST);
+    for (String k : SPARKMEASURE_V2_ALLOW_LIST) {
+      if (!all.contains(k)) {
+        all.add(k);
+      }
+    }
+    SPARK_CONFIG_ALLOW_LIST = Collections.unmodifiableList(all);
+  }
 
   final boolean enabled;
   final String endpoint;
@@ -91,6 +130,8 @@ public final class SparkwireConfig {
   final String appName;
   /** One line per rejected value, for tests and for the log. */
   final List<String> warnings;
+  /** The info line about spark.sparkmeasure.kafkaBroker/kafkaTopic, null when neither is set. */
+  final String sparkMeasureKafkaNote;
 
   private SparkwireConfig(Map<String, String> conf) {
     List<String> warn = new ArrayList<>();
@@ -112,14 +153,9 @@ public final class SparkwireConfig {
     this.traceparent = tp == null ? "" : tp;
 
     Map<String, String> lbl = new TreeMap<>();
-    for (Map.Entry<String, String> e : conf.entrySet()) {
-      if (e.getKey().startsWith(LABELS_PREFIX) && e.getValue() != null) {
-        String k = e.getKey().substring(LABELS_PREFIX.length());
-        if (!k.isEmpty()) {
-          lbl.put(k, e.getValue());
-        }
-      }
-    }
+    // sparkMeasure's appLabels first, so sparkwire's own labels win on a clash.
+    putLabels(conf, SPARKMEASURE_LABELS_PREFIX, lbl);
+    putLabels(conf, LABELS_PREFIX, lbl);
     this.labels = Collections.unmodifiableMap(lbl);
 
     Map<String, String> cfg = new LinkedHashMap<>();
@@ -133,6 +169,39 @@ public final class SparkwireConfig {
     this.appId = nullToEmpty(conf.get("spark.app.id"));
     this.appName = nullToEmpty(conf.get("spark.app.name"));
     this.warnings = Collections.unmodifiableList(warn);
+    this.sparkMeasureKafkaNote = sparkMeasureKafkaNote(conf);
+  }
+
+  private static void putLabels(Map<String, String> conf, String prefix, Map<String, String> into) {
+    for (Map.Entry<String, String> e : conf.entrySet()) {
+      if (e.getKey().startsWith(prefix) && e.getValue() != null) {
+        String k = e.getKey().substring(prefix.length());
+        if (!k.isEmpty()) {
+          into.put(k, e.getValue());
+        }
+      }
+    }
+  }
+
+  /**
+   * The info line for sparkMeasure's Kafka settings, or null when none is set: the sidecar owns
+   * Kafka, these are the flags that correspond.
+   */
+  static String sparkMeasureKafkaNote(Map<String, String> conf) {
+    String broker = trimToNull(conf.get(SPARKMEASURE_KAFKA_BROKER));
+    String topic = trimToNull(conf.get(SPARKMEASURE_KAFKA_TOPIC));
+    if (broker == null && topic == null) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder("sparkMeasure's Kafka settings are not used by the listener: the sparkwire"
+        + " sidecar owns Kafka; start it with");
+    if (broker != null) {
+      b.append(" --kafka-brokers ").append(broker).append(" (").append(SPARKMEASURE_KAFKA_BROKER).append(')');
+    }
+    if (topic != null) {
+      b.append(" --kafka-topic ").append(topic).append(" (").append(SPARKMEASURE_KAFKA_TOPIC).append(')');
+    }
+    return b.toString();
   }
 
   /** Parses the settings; logs one warning per invalid value. Never throws. */
@@ -141,17 +210,25 @@ public final class SparkwireConfig {
     for (String w : c.warnings) {
       LOG.warn("sparkwire: {}", w);
     }
+    if (c.sparkMeasureKafkaNote != null) {
+      LOG.info("sparkwire: {}", c.sparkMeasureKafkaNote);
+    }
     return c;
   }
 
   /**
    * The keys the client reads from a SparkConf: everything under spark.sparkwire., the app id and
-   * name and the allow-listed keys. Never copies anything else.
+   * name, sparkMeasure's appLabels and its two Kafka keys (for the info line; never its
+   * spark.sparkmeasure.kafka.* producer properties) and the allow-listed keys. Never copies
+   * anything else.
    */
   static boolean wanted(String key) {
     return key.startsWith(PREFIX)
         || key.equals("spark.app.id")
         || key.equals("spark.app.name")
+        || key.startsWith(SPARKMEASURE_LABELS_PREFIX)
+        || key.equals(SPARKMEASURE_KAFKA_BROKER)
+        || key.equals(SPARKMEASURE_KAFKA_TOPIC)
         || SPARK_CONFIG_ALLOW_LIST.contains(key);
   }
 

@@ -49,6 +49,9 @@ public class SparkwireListener extends SparkListener {
   /** stage id to the (latest) active job containing it, for StageSubmitted/Completed.job_id. */
   private final Map<Integer, Integer> stageToJob = new ConcurrentHashMap<>();
   private final Map<Integer, int[]> jobStages = new ConcurrentHashMap<>();
+  // Spark Connect context of running jobs (from the job start's tags), copied onto the job end.
+  private final Map<Integer, io.sparkwire.proto.v1.ConnectContext> jobConnect =
+      new ConcurrentHashMap<>();
   private final Map<String, Boolean> loggedFailures = new ConcurrentHashMap<>();
   private final String sparkVersion;
 
@@ -144,8 +147,12 @@ public class SparkwireListener extends SparkListener {
       for (int s : stages) {
         stageToJob.put(s, e.jobId());
       }
+      SparkEvent.Builder start = EventMapper.jobStart(e, stages);
+      if (start.getJobStart().hasConnect()) {
+        jobConnect.put(e.jobId(), start.getJobStart().getConnect());
+      }
       if (client.hasRoom()) {
-        client.emit(EventMapper.jobStart(e, stages));
+        client.emit(start);
       }
     } catch (Throwable t) {
       failed("onJobStart", t);
@@ -170,8 +177,13 @@ public class SparkwireListener extends SparkListener {
           stageToJob.remove(s, e.jobId());
         }
       }
+      io.sparkwire.proto.v1.ConnectContext connect = jobConnect.remove(e.jobId());
       if (client.hasRoom()) {
-        client.emit(EventMapper.jobEnd(e));
+        SparkEvent.Builder end = EventMapper.jobEnd(e);
+        if (connect != null) {
+          end.getJobEndBuilder().setConnect(connect);
+        }
+        client.emit(end);
       }
     } catch (Throwable t) {
       failed("onJobEnd", t);

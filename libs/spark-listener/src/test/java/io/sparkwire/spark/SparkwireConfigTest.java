@@ -4,8 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
@@ -124,5 +131,75 @@ class SparkwireConfigTest {
     assertEquals(null, l.client());
     l.onTaskEnd(SparkObjects.taskEnd(1, org.apache.spark.Success$.MODULE$, null));
     l.onApplicationEnd(SparkTestCompat.applicationEnd(1L, null));
+  }
+
+  @Test
+  void sparkMeasureAppLabelsAreLabelsAndSparkwireWinsOnAClash() {
+    SparkConf conf = new SparkConf(false)
+        .set("spark.sparkmeasure.appLabels.team", "from-sparkmeasure")
+        .set("spark.sparkmeasure.appLabels.env", "prod")
+        .set("spark.sparkwire.labels.team", "data")
+        .set("spark.sparkmeasure.kafka.sasl.jaas.config", "password=hunter2");
+    Map<String, String> copied = ClientRegistry.toMap(conf);
+    assertFalse(copied.containsKey("spark.sparkmeasure.kafka.sasl.jaas.config"));
+    SparkwireConfig c = SparkwireConfig.from(copied);
+    assertEquals(Map.of("team", "data", "env", "prod"), c.labels);
+    assertEquals(null, c.sparkMeasureKafkaNote);
+    // sparkMeasure's labels alone.
+    assertEquals(Map.of("env", "prod"),
+        SparkwireConfig.from(Map.of("spark.sparkmeasure.appLabels.env", "prod")).labels);
+  }
+
+  @Test
+  void sparkMeasureKafkaSettingsNameTheSidecarFlags() {
+    SparkConf conf = new SparkConf(false)
+        .set("spark.sparkmeasure.kafkaBroker", "kafka:9092")
+        .set("spark.sparkmeasure.kafkaTopic", "sparkmeasure");
+    SparkwireConfig c = SparkwireConfig.from(ClientRegistry.toMap(conf));
+    assertTrue(c.sparkMeasureKafkaNote.contains("sidecar owns Kafka"), c.sparkMeasureKafkaNote);
+    assertTrue(c.sparkMeasureKafkaNote.contains("--kafka-brokers kafka:9092"), c.sparkMeasureKafkaNote);
+    assertTrue(c.sparkMeasureKafkaNote.contains("--kafka-topic sparkmeasure"), c.sparkMeasureKafkaNote);
+    assertTrue(c.warnings.isEmpty());
+  }
+
+  /** sparkMeasure V2's list, copied into a fixture (see its header for where it came from). */
+  private static List<String> sparkMeasureV2AllowList() throws IOException {
+    List<String> keys = new ArrayList<>();
+    try (InputStream in = SparkwireConfigTest.class.getResourceAsStream("/sparkmeasure-v2-sparkconfigs-allowlist.txt")) {
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\\R")) {
+        String k = line.trim();
+        if (!k.isEmpty() && !k.startsWith("#")) {
+          keys.add(k);
+        }
+      }
+    }
+    return keys;
+  }
+
+  @Test
+  void allowListHasEverySparkMeasureV2KeyAndOnlySafeExtras() throws IOException {
+    List<String> reference = sparkMeasureV2AllowList();
+    assertEquals(61, reference.size());
+    assertEquals(reference, SparkwireConfig.SPARKMEASURE_V2_ALLOW_LIST);
+    Set<String> ours = new LinkedHashSet<>(SparkwireConfig.SPARK_CONFIG_ALLOW_LIST);
+    assertEquals(SparkwireConfig.SPARK_CONFIG_ALLOW_LIST.size(), ours.size(), "no duplicates");
+    for (String k : reference) {
+      assertTrue(ours.contains(k), k);
+    }
+    Set<String> extras = new LinkedHashSet<>(ours);
+    extras.removeAll(reference);
+    assertEquals(new LinkedHashSet<>(List.of("spark.app.name", "spark.master", "spark.submit.deployMode",
+        "spark.task.cpus", "spark.scheduler.mode")), extras);
+    for (String k : ours) {
+      assertFalse(SparkwireConfig.looksSecret(k), k);
+    }
+    // Every key of the list, when set, reaches sparkConfigs (exact keys: the conf's own
+    // spark.sparkmeasure.kafka.* properties never do).
+    SparkConf conf = new SparkConf(false).set("spark.sparkmeasure.kafka.ssl.keystore.password", "hunter2");
+    for (String k : ours) {
+      conf.set(k, "v");
+    }
+    Map<String, String> configs = SparkwireConfig.from(ClientRegistry.toMap(conf)).sparkConfigs;
+    assertEquals(ours, configs.keySet());
   }
 }
