@@ -326,7 +326,7 @@ export async function readAll(bootstrap: string, topic: string, minRecords: numb
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) out.push({ key: m.key ? m.key.toString() : null, value: m.value!, partition: batch.partition, offset: m.offset } as never);
+      for (const m of batch.messages) out.push({ key: m.key ? m.key.toString() : null, value: m.value!, partition: batch.partition });
       last = Date.now();
     },
   });
@@ -362,11 +362,7 @@ export function countRecords(records: Array<{ value: Buffer; partition?: number 
     const num = Number(o.eventId.slice(dash + 1));
     const stream = `${r.partition ?? 0}/${o.eventId.slice(0, dash)}`;
     if (n === 1 && Number.isFinite(num)) {
-      if (num < (highest.get(stream) ?? 0)) {
-        outOfOrder++;
-        // TEMP-DIAG
-        if (outOfOrder <= 3 || outOfOrder % 200 === 0) process.stderr.write(`TEMPDIAG ooo #${outOfOrder} stream=${stream} num=${num} highest=${highest.get(stream)} offset=${(r as { offset?: string }).offset} name=${o.name}\n`);
-      }
+      if (num < (highest.get(stream) ?? 0)) outOfOrder++;
       else highest.set(stream, num);
     }
   }

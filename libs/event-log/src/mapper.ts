@@ -4,7 +4,7 @@
 // StreamingEvents, SparkwireListener's job/stage bookkeeping and ApplicationEnd totals).
 // Where the listener uses the wall clock (`now`, an event without Spark's own time) the
 // replay uses the time of the last event before it that had one: deterministic, and close.
-import { JobResult, SparkEvent, TaskLocality, type StageInfo, type TaskInfo, type TaskMetrics } from '@sparkwire/proto';
+import { JobResult, SparkEvent, TaskLocality, type ConnectContext, type StageInfo, type TaskInfo, type TaskMetrics } from '@sparkwire/proto';
 import { dbl, int, long, str, type Json } from './json';
 
 export const MAX_MESSAGE_CHARS = 4_096;
@@ -88,6 +88,30 @@ export function truncate(s: unknown, max: number): string {
  * Maps one application's event log, line by line, in order. Stateful like the live listener:
  * stage -> job from JobStart, ApplicationEnd totals counted over the events seen.
  */
+/**
+ * A job's Spark Connect context from its spark.job.tags (the listener's ConnectContexts):
+ * SparkConnect_OperationTag_User_<u>_Session_<s>_Operation_<o>, and the client's own tags
+ * SparkConnect_SessionTag_User_<u>_Session_<s>_Tag_<tag> as the client set them.
+ */
+export function connectContext(raw: string | undefined): ConnectContext | undefined {
+  if (!raw) return undefined;
+  const tags = raw.split(',').map((t) => t.trim());
+  let c: ConnectContext | undefined;
+  for (const t of tags) {
+    const m = /^SparkConnect_OperationTag_User_(.*)_Session_([0-9A-Za-z-]+)_Operation_([0-9A-Za-z-]+)$/s.exec(t);
+    if (m) {
+      c = { userId: m[1], sessionId: m[2], operationId: m[3], jobTags: [] };
+      break;
+    }
+  }
+  if (!c) return undefined;
+  const prefix = `SparkConnect_SessionTag_User_${c.userId}_Session_${c.sessionId}_Tag_`;
+  for (const t of tags) {
+    if (t.startsWith(prefix) && t.length > prefix.length && c.jobTags.length < 32) c.jobTags.push(truncate(t.slice(prefix.length), 256));
+  }
+  return c;
+}
+
 export class EventLogMapper {
   private identity: AppIdentity | undefined;
   private readonly fallback: AppIdentity;
@@ -99,6 +123,17 @@ export class EventLogMapper {
   private lastTimeMs = 0n;
   private readonly stageToJob = new Map<number, number>();
   private readonly jobStages = new Map<number, number[]>();
+  // Spark Connect context of running jobs, copied from the job start onto its end (as the listener does)
+  private readonly jobConnect = new Map<number, ConnectContext>();
+  private rememberConnect(jobId: number, c: ConnectContext | undefined): ConnectContext | undefined {
+    if (c) this.jobConnect.set(jobId, c);
+    return c;
+  }
+  private takeConnect(jobId: number): ConnectContext | undefined {
+    const c = this.jobConnect.get(jobId);
+    this.jobConnect.delete(jobId);
+    return c;
+  }
   private readonly totals = {
     startTimeMs: 0n, executorsFailed: 0n, executorsKilled: 0n, jobsCompleted: 0n, jobsSucceeded: 0n, jobsFailed: 0n,
     stagesCompleted: 0n, stagesSucceeded: 0n, stagesFailed: 0n, tasks: 0n, tasksFailed: 0n, tasksKilled: 0n,
@@ -240,6 +275,7 @@ export class EventLogMapper {
               sqlExecutionId: sqlId !== undefined && /^\s*-?\d+\s*$/.test(sqlId) ? BigInt(sqlId.trim()) : undefined,
               jobGroup: p['spark.jobGroup.id'] ?? '',
               description: truncate(p['spark.job.description'], MAX_TEXT_CHARS),
+              connect: this.rememberConnect(jobId, connectContext(p['spark.job.tags'])),
             },
           },
         };
@@ -261,7 +297,7 @@ export class EventLogMapper {
         }
         return {
           timeMs: long(e['Completion Time']),
-          body: { $case: 'jobEnd', value: { jobId, result: ok ? JobResult.JOB_RESULT_SUCCEEDED : JobResult.JOB_RESULT_FAILED, failureReason } },
+          body: { $case: 'jobEnd', value: { jobId, result: ok ? JobResult.JOB_RESULT_SUCCEEDED : JobResult.JOB_RESULT_FAILED, failureReason, connect: this.takeConnect(jobId) } },
         };
       }
       case 'SparkListenerStageSubmitted': {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encoderFor } from '@sparkwire/encoding';
 import { SparkEvent } from '@sparkwire/proto';
-import { EventLogMapper, mapEventLog, newStats, parseLine, replayEventId, resolveLogs, stageMetrics, taskMetrics } from '../src/index';
+import { EventLogMapper, mapEventLog, newStats, parseLine, replayEventId, resolveLogs, SPARK_CONFIG_ALLOW_LIST, stageMetrics, taskMetrics } from '../src/index';
 import { fixture, plainEventsFile } from './fixtures';
 
 const lines = readFileSync(plainEventsFile(), 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -235,5 +235,22 @@ describe('event log -> sparkwire.v1 events', () => {
       'FetchFailed(BlockManagerId(1, h, 7, None), shuffleId=0, mapIndex=2, mapId=5, reduceId=1, message=\nboom\n)',
     );
     expect(reasonMessage({ Reason: 'Success' })).toBe('');
+  });
+});
+
+describe('sparkMeasure drop-in: replayed logs as the listener', () => {
+  it('allow-list: the listener\'s keys, every key of sparkMeasure V2\'s list (the JVM test fixture) and five safe extras', () => {
+    // The JVM listener's test fixture holds sparkMeasure V2's list, copied from its source (see its header).
+    const fixtureFile = new URL('../../spark-listener/src/test/resources/sparkmeasure-v2-sparkconfigs-allowlist.txt', import.meta.url);
+    const v2 = readFileSync(fixtureFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(v2).toHaveLength(61);
+    expect(SPARK_CONFIG_ALLOW_LIST).toEqual(['spark.app.name', 'spark.master', 'spark.submit.deployMode', 'spark.task.cpus', 'spark.scheduler.mode', ...v2]);
+  });
+
+  it('labels: spark.sparkmeasure.appLabels.<k> when spark.sparkwire.labels.<k> is absent', () => {
+    const m = new EventLogMapper('app-x');
+    m.map({ Event: 'SparkListenerEnvironmentUpdate', 'Spark Properties': { 'spark.sparkmeasure.appLabels.team': 'sm', 'spark.sparkmeasure.appLabels.env': 'prod', 'spark.sparkwire.labels.team': 'sw' } }, 1);
+    const out = m.map({ Event: 'SparkListenerApplicationStart', 'App Name': 'a', 'App ID': 'app-x', Timestamp: 1, User: 'u' }, 2) as SparkEvent[];
+    expect(out[0].labels).toEqual({ env: 'prod', team: 'sw' });
   });
 });

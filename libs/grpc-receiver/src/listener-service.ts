@@ -139,6 +139,12 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
     // A malformed frame was read: later frames are ignored, and the stream ends with its
     // status once the batches before it are acked.
     let closing = false;
+    // A batch was refused with a retryable status (sink full or unreachable): the stream ends
+    // once the acks before it are out, and the client resends from that batch, in order. Until
+    // then no later batch may be published: it would reach Kafka before the refused one (Spark
+    // order per partition, docs/reliability.md). Set as soon as the refusal is known, not when
+    // its turn in the ack order comes (that waits for the writes of the batches before it).
+    let refusedRetryable = false;
     let clientId: string | undefined;
     let paused = false;
     let ackBacklog = false;
@@ -218,7 +224,7 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
     };
 
     call.on('data', (d: Decoded) => {
-      if (failed || closing) return;
+      if (failed || closing || refusedRetryable) return;
       if (draining) {
         failed = true;
         return finish(statusError(grpc.status.UNAVAILABLE, 'sidecar is shutting down; resend unacked batches to the next one'));
@@ -253,7 +259,9 @@ export function createListenerService(opts: ListenerServiceOptions, counters: Re
       track();
       const outcome = pipeline.publish(req, d.bytes, d.rawEvents);
       void outcome
-        .catch(() => undefined)
+        .catch((err) => {
+          if (!(err instanceof PipelineError && !err.retryable)) refusedRetryable = true;
+        })
         .finally(() => {
           budget.release(d.bytes);
           track();

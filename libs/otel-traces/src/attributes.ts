@@ -39,6 +39,11 @@ export const A = {
   jobDescription: 'spark.job.description',
   jobStageIds: 'spark.job.stage_ids',
   jobResult: 'spark.job.result',
+  // Spark Connect (listener on the Connect server): who the job ran for
+  connectSessionId: 'spark.connect.session_id',
+  connectOperationId: 'spark.connect.operation_id',
+  connectUserId: 'spark.connect.user_id',
+  jobTags: 'spark.job.tags',
 
   stageId: 'spark.stage.id',
   stageAttempt: 'spark.stage.attempt',

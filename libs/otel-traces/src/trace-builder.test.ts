@@ -179,7 +179,7 @@ describe('SparkTraceBuilder', () => {
   it('caps open spans: the oldest is closed as evicted', () => {
     const { b, spans } = collect({ maxOpenSpans: 5 });
     const base = small()[0];
-    const jobs: SparkEvent[] = Array.from({ length: 8 }, (_, i) => ({ ...base, eventId: `j${i}`, body: { $case: 'jobStart', value: { jobId: i, stageIds: [], sqlExecutionId: undefined, jobGroup: '', description: '' } } }));
+    const jobs: SparkEvent[] = Array.from({ length: 8 }, (_, i) => ({ ...base, eventId: `j${i}`, body: { $case: 'jobStart', value: { jobId: i, stageIds: [], sqlExecutionId: undefined, jobGroup: '', description: '', connect: undefined } } }));
     b.onEvents(jobs);
     expect(b.stateSize().openSpans).toBe(5);
     expect(byName(spans, 'spark.job').map((s) => [s.attributes['spark.job.id'], s.attributes['spark.span.close_reason']])).toEqual([

@@ -293,6 +293,10 @@ export class SparkTraceBuilder implements EventObserver {
           [A.jobGroup]: v.jobGroup || undefined,
           [A.jobDescription]: v.description || undefined,
           [A.jobStageIds]: v.stageIds,
+          [A.connectSessionId]: v.connect?.sessionId || undefined,
+          [A.connectOperationId]: v.connect?.operationId || undefined,
+          [A.connectUserId]: v.connect?.userId || undefined,
+          [A.jobTags]: v.connect?.jobTags.length ? v.connect.jobTags : undefined,
         });
         s.stageIds = v.stageIds;
         for (const sid of v.stageIds) app.stageJob.set(sid, v.jobId);

@@ -61,7 +61,7 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
       emit({ $case: 'sqlExecutionStart', value: { executionId: BigInt(sql), description: `SELECT count(*) FROM t${sql}`, details: '', rootExecutionId: undefined } });
     }
     const stageIds = Array.from({ length: stages }, (_, i) => stageId + i);
-    emit({ $case: 'jobStart', value: { jobId, stageIds, sqlExecutionId: sql === undefined ? undefined : BigInt(sql), jobGroup: '', description: `job ${jobId}` } });
+    emit({ $case: 'jobStart', value: { jobId, stageIds, sqlExecutionId: sql === undefined ? undefined : BigInt(sql), jobGroup: '', description: `job ${jobId}`, connect: undefined } });
     for (const sid of stageIds) {
       clock += 5;
       const submitted = clock;
@@ -117,7 +117,7 @@ export function syntheticApplication(spec: SyntheticAppSpec): SparkEvent[] {
     }
     stageId += stages;
     clock += 1;
-    emit({ $case: 'jobEnd', value: { jobId, result: JobResult.JOB_RESULT_SUCCEEDED, failureReason: '' } });
+    emit({ $case: 'jobEnd', value: { jobId, result: JobResult.JOB_RESULT_SUCCEEDED, failureReason: '', connect: undefined } });
     if (sql !== undefined) emit({ $case: 'sqlExecutionEnd', value: { executionId: BigInt(sql), errorMessage: '' } });
   });
   if (spec.streamingProgress > 0) {

@@ -1,0 +1,142 @@
+// Spark Connect: the listener runs on the Connect server (spark.extraListeners there), and every
+// client's work reaches the sidecar attributed to its Connect session and user. A real local
+// Connect server (PySpark 4's bundled spark-connect jar, started with spark-submit --class
+// SparkConnectServer, as start-connect-server.sh does) and two concurrent PySpark Connect clients
+// (SparkSession.builder.remote, no JVM on the client side) with user ids alice and bob. The
+// sidecar writes to its file sink: no broker.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, ROOT, runJob, SPARK_VENV, startSidecar, waitFor } from './harness';
+
+const JAR = join(ROOT, 'libs/spark-listener/lines/spark4_2.13/target/sparkwire-spark-listener_2.13-0.1.0.jar');
+
+/** The venv's pip-installed Spark (its pyspark folder), when it is a Spark 4 with the Connect server jar. */
+function connectSparkHome(): string | undefined {
+  const lib = join(SPARK_VENV, 'lib');
+  if (!existsSync(lib)) return undefined;
+  for (const py of readdirSync(lib)) {
+    const home = join(lib, py, 'site-packages', 'pyspark');
+    if (existsSync(join(home, 'jars')) && readdirSync(join(home, 'jars')).some((n) => /^spark-connect_2\.13-4\./.test(n))) return home;
+  }
+  return undefined;
+}
+
+function fileRecords(dir: string): Record<string, any>[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), res(true)));
+    s.once('error', () => res(false));
+  });
+}
+
+const tmpDirs: string[] = [];
+afterAll(() => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+
+const SPARK_HOME = connectSparkHome();
+
+describe('Spark Connect: the listener on the Connect server', () => {
+  it.skipIf(!SPARK_HOME || !existsSync(JAR))('attributes each client session’s jobs to its session, operation and user', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'sparkwire-connect-'));
+    tmpDirs.push(tmp);
+    const events = join(tmp, 'events');
+    const sidecar = await startSidecar({ bootstrap: '', topic: '', extended: false, fileDir: events });
+    const port = await freePort();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_') && !k.startsWith('PYSPARK_')));
+    env.SPARK_HOME = SPARK_HOME!;
+    // prettier-ignore
+    const server: ChildProcess = spawn(join(SPARK_HOME!, 'bin/spark-submit'), [
+      '--master', 'local[2]',
+      '--name', 'sparkwire-connect-server',
+      '--jars', JAR,
+      '--conf', 'spark.extraListeners=io.sparkwire.spark.SparkwireListener',
+      '--conf', `spark.sparkwire.endpoint=${sidecar.address}`,
+      '--conf', `spark.connect.grpc.binding.port=${port}`,
+      '--conf', 'spark.connect.grpc.binding.address=127.0.0.1',
+      '--conf', 'spark.driver.host=127.0.0.1',
+      '--conf', 'spark.driver.bindAddress=127.0.0.1',
+      '--conf', 'spark.ui.enabled=false',
+      '--conf', 'spark.sql.shuffle.partitions=2',
+      '--class', 'org.apache.spark.sql.connect.service.SparkConnectServer',
+      'spark-internal',
+    ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let serverLog = '';
+    server.stdout!.on('data', (d: Buffer) => (serverLog += d.toString()));
+    server.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
+    const serverExit = new Promise<number | null>((r) => server.on('exit', (c) => r(c)));
+    let runs;
+    try {
+      await waitFor('the Connect server to listen', async () => {
+        if (server.exitCode !== null) throw new Error(`Connect server exited with ${server.exitCode}:\n${serverLog.slice(-6000)}`);
+        return listening(port);
+      }, 120_000);
+      // two clients at once, each its own session and user
+      runs = await Promise.all(
+        ['alice', 'bob'].map((user) => runJob('connect_client.py', { url: `sc://127.0.0.1:${port}/;user_id=${user}`, tag: `sparkwire-e2e-${user}`, rows: 1000, sidecar: sidecar.address }, undefined, 180_000)),
+      );
+    } finally {
+      if (server.exitCode === null) server.kill('SIGTERM');
+      await Promise.race([serverExit, new Promise((r) => setTimeout(r, 30_000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+      await sidecar.stop();
+    }
+    expect(serverLog).toMatch(/Registered listener ?io\.sparkwire\.spark\.SparkwireListener/);
+    expect(serverLog).not.toMatch(/ClassNotFoundException|NoSuchMethodError|NoClassDefFoundError/);
+    expect(serverLog.split('\n').filter((l) => / (WARN|ERROR) \S+: sparkwire/.test(l))).toEqual([]);
+
+    const [alice, bob] = runs.map((r) => r.result);
+    for (const r of [alice, bob]) {
+      expect(r.count).toBe(1000);
+      expect(r.groups).toEqual([0, 1, 2]);
+    }
+    expect(alice.sessionId).not.toBe(bob.sessionId);
+
+    const records = fileRecords(events);
+    // one application: the server's, which ran both clients' work
+    expect(new Set(records.map((r) => r.appId)).size).toBe(1);
+    for (const name of ['jobs_started', 'jobs_ended']) {
+      const jobs = records.filter((r) => r.name === name);
+      const connectJobs = jobs.filter((r) => r.connectSessionId);
+      expect(connectJobs.length, `${name} with a Connect session`).toBeGreaterThanOrEqual(2);
+      for (const [user, run] of [['alice', alice], ['bob', bob]] as const) {
+        const mine = connectJobs.filter((r) => r.connectSessionId === run.sessionId);
+        expect(mine.length, `${name} of ${user}'s session`).toBeGreaterThanOrEqual(1);
+        for (const r of mine) {
+          expect(r.connectUserId).toBe(user);
+          expect(r.connectOperationId).toMatch(/^[0-9a-f-]{36}$/);
+          expect(r.jobTags).toEqual([`sparkwire-e2e-${user}`]);
+          expect(typeof r.jobId).toBe('string');
+        }
+      }
+      // every Connect job belongs to one of the two sessions
+      expect(new Set(connectJobs.map((r) => r.connectSessionId))).toEqual(new Set([alice.sessionId, bob.sessionId]));
+    }
+    // the clients' observations (ObservationClient, no JVM on the client): the server's app id
+    // read over Connect, the session as the label the client gave
+    const apps = new Set(records.map((r) => r.appId));
+    expect([alice.appId, bob.appId]).toEqual([...apps, ...apps]);
+    const obs = records.filter((r) => r.name === 'observations');
+    expect(obs.map((r) => r.labels.connectSessionId).sort()).toEqual([alice.sessionId, bob.sessionId].sort());
+    for (const r of obs) expect(r).toMatchObject({ observationName: 'connect_rows', numeric: { count: 1000 } });
+    // a job's end carries its start's context
+    const started = new Map(records.filter((r) => r.name === 'jobs_started').map((r) => [r.jobId, r]));
+    for (const end of records.filter((r) => r.name === 'jobs_ended' && r.connectSessionId)) {
+      expect(started.get(end.jobId)).toMatchObject({ connectSessionId: end.connectSessionId, connectOperationId: end.connectOperationId, connectUserId: end.connectUserId });
+    }
+    console.log(`Spark Connect: ${records.length} records, ${records.filter((r) => r.name === 'jobs_started' && r.connectSessionId).length} Connect jobs (alice ${alice.sessionId}, bob ${bob.sessionId})`);
+  }, 360_000);
+});
