@@ -75,7 +75,9 @@ const pretty = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigin
 // vector's record is always there, with the type it has there.
 const OPTIONAL: Record<string, Record<string, string>> = {
   applications_ended: { exitCode: 'number' }, // Spark 3.4+ reports it
-  jobs_started: { sqlExecutionId: 'number' }, // jobs outside SQL have none
+  // jobs outside SQL have no sqlExecutionId; only jobs of a Spark Connect operation have the connect* fields and jobTags
+  jobs_started: { sqlExecutionId: 'number', connectSessionId: 'string', connectOperationId: 'string', connectUserId: 'string', jobTags: 'array' },
+  jobs_ended: { connectSessionId: 'string', connectOperationId: 'string', connectUserId: 'string', jobTags: 'array' },
   stages_started: { jobId: 'string' },
   stages_ended: { jobId: 'string' },
   stage_metrics: { jobId: 'string' },

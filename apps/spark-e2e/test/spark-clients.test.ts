@@ -95,7 +95,9 @@ function checkFullJob(run: JobRun, read: { records: KafkaRecord[]; keys: Set<str
   const end = records.find((r) => r.name === 'applications_ended')!;
   expect(end).toMatchObject({
     totalJobsCompleted: spark.jobs.length,
-    failedJobsCount: 0,
+    // Spark's count, not 0: stopping the streaming query can cancel the micro-batch job that
+    // is running at that moment (timing), and Spark then reports that job FAILED.
+    failedJobsCount: spark.jobs.filter((j) => j.status === 'FAILED').length,
     numStagesCompleted: ranStages(spark).length,
     totalTaskCount: taskAttempts(spark),
     numTaskFailed: failedTasks(spark),

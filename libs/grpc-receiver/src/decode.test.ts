@@ -166,7 +166,9 @@ describe('limits, checked before the work they bound', () => {
     for (let i = 0; i < bomb.length; i += 2) bomb[i] = 0x1a;
     const t0 = performance.now();
     const d = decodePublishRequest(bomb);
-    expect(performance.now() - t0).toBeLessThan(3000); // ~0.4 s here: a pass over 4M tiny fields, no decoding
+    // ~0.4 s here: a pass over 4M tiny fields, no decoding. The bound only catches a decoder that
+    // loops or decodes the objects (minutes); it is wide so a loaded CI machine never trips it.
+    expect(performance.now() - t0).toBeLessThan(30_000);
     expect(d).toMatchObject({ ok: false, code: 8, error: `events: ${bomb.length / 2} events exceed max_batch_events ${DEFAULT_DECODE_LIMITS.maxBatchEvents}; send smaller batches` });
     // empty labels entries inside one event: 4M map entries
     const entries = Buffer.alloc(4 * 1024 * 1024, 0);
@@ -202,7 +204,8 @@ describe('never throws, never spins', () => {
       const t0 = performance.now();
       const d = createRequestDecoder({ maxBatchBytes: 16 * 1024 * 1024 })(b);
       const ms = performance.now() - t0;
-      expect(ms, `${name}: ${ms.toFixed(0)} ms`).toBeLessThan(3000); // a quadratic or looping decoder takes minutes
+      // A quadratic or looping decoder takes minutes; the bound is wide so a loaded machine never trips it.
+      expect(ms, `${name}: ${ms.toFixed(0)} ms`).toBeLessThan(30_000);
       expect(typeof d.ok).toBe('boolean');
     }
   });

@@ -62,7 +62,6 @@ describe('Publish with malformed frames', () => {
       const r = await raw.call(PUBLISH_PATH, grpcFrame(Buffer.from(bytes)), 3000);
       expect(r.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(r.message).toMatch(/^request: not a valid sparkwire\.v1\.PublishRequest \(\(top level\) at byte \d: tag 0x00: field number 0 is not allowed\)$/);
-      expect(r.ms).toBeLessThan(2000);
     }
     await stillServes(address);
   });
