@@ -27,11 +27,25 @@ export async function serve(config: SparkwireConfig): Promise<number> {
       stopping = true;
       log.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'shutting down');
       clearInterval(statsTimer);
+      // A process that cannot finish its shutdown must still end: past the deadline (plus a
+      // margin for closing clients) it exits, and whatever the spool holds stays on disk.
+      const backstop = setTimeout(() => {
+        log.error({ deadlineMs: config.shutdownDeadlineMs }, 'shutdown did not finish within the deadline; exiting (spooled batches stay on disk)');
+        process.exit(1);
+      }, config.shutdownDeadlineMs + 5000);
+      backstop.unref();
+      const done = (code: number) => {
+        clearTimeout(backstop);
+        // A client library may leave a timer or socket behind (kafkajs after a broker restart
+        // was seen to): once everything is closed, give the event loop 2 s to empty, then exit.
+        setTimeout(() => process.exit(code), 2000).unref();
+        resolve(code);
+      };
       sidecar.stop().then(
-        () => resolve(0),
+        () => done(0),
         (err) => {
           log.error({ err: (err as Error).message }, 'shutdown failed');
-          resolve(1);
+          done(1);
         },
       );
     };
