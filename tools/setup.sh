@@ -26,7 +26,7 @@ if command -v go >/dev/null; then
 fi
 
 step "Kafka broker jars (Maven Central)"
-npx tsx tools/kafka/src/cli.ts fetch
+npx tsx testing/kafka/src/cli.ts fetch
 
 # A real grpcurl for the reflection tests (apps/sidecar/test/grpcurl.test.ts): built from the Go
 # module proxy into the cache, once per version.

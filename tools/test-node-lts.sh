@@ -16,7 +16,7 @@ UNIT="libs/sdk libs/pipeline libs/encoding libs/file-sink libs/spool libs/otel-t
 # Each entry: a project directory, then (after a colon) vitest arguments, commas for spaces.
 declare -A RUNS=(
   [22]="$UNIT libs/kafka-sink libs/offsets libs/grpc-receiver:--exclude=src/fuzz.test.ts"
-  [24]="$UNIT apps/sidecar:--exclude=test/offsets-sidecar.test.ts,--exclude=test/operator-cli.test.ts,--exclude=test/replay-kafka.test.ts apps/install-e2e:test/standalone.test.ts"
+  [24]="$UNIT apps/sidecar:--exclude=test/offsets-sidecar.test.ts,--exclude=test/operator-cli.test.ts,--exclude=test/replay-kafka.test.ts testing/install-e2e:test/standalone.test.ts"
 )
 failed=()
 for node in $(bash tools/node-lts.sh --print); do

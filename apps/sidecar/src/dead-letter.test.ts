@@ -1,5 +1,5 @@
 // `sparkwire dead-letter list|show|discard|redrive` over a store on disk (re-drive against a
-// real broker: apps/fault-injection/test/oversize.test.ts, scenario 10c).
+// real broker: testing/fault-injection/test/oversize.test.ts, scenario 10c).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // `sparkwire replay` through the CLI entry point, into the file sink (no Kafka): exit codes,
 // the JSON summary, bad lines reported with file and line, progress lines on stderr. The real
-// broker (read-back, replay twice) and the comparison with live records: apps/spark-e2e/test/replay.test.ts.
+// broker (read-back, replay twice) and the comparison with live records: testing/spark-e2e/test/replay.test.ts.
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

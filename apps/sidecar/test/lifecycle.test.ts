@@ -1,5 +1,5 @@
 // What an operator expects of the process, tested on the real thing: a real broker
-// (tools/kafka), `sparkwire serve` as its own process (through the bin script and through
+// (testing/kafka), `sparkwire serve` as its own process (through the bin script and through
 // npx), the real grpcurl for calls (.cache/bin, built by tools/setup.sh).
 //
 //  - a clean start against a fresh broker logs nothing at error level;

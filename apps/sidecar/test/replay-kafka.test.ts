@@ -1,7 +1,7 @@
 // `sparkwire replay` against a real broker with the protobuf encoding and a tasks topic: a log
 // replayed while in progress, then complete, then again publishes each event exactly once (the
 // read-back decodes protobuf values). The JSON encoding and the comparison with live records of
-// a real PySpark run: apps/spark-e2e/test/replay.test.ts.
+// a real PySpark run: testing/spark-e2e/test/replay.test.ts.
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

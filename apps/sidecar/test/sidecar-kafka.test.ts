@@ -1,4 +1,4 @@
-// The spine end to end: a real broker (tools/kafka), the sidecar as its own process, a
+// The spine end to end: a real broker (testing/kafka), the sidecar as its own process, a
 // synthetic application through both Publish and Stream, the topic read back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';

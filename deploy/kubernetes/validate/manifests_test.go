@@ -23,7 +23,7 @@ import (
 const manifestsDir = ".."
 
 // contract is ../sidecar-contract.json: what the sidecar really serves (the TypeScript test
-// apps/install-e2e/test/kubernetes.test.ts checks it against the running sidecar).
+// testing/install-e2e/test/kubernetes.test.ts checks it against the running sidecar).
 type contract struct {
 	HealthServices      []string          `json:"healthServices"`
 	KafkaHealthServices []string          `json:"kafkaHealthServices"`

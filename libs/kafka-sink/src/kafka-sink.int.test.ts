@@ -1,4 +1,4 @@
-// The Kafka sink and the spool against a real broker (tools/kafka): the limits are read
+// The Kafka sink and the spool against a real broker (testing/kafka): the limits are read
 // from the broker, a record of exactly the computed maximum is accepted and a larger one
 // refused without taking the sink down, a record refused after it was spooled goes to the
 // dead-letter store while the records behind it are delivered, a re-drive after the limit

@@ -1,4 +1,4 @@
-// The offsets library against a real Kafka broker (tools/kafka: a KRaft JVM, no mocks):
+// The offsets library against a real Kafka broker (testing/kafka: a KRaft JVM, no mocks):
 // commits land in the group's committed offsets where every Kafka tool sees them, fencing
 // and idempotence hold (also across a new Offsets instance, i.e. a sidecar restart), lag is
 // produced minus committed, the seconds estimate holds on a producer with a known rate,

@@ -101,7 +101,7 @@ export class BatchLedger {
 /**
  * The last `capacity` published event ids. A ring of slots plus a Map from id to slot:
  * evicting through a Set's oldest entry (values().next() after deletes) walks V8's hash
- * table tombstones and cost 10-38 us per add once full (measured in tools/bench).
+ * table tombstones and cost 10-38 us per add once full (measured in testing/bench).
  */
 export class EventIdWindow {
   private readonly slotOf = new Map<string, number>();

@@ -1,6 +1,6 @@
 """sparkwire.offsets against an in-process fake OffsetsService (fencing like the sidecar's),
 and the foreachBatch committer on real PySpark DataFrames. The real sidecar, broker and a
-Structured Streaming job killed and restarted are in apps/offsets-e2e."""
+Structured Streaming job killed and restarted are in testing/offsets-e2e."""
 from __future__ import annotations
 
 import shutil

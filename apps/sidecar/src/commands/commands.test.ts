@@ -1,6 +1,6 @@
 // The operator commands without a broker or sidecar: help texts, exit codes of usage errors,
 // the pieces (filters, durations, Prometheus parsing). The real runs: test/operator-cli.test.ts
-// and apps/spark-e2e/test/report-cli.test.ts.
+// and testing/spark-e2e/test/report-cli.test.ts.
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli';
 import { SETTINGS } from '../config-sources';

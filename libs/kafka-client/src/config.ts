@@ -1,0 +1,28 @@
+// The Kafka connection settings: what every component that talks to Kafka (the sink, the
+// offsets service, the lag monitor) shares. The sidecar's `kafka` section is this shape
+// extended with the sink's own settings (libs/kafka-sink/src/config.ts).
+import { z } from 'zod';
+
+const positive = z.number().int().positive();
+
+export const kafkaConnectionShape = {
+  brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).describe("Kafka bootstrap brokers, host:port (comma-separated); setting any kafka.* value selects the Kafka sink."),
+  clientId: z.string().min(1).default('sparkwire').describe("Kafka client id of the producer."),
+  connectTimeoutMs: positive.default(3_000).describe("Timeout of a broker connection attempt."),
+  requestTimeoutMs: positive.default(30_000).describe("Timeout of one Kafka request."),
+  retries: z.number().int().min(0).max(100).default(5).describe("Retries of a failed Kafka request before the spool drainer backs off and tries again."),
+  tls: z.boolean().default(false).describe("TLS to the brokers."),
+  tlsCaFile: z.string().optional().describe("PEM CA bundle the brokers are verified against (default: the system CAs)."),
+  tlsCertFile: z.string().optional().describe("PEM client certificate (mutual TLS to the brokers)."),
+  tlsKeyFile: z.string().optional().describe("PEM private key of kafka.tlsCertFile."),
+  tlsRejectUnauthorized: z.boolean().default(true).describe("Refuse brokers whose certificate does not verify."),
+  saslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional().describe("SASL authentication to the brokers (needs saslUsername and saslPassword or saslPasswordFile)."),
+  saslUsername: z.string().optional().describe("SASL user name."),
+  saslPassword: z.string().optional().describe("SASL password. Secret: never logged; prefer saslPasswordFile."),
+  saslPasswordFile: z.string().min(1).optional().describe("File holding kafka.saslPassword (e.g. a mounted Kubernetes Secret), read at start; trailing whitespace is dropped."),
+};
+
+export const kafkaConnectionSchema = z.strictObject(kafkaConnectionShape);
+
+/** The connection settings after parsing (defaults filled, saslPassword read from its file by the SDK). */
+export type KafkaConnectionConfig = z.output<typeof kafkaConnectionSchema>;
