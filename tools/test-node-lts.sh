@@ -12,7 +12,7 @@
 # Usage: tools/test-node-lts.sh [major ...]   (default: every line tools/node-lts.sh installs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-UNIT="libs/sdk libs/pipeline libs/encoding libs/file-sink libs/spool libs/otel-traces libs/otel-metrics libs/synthetic"
+UNIT="libs/sdk libs/pipeline libs/encoding libs/file-sink libs/spool libs/otel-traces libs/otel-metrics testing/kit:src/synthetic-app.test.ts"
 # Each entry: a project directory, then (after a colon) vitest arguments, commas for spaces.
 declare -A RUNS=(
   [22]="$UNIT libs/kafka-sink libs/offsets libs/grpc-receiver:--exclude=src/fuzz.test.ts"

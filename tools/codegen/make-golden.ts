@@ -6,7 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SparkEvent } from '@sparkwire/proto';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { syntheticApplication } from '@sparkwire/testkit';
 
 const dir = resolve(import.meta.dirname, '../../proto/golden');
 mkdirSync(dir, { recursive: true });

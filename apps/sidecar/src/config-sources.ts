@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, ConfigError } from '@sparkwire/sdk';
+import { STATE_DIR_ENV } from '@sparkwire/spool';
 
 export type LeafKind = 'string' | 'number' | 'boolean' | 'enum' | 'array';
 
@@ -99,7 +100,8 @@ export function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const byName = new Map(SETTINGS.map((s) => [s.env, s]));
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith('SPARKWIRE_') || name === CONFIG_FILE_ENV || raw === undefined) continue;
+    // Not settings: the file of them, and the state directory an unset spool.dir is under.
+    if (!name.startsWith('SPARKWIRE_') || name === CONFIG_FILE_ENV || name === STATE_DIR_ENV || raw === undefined) continue;
     const s = byName.get(name);
     if (!s) throw new ConfigError(`unknown environment variable ${name}`, name);
     setPath(out, s.path, convert(s, raw, name));

@@ -44,10 +44,12 @@ describe('sparkwire dead-letter', () => {
     ]);
   });
 
-  it('finds the spool directory from the server address like serve does', async () => {
-    const r = await run(['dead-letter', 'list', '--server-port', '59999'], {});
+  it('finds the spool directory from the server address under the state directory, like serve does', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'sw-dl-state-'));
+    dirs.push(state);
+    const r = await run(['dead-letter', 'list', '--server-port', '59999'], { SPARKWIRE_STATE_DIR: state });
     expect(r.code).toBe(0);
-    expect(r.out).toContain(join('sparkwire-data', 'spool', '127.0.0.1_59999', 'dead-letter'));
+    expect(r.out).toContain(join(state, 'spool', '127.0.0.1_59999', 'dead-letter'));
   });
 
   it('show prints one entry, its value shortened unless --full', async () => {

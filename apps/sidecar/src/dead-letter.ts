@@ -1,7 +1,8 @@
 // `sparkwire dead-letter list|show|redrive|discard`: the records Kafka refused after the
 // sidecar had acked them, in <spool dir>/dead-letter (docs/reliability.md, "The dead-letter
-// store"). The spool directory comes from the same configuration as `serve` (--spool-dir,
-// or --server-host/--server-port, or --config FILE); redrive also needs the Kafka settings.
+// store"). The spool directory comes from the same configuration and environment as `serve`
+// (--spool-dir, or --server-host/--server-port under the state directory: SPARKWIRE_STATE_DIR,
+// XDG_STATE_HOME or ~/.local/state; or --config FILE); redrive also needs the Kafka settings.
 // It works while the sidecar runs: the sidecar only adds files, these commands only rewrite
 // or delete files (one re-drive at a time).
 import { Writable } from 'node:stream';
@@ -10,7 +11,8 @@ import { createLogger, createSink, spoolDirFor, type SparkwireConfig } from '@sp
 import { DeadLetterStore, redrive, type StoredEntry } from '@sparkwire/spool';
 
 export interface DeadLetterDeps {
-  io: { out: (s: string) => void; err: (s: string) => void };
+  /** env: where the spool's state directory is looked up, as serve does (default process.env). */
+  io: { out: (s: string) => void; err: (s: string) => void; env?: NodeJS.ProcessEnv };
   /** Adds the configuration options to a command; returns what collect() needs. */
   addSettingOptions: (cmd: Command) => unknown;
   /** The configuration from a command's parsed options. */
@@ -32,7 +34,7 @@ export function addDeadLetterCommand(program: Command, deps: DeadLetterDeps): vo
     const attrs = deps.addSettingOptions(cmd);
     return { cmd, attrs };
   };
-  const storeOf = (config: SparkwireConfig) => new DeadLetterStore(spoolDirFor(config));
+  const storeOf = (config: SparkwireConfig) => new DeadLetterStore(spoolDirFor(config, io.env));
 
   {
     const { cmd, attrs } = sub('list', 'list the dead-lettered records (oldest first)');

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
+import { spawnSidecar, waitFor, type SidecarProcess } from '@sparkwire/testkit';
 
 const CACHE = process.env.SPARKWIRE_CACHE ?? resolve(import.meta.dirname, '../../../.cache');
 const GRPCURL = join(CACHE, 'bin', 'grpcurl');
@@ -34,7 +34,7 @@ let dir: string;
 beforeAll(async () => {
   if (!existsSync(GRPCURL)) throw new Error(`${GRPCURL} is missing: run npm run setup (tools/setup.sh builds grpcurl)`);
   dir = mkdtempSync(join(tmpdir(), 'sw-grpcurl-'));
-  sidecar = await spawnSidecar(['--file-dir', dir, '--metrics-port', '0']);
+  sidecar = await spawnSidecar({ args: ['--file-dir', dir, '--metrics-port', '0'] });
 });
 afterAll(async () => {
   await sidecar?.stop();

@@ -5,9 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { SparkEvent } from '@sparkwire/proto';
 import { createLogger, createPipeline } from '@sparkwire/sdk';
-import { syntheticApplication } from '@sparkwire/synthetic';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
-import { spawnSidecar, waitFor } from './spawn-sidecar';
+import { readTopic, spawnSidecar, syntheticApplication, waitFor } from '@sparkwire/testkit';
 
 let broker: Broker;
 const SASL_USER = 'sparkwire';
@@ -54,12 +52,12 @@ describe('embedded SDK into real Kafka', () => {
 
 describe('SASL/PLAIN', () => {
   it('publishes through the SASL listener with the right password', async () => {
-    const s = await spawnSidecar(['--kafka-brokers', broker.saslBootstrap!, '--kafka-topic', 'sasl-events', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', SASL_USER], {
+    const s = await spawnSidecar({ args: ['--kafka-brokers', broker.saslBootstrap!, '--kafka-topic', 'sasl-events', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', SASL_USER], env: {
       SPARKWIRE_KAFKA_SASL_PASSWORD: SASL_PASSWORD,
-    });
+    } });
     try {
       await waitFor('kafka SERVING', async () => (await s.health('sparkwire.kafka')) === 'SERVING');
-      const { ListenerClient } = await import('@sparkwire/node-client');
+      const { ListenerClient } = await import('@sparkwire/testkit');
       const client = new ListenerClient(s.address);
       await client.publish({ clientId: 'c', batchSeq: 1n, events: app.slice(0, 5), clientStats: undefined });
       client.close();
@@ -73,7 +71,7 @@ describe('SASL/PLAIN', () => {
   });
 
   it('stays NOT_SERVING with a wrong password, and does not log it', async () => {
-    const s = await spawnSidecar(['--kafka-brokers', broker.saslBootstrap!, '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', SASL_USER, '--kafka-sasl-password', 'wrong-password-xyz']);
+    const s = await spawnSidecar({ args: ['--kafka-brokers', broker.saslBootstrap!, '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', SASL_USER, '--kafka-sasl-password', 'wrong-password-xyz'] });
     try {
       await new Promise((r) => setTimeout(r, 2000));
       expect(await s.health('sparkwire.kafka')).toBe('NOT_SERVING');

@@ -15,15 +15,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+import { envWithout, freePort, holdPort, portIsFree, readTopic, type SidecarProcess, spawnSidecar, waitFor } from '@sparkwire/testkit';
 import { metricsAddress, scrape } from './otel-helpers';
-import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const BIN = join(REPO, 'apps/sidecar/bin/sparkwire.js');
 const GRPCURL = join(process.env.SPARKWIRE_CACHE ?? join(REPO, '.cache'), 'bin', 'grpcurl');
 const NPX = existsSync(join(dirname(process.execPath), 'npx')) ? join(dirname(process.execPath), 'npx') : 'npx';
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_')));
 
 let broker: Broker;
 const started: SidecarProcess[] = [];
@@ -38,7 +36,7 @@ afterAll(async () => {
 });
 
 async function sidecar(args: string[]): Promise<SidecarProcess> {
-  const s = await spawnSidecar(args);
+  const s = await spawnSidecar({ args });
   started.push(s);
   return s;
 }
@@ -69,34 +67,9 @@ function publish(address: string, clientId: string, batchSeq: number, n: number)
   );
 }
 
-async function freePort(): Promise<number> {
-  const s = await holdPort(0);
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function holdPort(port: number): Promise<net.Server> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen({ host: '127.0.0.1', port, exclusive: true }, () => res(s));
-  });
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  try {
-    const s = await holdPort(port);
-    await new Promise<void>((r) => s.close(() => r()));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Runs `sparkwire serve` expecting it to end by itself; kills it (and fails) if it is still running after timeoutMs. */
 function runToExit(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; out: string; lines: string[] }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: envWithout(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -128,31 +101,10 @@ function groupMembers(pgid: number): Promise<number[]> {
   );
 }
 
-/** Starts a command in its own process group and waits for the sidecar's "listening" line. */
+/** Starts a command in its own process group and waits for the sidecar's ready line. */
 async function startInGroup(cmd: string, args: string[], cwd: string): Promise<{ proc: ChildProcess; logs: string[]; exited: Promise<number | null> }> {
-  const proc = spawn(cmd, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const logs: string[] = [];
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`not listening after 60 s:\n${logs.join('\n')}`)), 60_000);
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        logs.push(line);
-        if (line.includes('"sparkwire sidecar listening"')) {
-          clearTimeout(timer);
-          res();
-        }
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-    void exited.then((code) => rej(new Error(`exited with ${code} before listening:\n${logs.join('\n')}`)));
-  });
-  return { proc, logs, exited };
+  const s = await spawnSidecar({ command: cmd, commandArgs: args, cwd, detached: true, startTimeoutMs: 60_000 });
+  return { proc: s.proc, logs: s.logs, exited: s.exited };
 }
 
 describe('sparkwire serve as operators run it', () => {

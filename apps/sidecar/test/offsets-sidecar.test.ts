@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import kafkajs, { type Admin } from 'kafkajs';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { ListenerClient } from '@sparkwire/node-client';
+import { ListenerClient, type SidecarProcess, spawnSidecar, waitFor } from '@sparkwire/testkit';
 import { CommitResponse_Outcome, LagStatus, OffsetsServiceClient, StartPolicy, type CommitRequest, type SparkEvent } from '@sparkwire/proto';
 import { metricsAddress, scrape } from './otel-helpers';
-import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 const TOKEN = 'offsets-test-token-0123456789';
@@ -55,7 +54,7 @@ beforeAll(async () => {
   await producer.connect();
   for (const partition of [0, 1]) await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 50 }, () => ({ partition, value: 'x' })) });
   await producer.disconnect();
-  sidecar = await spawnSidecar([
+  sidecar = await spawnSidecar({ args: [
     '--kafka-brokers', broker.bootstrap,
     '--kafka-topic', 'offsets-events',
     '--server-token', TOKEN,
@@ -63,7 +62,7 @@ beforeAll(async () => {
     '--offsets-enabled', 'true',
     '--offsets-lag-poll-ms', '200',
     '--offsets-commit-from-progress', 'orders-query=progress-group',
-  ]);
+  ] });
   await waitFor('kafka SERVING', async () => (await sidecar.health('sparkwire.kafka')) === 'SERVING');
   client = new OffsetsServiceClient(sidecar.address, grpc.credentials.createInsecure());
 });
@@ -196,7 +195,7 @@ describe('OffsetsService in the sidecar process', () => {
   });
 
   it('a sidecar without offsets says how to turn them on', async () => {
-    const plain = await spawnSidecar(['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'offsets-events', '--metrics-enabled', 'false']);
+    const plain = await spawnSidecar({ args: ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'offsets-events', '--metrics-enabled', 'false'] });
     const c = new OffsetsServiceClient(plain.address, grpc.credentials.createInsecure());
     try {
       expect(await plain.health('sparkwire.v1.OffsetsService')).toBe('NOT_SERVING');

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
-import { syntheticApplication, type SyntheticAppSpec } from '@sparkwire/synthetic';
+import { envWithout, type SidecarProcess, spawnSidecar, syntheticApplication, type SyntheticAppSpec, waitFor } from '@sparkwire/testkit';
 import { metricsAddress, sendApp } from './otel-helpers';
-import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
 
 const BIN = resolve(import.meta.dirname, '../bin/sparkwire.js');
 const SPEC: SyntheticAppSpec = { appId: 'app-cli-a', appName: 'etl-a', stagesPerJob: [2, 1], tasksPerStage: 4, executors: 1, sqlExecutions: 1, failedTasks: 0, streamingProgress: 0, labels: { team: 'alpha' } };
@@ -27,7 +26,7 @@ interface Run {
   stderr: string;
 }
 function cli(args: string[], onStderr?: (s: string) => void): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_')));
+  const env = envWithout();
   const p = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const r: Run = { code: null, stdout: '', stderr: '' };
   p.stdout.on('data', (d) => (r.stdout += d));
@@ -43,8 +42,8 @@ const key = (r: any) => `${r.eventId}/${r.name}`;
 beforeAll(async () => {
   broker = await startBroker();
   const common = ['--kafka-brokers', broker.bootstrap, '--kafka-partitions', '2', '--extended'];
-  jsonSidecar = await spawnSidecar([...common, '--kafka-topic', 'cli-json']);
-  protoSidecar = await spawnSidecar([...common, '--kafka-topic', 'cli-proto', '--kafka-encoding', 'protobuf']);
+  jsonSidecar = await spawnSidecar({ args: [...common, '--kafka-topic', 'cli-json'] });
+  protoSidecar = await spawnSidecar({ args: [...common, '--kafka-topic', 'cli-proto', '--kafka-encoding', 'protobuf'] });
   for (const s of [jsonSidecar, protoSidecar]) await waitFor('kafka SERVING', async () => (await s.health('sparkwire.kafka')) === 'SERVING');
 });
 afterAll(async () => {
@@ -151,7 +150,7 @@ describe('sparkwire lag / offsets', () => {
     await producer.connect();
     for (const partition of [0, 1]) await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 50 }, () => ({ partition, value: 'x' })) });
     await producer.disconnect();
-    offsetsSidecar = await spawnSidecar(['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'cli-offsets-events', '--offsets-enabled', 'true', '--offsets-lag-poll-ms', '200']);
+    offsetsSidecar = await spawnSidecar({ args: ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'cli-offsets-events', '--offsets-enabled', 'true', '--offsets-lag-poll-ms', '200'] });
     const svc = ['--address', offsetsSidecar.address];
 
     const commit = ['offsets', 'commit', ...svc, '--group', 'g1', '--query-id', 'q1', '--batch-id', '0', '--range', 'orders:0:0:20', '--range', 'orders:1:0:35'];

@@ -1,10 +1,8 @@
 // Shared by the OpenTelemetry integration tests: sending an application through the real
 // gRPC API, reading the sidecar's metrics address from its log, scraping it.
-import { ListenerClient } from '@sparkwire/node-client';
+import { batches, ListenerClient, type SidecarProcess } from '@sparkwire/testkit';
 import { parsePrometheusText, type PromFamily, type PromSample } from '@sparkwire/otel-metrics';
 import type { ClientStats, SparkEvent } from '@sparkwire/proto';
-import { batches } from '@sparkwire/synthetic';
-import type { SidecarProcess } from './spawn-sidecar';
 
 export async function sendApp(address: string, events: SparkEvent[], opts: { clientId?: string; batchSize?: number; clientStats?: ClientStats } = {}): Promise<void> {
   const client = new ListenerClient(address);
@@ -17,16 +15,9 @@ export async function sendApp(address: string, events: SparkEvent[], opts: { cli
   client.close();
 }
 
-/** host:port of the Prometheus endpoint, from the "listening" log line. */
+/** host:port of the Prometheus endpoint, from the ready line. */
 export function metricsAddress(s: SidecarProcess): string {
-  for (const line of s.logs) {
-    try {
-      const o = JSON.parse(line);
-      if (o.msg === 'sparkwire sidecar listening' && o.metricsAddress) return o.metricsAddress;
-    } catch {
-      /* not JSON */
-    }
-  }
+  if (s.metricsAddress) return s.metricsAddress;
   throw new Error(`no metricsAddress in the sidecar log:\n${s.logs.join('\n')}`);
 }
 

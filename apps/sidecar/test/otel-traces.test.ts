@@ -7,11 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobResult, type SparkEvent } from '@sparkwire/proto';
-import { ISSUE_SPEC, syntheticApplication } from '@sparkwire/synthetic';
+import { childrenOf, ISSUE_SPEC, type OtlpReceiver, type ReceivedSpan, type SidecarProcess, spawnSidecar, startOtlpReceiver, syntheticApplication } from '@sparkwire/testkit';
 import { spanIdFor, traceIdFor } from '@sparkwire/otel-traces';
-import { childrenOf, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../../libs/otel-traces/test/otlp-receiver';
 import { sendApp } from './otel-helpers';
-import { spawnSidecar, type SidecarProcess } from './spawn-sidecar';
 
 const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
@@ -30,7 +28,7 @@ afterAll(async () => {
 
 async function sidecar(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SidecarProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'sw-otel-'));
-  const s = await spawnSidecar(['--file-dir', dir, '--metrics-port', '0', '--extended', ...args], { OTEL_BSP_SCHEDULE_DELAY: '100', ...env });
+  const s = await spawnSidecar({ args: ['--file-dir', dir, '--metrics-port', '0', '--extended', ...args], env: { OTEL_BSP_SCHEDULE_DELAY: '100', ...env } });
   started.push(s);
   return s;
 }

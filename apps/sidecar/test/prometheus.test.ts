@@ -5,14 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { ListenerClient } from '@sparkwire/node-client';
+import { ISSUE_SPEC, ListenerClient, type OtlpReceiver, type SidecarProcess, spawnSidecar, startOtlpReceiver, syntheticApplication, waitFor } from '@sparkwire/testkit';
 import { ALL_METRICS, PROMETHEUS_CONTENT_TYPE, prometheusName } from '@sparkwire/otel-metrics';
 import * as grpc from '@grpc/grpc-js';
 import { JobResult, OffsetsServiceClient, type SparkEvent, type TaskMetrics } from '@sparkwire/proto';
-import { ISSUE_SPEC, syntheticApplication } from '@sparkwire/synthetic';
-import { startOtlpReceiver, type OtlpReceiver } from '../../../libs/otel-traces/test/otlp-receiver';
 import { metricsAddress, scrape, sendApp, type Scrape } from './otel-helpers';
-import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
 
 let broker: Broker;
 let receiver: OtlpReceiver;
@@ -45,10 +42,8 @@ const stageSum = (events: SparkEvent[], f: (m: TaskMetrics) => bigint) => Number
 
 beforeAll(async () => {
   [broker, receiver] = await Promise.all([startBroker(), startOtlpReceiver()]);
-  sidecar = await spawnSidecar(
-    ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'prom-events', '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc', '--offsets-enabled', 'true', '--offsets-lag-poll-ms', '200'],
-    { OTEL_BSP_SCHEDULE_DELAY: '100' },
-  );
+  sidecar = await spawnSidecar({
+    args: ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'prom-events', '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc', '--offsets-enabled', 'true', '--offsets-lag-poll-ms', '200'], env: { OTEL_BSP_SCHEDULE_DELAY: '100' } });
   await waitFor('kafka SERVING', async () => (await sidecar.health('sparkwire.kafka')) === 'SERVING');
   address = metricsAddress(sidecar);
 });

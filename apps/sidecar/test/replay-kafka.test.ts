@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+import { readTopic } from '@sparkwire/testkit';
 import { SparkEvent } from '@sparkwire/proto';
 import { main } from '../src/cli';
 

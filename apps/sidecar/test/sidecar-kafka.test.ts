@@ -4,11 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
-import { ListenerClient } from '@sparkwire/node-client';
+import { batches, ISSUE_SPEC, ListenerClient, readTopic, type SidecarProcess, spawnSidecar, syntheticApplication, waitFor } from '@sparkwire/testkit';
 import type { PublishRequest, SparkEvent } from '@sparkwire/proto';
-import { ISSUE_SPEC, batches, syntheticApplication } from '@sparkwire/synthetic';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
-import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
 
 let broker: Broker;
 const started: SidecarProcess[] = [];
@@ -22,7 +19,7 @@ afterAll(async () => {
 });
 
 async function sidecar(args: string[]): Promise<SidecarProcess> {
-  const s = await spawnSidecar(['--kafka-brokers', broker.bootstrap, '--kafka-partitions', '3', ...args]);
+  const s = await spawnSidecar({ args: ['--kafka-brokers', broker.bootstrap, '--kafka-partitions', '3', ...args] });
   started.push(s);
   await waitFor('kafka SERVING', async () => (await s.health('sparkwire.kafka')) === 'SERVING');
   return s;
@@ -168,7 +165,7 @@ describe('sidecar -> real Kafka', () => {
   });
 
   it('Kafka unreachable, spool on (the default): batches are acked into the spool, sparkwire.kafka NOT_SERVING, ListenerService SERVING', async () => {
-    const s = await spawnSidecar(['--kafka-brokers', '127.0.0.1:1', '--kafka-connect-timeout-ms', '500']);
+    const s = await spawnSidecar({ args: ['--kafka-brokers', '127.0.0.1:1', '--kafka-connect-timeout-ms', '500'] });
     started.push(s);
     expect(await s.health('sparkwire.kafka')).toBe('NOT_SERVING');
     expect(await s.health('sparkwire.v1.ListenerService')).toBe('SERVING');
@@ -181,7 +178,7 @@ describe('sidecar -> real Kafka', () => {
   });
 
   it('Kafka unreachable, spool off: starts anyway, health says NOT_SERVING, batches get UNAVAILABLE', async () => {
-    const s = await spawnSidecar(['--kafka-brokers', '127.0.0.1:1', '--kafka-connect-timeout-ms', '500', '--spool-enabled', 'false']);
+    const s = await spawnSidecar({ args: ['--kafka-brokers', '127.0.0.1:1', '--kafka-connect-timeout-ms', '500', '--spool-enabled', 'false'] });
     started.push(s);
     expect(await s.health('')).toBe('SERVING');
     expect(await s.health('sparkwire.kafka')).toBe('NOT_SERVING');

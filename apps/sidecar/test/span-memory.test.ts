@@ -7,10 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticApplication } from '@sparkwire/synthetic';
-import { startOtlpReceiver, type OtlpReceiver } from '../../../libs/otel-traces/test/otlp-receiver';
+import { type OtlpReceiver, type SidecarProcess, spawnSidecar, startOtlpReceiver, syntheticApplication, waitFor } from '@sparkwire/testkit';
 import { metricsAddress, scrape, sendApp, type Scrape } from './otel-helpers';
-import { spawnSidecar, waitFor, type SidecarProcess } from './spawn-sidecar';
 
 let receiver: OtlpReceiver;
 let sidecar: SidecarProcess;
@@ -18,10 +16,8 @@ let address: string;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
-  sidecar = await spawnSidecar(
-    ['--file-dir', mkdtempSync(join(tmpdir(), 'sw-mem-')), '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc'],
-    { OTEL_BSP_SCHEDULE_DELAY: '100' },
-  );
+  sidecar = await spawnSidecar({
+    args: ['--file-dir', mkdtempSync(join(tmpdir(), 'sw-mem-')), '--extended', '--metrics-port', '0', '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc'], env: { OTEL_BSP_SCHEDULE_DELAY: '100' } });
   address = metricsAddress(sidecar);
 });
 afterAll(async () => {

@@ -10,10 +10,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { ListenerClient } from '@sparkwire/node-client';
+import { batches, ListenerClient, type SidecarProcess, spawnSidecar, syntheticApplication } from '@sparkwire/testkit';
 import type { ClientStats, SparkEvent } from '@sparkwire/proto';
-import { batches, syntheticApplication } from '@sparkwire/synthetic';
-import { spawnSidecar, type SidecarProcess } from './spawn-sidecar';
 
 const TOKEN = 'status-page-test-token-0123456789';
 const SCREENSHOT = resolve(import.meta.dirname, '../../../docs/images/status-page.png');
@@ -64,8 +62,8 @@ async function stage0Tasks(): Promise<{ done: number; total: number } | undefine
 
 beforeAll(async () => {
   broker = await startBroker();
-  sidecar = await spawnSidecar(['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'status-events', '--extended', '--status-enabled', 'true', '--status-port', '0', '--server-token', TOKEN, '--shutdown-deadline-ms', '3000']);
-  statusUrl = sidecar.logs.map((l) => { try { return JSON.parse(l); } catch { return {}; } }).find((o) => o.msg === 'sparkwire sidecar listening')?.statusUrl;
+  sidecar = await spawnSidecar({ args: ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'status-events', '--extended', '--status-enabled', 'true', '--status-port', '0', '--server-token', TOKEN, '--shutdown-deadline-ms', '3000'] });
+  statusUrl = sidecar.statusUrl ?? '';
   expect(statusUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/status$/);
   client = new ListenerClient(sidecar.address, { token: TOKEN });
   profile = mkdtempSync(join(tmpdir(), 'sparkwire-chromium-'));

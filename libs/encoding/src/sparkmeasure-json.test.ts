@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PublishRequest, SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { syntheticApplication } from '@sparkwire/testkit';
 import { jsonText, parseJson, protobufEncoder, sparkMeasureJsonEncoder, toSparkMeasureRecords } from './index';
 
 const goldenDir = resolve(import.meta.dirname, '../../../proto/golden');

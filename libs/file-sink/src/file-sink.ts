@@ -7,13 +7,9 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutRecord, Sink } from '@sparkwire/pipeline';
+import type { FileSinkConfig } from './config';
 
-export interface FileSinkConfig {
-  dir: string;
-  prefix: string;
-  maxBytes: number;
-  maxFiles: number;
-}
+export type { FileSinkConfig } from './config';
 
 export class FileSink implements Sink {
   readonly name = 'file';

@@ -1,1 +1,2 @@
-export { FileSink, type FileSinkConfig } from './file-sink';
+export { FileSink } from './file-sink';
+export { fileSinkConfigSchema, type FileSinkConfig, type FileSinkConfigInput } from './config';

@@ -7,8 +7,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PublishRequest, SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
-import { encodeRequest, lenField, malformedFrames, MALFORMED_KINDS, randomRequest, Rng } from '../src/frame-gen';
+import { encodeRequest, lenField, MALFORMED_KINDS, malformedFrames, randomRequest, Rng, syntheticApplication } from '@sparkwire/testkit';
 
 const dir = join(import.meta.dirname, 'corpus');
 mkdirSync(dir, { recursive: true });

@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { PublishRequest, SparkEvent } from '@sparkwire/proto';
 import { createRequestDecoder, decodePublishRequest, DEFAULT_DECODE_LIMITS, eventSlices, type Decoded } from './decode';
-import { encodeRequest, lenField, malformedFrames, MALFORMED_KINDS, randomRequest, Rng, tag, varint } from './frame-gen';
+import { encodeRequest, lenField, malformedFrames, MALFORMED_KINDS, randomRequest, Rng, tag, varint } from '@sparkwire/testkit';
 import { firstInvalidUtf8, utf8Valid } from './wire-validate';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -178,6 +178,7 @@ describe('limits, checked before the work they bound', () => {
 });
 
 describe('never throws, never spins', () => {
+  // Thousands of frames: on a loaded shared core this passed the 5 s default; a spinning decoder takes far longer than 60 s.
   it('every generated malformed frame is refused, with a path and a byte offset', () => {
     const rng = new Rng(3);
     const bases = Array.from({ length: 200 }, () => frame(randomRequest(rng)));
@@ -188,7 +189,7 @@ describe('never throws, never spins', () => {
       expect(d.code).toBe(3);
       expect(d.error).toMatch(/ at byte \d+: /);
     }
-  });
+  }, 60_000);
 
   it('time is linear in the frame size on adversarial inputs (8 MiB in at most ~0.2 s each here)', () => {
     const n = 8 * 1024 * 1024 - 64;
@@ -210,13 +211,14 @@ describe('never throws, never spins', () => {
     }
   });
 
+  // Well under a second alone, seconds on a loaded shared core; a spinning decoder takes far longer.
   it('random bytes never throw out of the decoder', () => {
     const rng = new Rng(9);
     for (let i = 0; i < 20_000; i++) {
       const b = rng.bytes(rng.int(64));
       expect(() => decodePublishRequest(b)).not.toThrow();
     }
-  });
+  }, 60_000);
 });
 
 describe('UTF-8 validation', () => {

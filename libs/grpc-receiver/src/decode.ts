@@ -8,10 +8,9 @@
 // becomes a Decoded, and a refused one says what is wrong and where (field path, byte offset).
 import { status } from '@grpc/grpc-js';
 import { descriptorSet, PublishRequest } from '@sparkwire/proto';
+import { receiverConfigSchema } from './config';
 import { compileSchema, schemaFromDescriptorSet, type CompiledSchema } from './wire-schema';
 import { WireError, WireValidator, type WireLimits } from './wire-validate';
-
-const MiB = 1024 * 1024;
 
 export interface DecodeLimits extends WireLimits {
   /** server.maxBatchBytes: a larger frame is refused without being read past its top level. */
@@ -20,14 +19,15 @@ export interface DecodeLimits extends WireLimits {
   maxBatchEvents: number;
 }
 
-/** The defaults of the server.* settings of the same names (libs/sdk/src/config.ts). */
+const serverDefaults = receiverConfigSchema.parse({});
+/** The defaults of the server.* settings of the same names: the schema's (config.ts). */
 export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
-  maxBatchBytes: 8 * MiB,
-  maxBatchEvents: 10_000,
-  maxNestingDepth: 32,
-  maxStringBytes: 4 * MiB,
-  maxRepeatedEntries: 100_000,
-  maxBatchValues: 1_000_000,
+  maxBatchBytes: serverDefaults.maxBatchBytes,
+  maxBatchEvents: serverDefaults.maxBatchEvents,
+  maxNestingDepth: serverDefaults.maxNestingDepth,
+  maxStringBytes: serverDefaults.maxStringBytes,
+  maxRepeatedEntries: serverDefaults.maxRepeatedEntries,
+  maxBatchValues: serverDefaults.maxBatchValues,
 });
 
 export interface DecodeRefusal {

@@ -11,7 +11,7 @@
 //    descriptors, strict UTF-8) accepts too, and reads the same (re-encoded by the reference,
 //    decoded by us, it is the same request); a frame the reference refuses, it refuses;
 //  - valid frames (encode of a random valid request) are accepted and round-trip exactly.
-// Properties of the Stream handler (listener-service.ts), over raw HTTP/2 against a real
+// Properties of the Stream handler (stream-handler.ts), over raw HTTP/2 against a real
 // receiver: every stream ends with a status within the deadline (never hangs, never ends
 // silently), with one ack per batch read before the first bad frame, non-OK iff the stream
 // held a bad or cut-short frame, and every event of an OK ack is in the sink.
@@ -25,12 +25,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { sparkMeasureJsonEncoder } from '@sparkwire/encoding';
 import { PublishAck, PublishRequest, type SparkEvent } from '@sparkwire/proto';
-import { MemorySink, Pipeline } from '@sparkwire/pipeline';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { Pipeline } from '@sparkwire/pipeline';
+import { encodeRequest, grpcFrame, MemorySink, randomRequest, RawGrpcClient, referenceAccepts, referenceReencode, Rng, STREAM_PATH, syntheticApplication } from '@sparkwire/testkit';
 import { decodePublishRequest, type Decoded } from './decode';
-import { encodeRequest, randomRequest, referenceAccepts, referenceReencode, Rng } from './frame-gen';
 import { startReceiver, type Receiver } from './receiver';
-import { grpcFrame, RawGrpcClient, STREAM_PATH } from './test-raw-grpc';
 
 const FUZZ_DIR = join(import.meta.dirname, '../fuzz');
 const BUDGET_MS = Number(process.env.SPARKWIRE_FUZZ_MS ?? 30_000);

@@ -3,5 +3,5 @@ export { createListenerService, listenerServiceDefinition, listenerServiceDefini
 export { tokenCheck, type TokenCheck } from './auth';
 export { createRequestDecoder, decodePublishRequest, DEFAULT_DECODE_LIMITS, type Decoded, type DecodeLimits } from './decode';
 export { guardUnary, type ExtraService } from './extra-services';
-export { makeTestPki, type TestPki } from './test-pki';
 export { InFlightBudget, StreamRegistry } from './limits';
+export { receiverConfigSchema, receiverConfigIssues, receiverSettings, type ReceiverConfig, type ReceiverConfigInput, type ReceiverSettings } from './config';

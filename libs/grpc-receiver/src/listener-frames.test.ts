@@ -6,11 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { sparkMeasureJsonEncoder } from '@sparkwire/encoding';
 import { ListenerServiceClient, PublishAck, PublishRequest, type SparkEvent } from '@sparkwire/proto';
-import { MemorySink, Pipeline } from '@sparkwire/pipeline';
-import { syntheticApplication } from '@sparkwire/synthetic';
-import { canInspect } from './partial-message';
+import { Pipeline } from '@sparkwire/pipeline';
+import { grpcFrame, MemorySink, PUBLISH_PATH, RawGrpcClient, STREAM_PATH, syntheticApplication } from '@sparkwire/testkit';
+import { canInspect } from './grpc-internals';
 import { startReceiver, type Receiver, type ReceiverOptions } from './receiver';
-import { grpcFrame, PUBLISH_PATH, RawGrpcClient, STREAM_PATH } from './test-raw-grpc';
 
 const quiet = { info() {}, warn() {}, debug() {} };
 const app = syntheticApplication({ appId: 'app-f', stagesPerJob: [2], tasksPerStage: 10, executors: 1, sqlExecutions: 1, failedTasks: 0, streamingProgress: 1, startMs: Date.now() - 60_000 });
@@ -143,7 +142,7 @@ describe('Stream with malformed frames: acks, then an error; never a silent end'
     await stillServes(address);
   });
 
-  it("grpc-js's internals that show a held partial message are where partial-message.ts reads them", async () => {
+  it("grpc-js's internals that show a held partial message are where grpc-internals.ts reads them", async () => {
     // If this fails after a grpc-js upgrade, the truncated-stream check above silently stops working.
     const { address } = await start();
     let inspected: boolean | undefined;

@@ -4,8 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { sparkMeasureJsonEncoder } from '@sparkwire/encoding';
 import { ListenerServiceClient, PublishAck, PublishRequest, type SparkEvent } from '@sparkwire/proto';
-import { MemorySink, Pipeline } from '@sparkwire/pipeline';
-import { batches, syntheticApplication } from '@sparkwire/synthetic';
+import { Pipeline } from '@sparkwire/pipeline';
+import { batches, MemorySink, syntheticApplication } from '@sparkwire/testkit';
 import { startReceiver, type Receiver } from './receiver';
 
 const quiet = { info() {}, warn() {}, debug() {} };

@@ -10,6 +10,7 @@ import { guardUnary, type ExtraService } from './extra-services';
 import { createRequestDecoder, type DecodeLimits } from './decode';
 import { createListenerService, listenerServiceDefinitionWith, type ReceiverCounters, type ReceiverLogger } from './listener-service';
 import { addReflection } from './reflection';
+import type { ReceiverSettings } from './config';
 
 export const LISTENER_SERVICE_NAME = 'sparkwire.v1.ListenerService';
 const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
@@ -21,21 +22,8 @@ export interface ReceiverTls {
   caFile?: string;
 }
 
-export interface ReceiverOptions {
-  host: string;
-  port: number;
-  token?: string;
-  tls?: ReceiverTls;
-  maxBatchBytes: number;
-  /** Limits of the request decoder besides maxBatchBytes (decode.ts; defaults as in server.* of the config). */
-  decodeLimits?: Partial<Omit<DecodeLimits, 'maxBatchBytes'>>;
-  maxInFlightPerStream: number;
-  /** Bytes of batches in flight over all calls (streams stop being read beyond it; Publish gets RESOURCE_EXHAUSTED). */
-  maxInFlightBytes?: number;
-  maxStreamsPerClient?: number;
-  maxStreams?: number;
-  /** Idle streams are ended after this long; idle connections (no calls) too. */
-  idleStreamTimeoutMs?: number;
+/** The configured settings (config.ts: receiverSettings of the `server` section) and what the receiver works with. */
+export interface ReceiverOptions extends ReceiverSettings {
   pipeline: Pipeline;
   log: ReceiverLogger;
   /** Name of the sink's health entry, e.g. "sparkwire.kafka". */

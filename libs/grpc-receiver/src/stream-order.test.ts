@@ -6,8 +6,8 @@ import { afterEach, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { sparkMeasureJsonEncoder } from '@sparkwire/encoding';
 import { ListenerServiceClient, PublishRequest, type PublishAck, type SparkEvent } from '@sparkwire/proto';
-import { MemorySink, Pipeline } from '@sparkwire/pipeline';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { Pipeline } from '@sparkwire/pipeline';
+import { MemorySink, syntheticApplication } from '@sparkwire/testkit';
 import { startReceiver, type Receiver } from './receiver';
 
 const quiet = { info() {}, warn() {}, debug() {} };

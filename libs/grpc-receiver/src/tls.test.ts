@@ -6,10 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { sparkMeasureJsonEncoder } from '@sparkwire/encoding';
 import { ListenerServiceClient, type PublishRequest } from '@sparkwire/proto';
-import { MemorySink, Pipeline } from '@sparkwire/pipeline';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { Pipeline } from '@sparkwire/pipeline';
+import { makeTestPki, MemorySink, syntheticApplication, type TestPki } from '@sparkwire/testkit';
 import { startReceiver, type Receiver } from './receiver';
-import { makeTestPki, type TestPki } from './test-pki';
 
 const quiet = { info() {}, warn() {}, debug() {} };
 const app = syntheticApplication({ appId: 'app-tls', stagesPerJob: [1], tasksPerStage: 2, executors: 1, sqlExecutions: 0, failedTasks: 0, streamingProgress: 0, startMs: Date.now() - 60_000 });

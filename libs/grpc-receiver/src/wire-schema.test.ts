@@ -8,7 +8,7 @@ import { create, equals, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { descriptorSet, PublishRequest } from '@sparkwire/proto';
 import { decodePublishRequest, REQUEST_MESSAGE, requestSchema } from './decode';
-import { encodeRequest, messageDesc, randomMessage, randomRequest, Rng } from './frame-gen';
+import { encodeRequest, messageDesc, randomMessage, randomRequest, Rng } from '@sparkwire/testkit';
 import { schemaFromDescriptorSet } from './wire-schema';
 import { WireValidator } from './wire-validate';
 

@@ -26,3 +26,52 @@ export const kafkaConnectionSchema = z.strictObject(kafkaConnectionShape);
 
 /** The connection settings after parsing (defaults filled, saslPassword read from its file by the SDK). */
 export type KafkaConnectionConfig = z.output<typeof kafkaConnectionSchema>;
+
+export interface KafkaTls {
+  enabled: boolean;
+  /** PEM files; read at start. */
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface KafkaSasl {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
+/** A connection as the clients take it: the TLS and SASL settings grouped. */
+export interface KafkaConnectionSettings {
+  brokers: string[];
+  clientId: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  retries: number;
+  tls?: KafkaTls;
+  sasl?: KafkaSasl;
+}
+
+/**
+ * Checks across the connection settings, paths relative to the section. Not a refinement of
+ * the schema: the SDK runs every section's checks once all sections parsed, in a fixed order,
+ * so which error is reported first does not depend on the nesting.
+ */
+export function kafkaConnectionIssues(c: KafkaConnectionConfig): { path: string[]; message: string }[] {
+  if (c.saslMechanism && (!c.saslUsername || !(c.saslPassword || c.saslPasswordFile))) return [{ path: ['saslUsername'], message: 'SASL needs saslUsername and saslPassword' }];
+  return [];
+}
+
+/** The one mapping of the flat connection settings to what the clients take; saslPassword must already be read from saslPasswordFile. */
+export function kafkaConnectionSettings(c: KafkaConnectionConfig): KafkaConnectionSettings {
+  return {
+    brokers: c.brokers,
+    clientId: c.clientId,
+    connectTimeoutMs: c.connectTimeoutMs,
+    requestTimeoutMs: c.requestTimeoutMs,
+    retries: c.retries,
+    tls: c.tls ? { enabled: true, caFile: c.tlsCaFile, certFile: c.tlsCertFile, keyFile: c.tlsKeyFile, rejectUnauthorized: c.tlsRejectUnauthorized } : undefined,
+    sasl: c.saslMechanism ? { mechanism: c.saslMechanism, username: c.saslUsername!, password: c.saslPassword! } : undefined,
+  };
+}

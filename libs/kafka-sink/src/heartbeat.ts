@@ -5,24 +5,23 @@
 // noticed within about one interval instead of after kafkajs's retry schedule. One failed
 // request is tried again after RECHECK_MS before the broker counts as gone (a dropped
 // connection alone is no outage).
-import type { Admin } from 'kafkajs';
+import { createKafkaClient, type KafkaAdmin, type KafkaLogger } from '@sparkwire/kafka-client';
 import type { KafkaSinkConfig } from './config';
-import { createKafka, type SinkLogger } from './kafka-client';
 
 const RECHECK_MS = 500;
 
 export class BrokerHeartbeat {
-  private readonly admin?: Admin;
+  private readonly admin?: KafkaAdmin;
   private timer?: NodeJS.Timeout;
   private closed = false;
 
   constructor(
     private readonly config: KafkaSinkConfig,
-    log: SinkLogger,
+    log: KafkaLogger,
     /** The broker did not answer: the sink becomes not ready and starts reconnecting. */
     private readonly onLost: (err: Error) => void,
   ) {
-    if ((config.healthProbeIntervalMs ?? 0) > 0) this.admin = createKafka({ ...config, clientId: `${config.clientId}-health`, retries: 0 }, log).admin();
+    if ((config.healthProbeIntervalMs ?? 0) > 0) this.admin = createKafkaClient({ ...config, clientId: `${config.clientId}-health`, retries: 0 }, log).admin();
   }
 
   /**
@@ -33,7 +32,7 @@ export class BrokerHeartbeat {
   async verify(): Promise<void> {
     if (!this.admin || this.closed) return;
     await this.admin.connect();
-    await this.admin.describeCluster();
+    await this.admin.brokerIds();
   }
 
   /** Checks every interval until two checks in a row fail (onLost) or close(); start() again once ready. */

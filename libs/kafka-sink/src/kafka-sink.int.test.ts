@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+import { readTopic } from '@sparkwire/testkit';
 import { isRecordsRefused, recordBytes, type OutRecord } from '@sparkwire/pipeline';
 import { DeadLetterStore, redrive, SpoolingSink } from '@sparkwire/spool';
 import { KafkaSink } from './kafka-sink';
-import { BATCH_OVERHEAD_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, RECORD_OVERHEAD_BYTES } from './limits';
+import { BATCH_OVERHEAD_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, RECORD_OVERHEAD_BYTES } from '@sparkwire/kafka-client';
 
 let broker: Broker;
 let dir: string;

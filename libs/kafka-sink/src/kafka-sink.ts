@@ -2,24 +2,25 @@
 //
 // Many small client batches arrive at once; sending each as its own produce request would
 // cap throughput at one broker round trip per batch. Instead write() queues the batch and
-// one send loop takes everything queued (up to maxBatchRecords) into a single sendBatch.
+// one send loop takes everything queued (up to maxBatchRecords) into a single produce request.
 // Only one request is in flight, which also keeps the idempotent producer's per-partition
 // sequence numbers in order. Each caller's promise settles with the request that carried it.
 //
 // No request is built that the broker must refuse: a request holds at most
 // min(kafka.maxRequestBytes, the smallest topic limit less batch overhead) bytes, records
-// counted in UTF-8 bytes with their framing (limits.ts). A request the broker still refuses
-// for its records (a record over a limit lowered meanwhile, INVALID_RECORD, ...) fails only
-// the writes it carried, with RecordsRefusedError, and the sink stays ready: it is not an
-// outage. Coalesced writes are then sent one by one so that only the one at fault is refused.
-import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { recordBytes, RecordsRefusedError, type OutRecord, type Sink } from '@sparkwire/pipeline';
-import type { KafkaSinkConfig } from './config';
+// counted in UTF-8 bytes with their framing (@sparkwire/kafka-client: limits.ts, batcher.ts).
+// A request the broker still refuses for its records (a record over a limit lowered
+// meanwhile, INVALID_RECORD, ...) fails only the writes it carried, with RecordsRefusedError,
+// and the sink stays ready: it is not an outage. Coalesced writes are then sent one by one so
+// that only the one at fault is refused.
+import { RecordsRefusedError, type OutRecord, type Sink } from '@sparkwire/pipeline';
+import { chunkByBytes, createKafkaClient, KafkaLimits, RECORD_OVERHEAD_BYTES, recordRequestBytes, RequestBudget, type KafkaAdmin, type KafkaClient, type KafkaLogger, type KafkaProducer, type LimitsSnapshot } from '@sparkwire/kafka-client';
+import { KAFKA_SINK_DEFAULTS, type KafkaSinkConfig } from './config';
 import { classify, SIZE_ERRORS } from './errors';
-import { createKafka, type SinkLogger } from './kafka-client';
-import { KafkaLimits, RECORD_OVERHEAD_BYTES, type LimitsSnapshot } from './limits';
 import { readBackKeys } from './read-back';
 import { BrokerHeartbeat } from './heartbeat';
+
+export type SinkLogger = KafkaLogger;
 
 interface Pending {
   records: OutRecord[];
@@ -48,13 +49,11 @@ export interface KafkaSinkStats {
   limits: LimitsSnapshot;
 }
 
-const DEFAULT_LIMITS_REFRESH_MS = 30_000;
-
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
-  private readonly kafka: Kafka;
-  private producer: Producer;
-  private readonly admin: Admin;
+  private readonly kafka: KafkaClient;
+  private producer: KafkaProducer;
+  private readonly admin: KafkaAdmin;
   private readonly limits: KafkaLimits;
   private queue: Pending[] = [];
   private sending = false;
@@ -72,7 +71,7 @@ export class KafkaSink implements Sink {
     private readonly log: SinkLogger,
     private readonly events: KafkaSinkEvents = {},
   ) {
-    this.kafka = createKafka(config, log);
+    this.kafka = createKafkaClient(config, log);
     this.producer = this.newProducer();
     this.admin = this.kafka.admin();
     this.heartbeat = new BrokerHeartbeat(config, log, (err) => {
@@ -98,10 +97,10 @@ export class KafkaSink implements Sink {
    * replay check after a crash); undefined when more than `limit` records would be read.
    */
   recentRecordKeys(topics: string[], sinceMs: number, limit: number): Promise<Set<string> | undefined> {
-    return readBackKeys(this.kafka, this.admin, topics, sinceMs, limit);
+    return readBackKeys(this.admin, topics, sinceMs, limit);
   }
 
-  /** The largest key + value (UTF-8 bytes) a record to `topic` may have (limits.ts). */
+  /** The largest key + value (UTF-8 bytes) a record to `topic` may have (KafkaLimits). */
   maxRecordBytes(topic: string): number {
     return this.limits.maxRecordBytes(topic);
   }
@@ -128,7 +127,7 @@ export class KafkaSink implements Sink {
   /** Never throws for an unreachable cluster: it keeps probing and reports readiness. */
   async start(): Promise<void> {
     await this.probe();
-    const every = this.config.limitsRefreshMs ?? DEFAULT_LIMITS_REFRESH_MS;
+    const every = this.config.limitsRefreshMs ?? KAFKA_SINK_DEFAULTS.limitsRefreshMs;
     this.limitsTimer = setInterval(() => {
       if (this.isReady()) void this.limits.refresh(this.admin);
     }, every);
@@ -139,7 +138,7 @@ export class KafkaSink implements Sink {
     if (this.closed) return Promise.reject(new Error('sink is closed'));
     return new Promise((resolve, reject) => {
       let bytes = 0;
-      for (const r of records) bytes += recordBytes(r) + RECORD_OVERHEAD_BYTES;
+      for (const r of records) bytes += recordRequestBytes(r);
       this.queue.push({ records, bytes, resolve, reject });
       if (!this.sending) this.sendLoop = this.drainQueue();
     });
@@ -154,13 +153,8 @@ export class KafkaSink implements Sink {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  private newProducer(): Producer {
-    return this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
+  private newProducer(): KafkaProducer {
+    return this.kafka.producer();
   }
 
   private async drainQueue(): Promise<void> {
@@ -177,11 +171,7 @@ export class KafkaSink implements Sink {
           for (const chunk of chunkByBytes(group, maxBytes, perRecordBytes)) {
             failed = chunk;
             const started = performance.now();
-            await this.producer.sendBatch({
-              topicMessages: toTopicMessages(chunk),
-              acks: -1,
-              compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-            });
+            await this.producer.send(chunk, this.config.compression);
             this.counters.requests++;
             sent += chunk.length;
             this.events.onSend?.(chunk.length, performance.now() - started);
@@ -259,15 +249,13 @@ export class KafkaSink implements Sink {
 
   private takeGroup(): Pending[] {
     const group: Pending[] = [];
-    let n = 0;
-    let bytes = 0;
-    const maxBytes = this.requestLimit().maxBytes;
+    const budget = new RequestBudget(this.config.maxBatchRecords, this.requestLimit().maxBytes);
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (group.length > 0 && (next.solo || group[0].solo || n + next.records.length > this.config.maxBatchRecords || bytes + next.bytes > maxBytes)) break;
+      if (group.length > 0 && (next.solo || group[0].solo)) break;
+      if (!budget.fits(next.records.length, next.bytes)) break;
       this.queue.shift();
-      n += next.records.length;
-      bytes += next.bytes;
+      budget.add(next.records.length, next.bytes);
       group.push(next);
     }
     return group;
@@ -303,10 +291,7 @@ export class KafkaSink implements Sink {
     const existing = new Set(await this.admin.listTopics());
     const missing = this.config.topics.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return;
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor })),
-    });
+    await this.admin.createTopics(missing);
     this.log.info({ topics: missing.map((t) => t.name) }, 'created kafka topics');
   }
 
@@ -324,38 +309,4 @@ function spansPartitions(records: OutRecord[]): boolean {
   if (!first) return false;
   for (const r of records) if (r.key === null || r.key !== first.key || r.topic !== first.topic) return true;
   return false;
-}
-
-/**
- * Splits the group's records, in order, into runs whose sum of (recordBytes + perRecordBytes)
- * is at most maxBytes; a record larger than that on its own is a run by itself.
- */
-export function chunkByBytes(group: Array<{ records: OutRecord[] }>, maxBytes: number, perRecordBytes = RECORD_OVERHEAD_BYTES): OutRecord[][] {
-  const chunks: OutRecord[][] = [];
-  let cur: OutRecord[] = [];
-  let bytes = 0;
-  for (const p of group) {
-    for (const r of p.records) {
-      const b = recordBytes(r) + perRecordBytes;
-      if (cur.length > 0 && bytes + b > maxBytes) {
-        chunks.push(cur);
-        cur = [];
-        bytes = 0;
-      }
-      cur.push(r);
-      bytes += b;
-    }
-  }
-  if (cur.length > 0) chunks.push(cur);
-  return chunks;
-}
-
-function toTopicMessages(records: OutRecord[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
-  for (const r of records) {
-    let msgs = byTopic.get(r.topic);
-    if (!msgs) byTopic.set(r.topic, (msgs = []));
-    msgs.push({ key: r.key, value: r.value });
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommitStore } from './commit-store';
-import { TestKafka } from './test-kafka';
+import { TestKafka } from '../test/test-kafka';
 import type { CommitInput } from './validate';
 
 const req = (ranges: [string, number, number, number][], over: Partial<CommitInput> = {}): CommitInput => ({

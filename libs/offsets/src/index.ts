@@ -12,3 +12,4 @@ export { ProgressCommitter, kafkaRanges, parseMappings, type ProgressMapping } f
 export { GroupMutex } from './group-mutex';
 export { OffsetsError, Code } from './errors';
 export type { CommitInput, Range } from './validate';
+export { offsetsConfigSchema, offsetsConfigIssues, offsetsConfig, offsetsConnection, type OffsetsSectionConfig, type OffsetsSectionInput } from './config';

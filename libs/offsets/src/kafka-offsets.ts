@@ -1,64 +1,24 @@
-// What the offsets library needs from Kafka, behind one interface, and its kafkajs
-// implementation. kafkajs is effectively unmaintained (tulios/kafkajs#1603): swapping it
-// means rewriting only this file.
+// What the offsets library needs from Kafka, behind one interface, on the project's Kafka
+// client (@sparkwire/kafka-client): that library holds the connection settings, the client
+// library itself and the simple (admin) OffsetCommit; here are the offsets service's
+// timings, its error statuses and the short retry while a group coordinator moves.
 //
 // Commits are one OffsetCommit request per call, sent to the group coordinator with
-// generation -1 and no member id: the "simple" (admin) commit that Kafka's own
-// AdminClient.alterConsumerGroupOffsets sends. It carries a metadata string per partition
-// and needs no consumer to join the group, but the group must have no live members.
-// kafkajs's admin.setOffsets cannot be used: it joins the group with a consumer, takes one
-// topic per call and drops the metadata.
-import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
-import { kafkajsLogLevel } from '@sparkwire/kafka-sink';
+// generation -1 and no member id (KafkaGroupCommitter): it carries a metadata string per
+// partition and needs no consumer to join the group, but the group must have no live members.
+import { createKafkaClient, type ClientTuning, type CommittedOffset, type KafkaConnectionSettings, type KafkaLogger, type OffsetToCommit as ClientOffsetToCommit, type PartitionOffsets } from '@sparkwire/kafka-client';
 import { Code, OffsetsError, unavailable } from './errors';
 
-export interface KafkaConnection {
-  brokers: string[];
-  clientId: string;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-  /** Retries of one operation before UNAVAILABLE; small, so a client hears quickly. */
-  retries: number;
-  tls?: { enabled: boolean; caFile?: string; certFile?: string; keyFile?: string; rejectUnauthorized: boolean };
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-}
+/** The connection settings (retries of one operation before UNAVAILABLE: small, so a client hears quickly). */
+export type KafkaConnection = KafkaConnectionSettings;
 
-export interface OffsetsLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug?(obj: object, msg: string): void;
-}
+export type OffsetsLogger = KafkaLogger;
 
-// Offsets are Kafka's int64s, as bigint: exact up to 2^63 - 1 (kafkajs hands them over as strings).
-export interface LogOffsets {
-  partition: number;
-  /** Log-start offset: the oldest record still kept. */
-  low: bigint;
-  /** Log-end offset (high watermark): the offset the next record will get. */
-  high: bigint;
-}
+export type LogOffsets = PartitionOffsets;
 
-export interface StoredOffset {
-  topic: string;
-  partition: number;
-  /** -1 when the group has no committed offset for the partition. */
-  offset: bigint;
-  metadata: string | null;
-}
+export type StoredOffset = CommittedOffset;
 
-export interface OffsetToCommit {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  metadata: string;
-}
-
-/** A Kafka offset from kafkajs's decimal string (-1 when kafkajs has none). */
-function long(s: string | null | undefined): bigint {
-  return s && /^-?\d+$/.test(s) ? BigInt(s) : -1n;
-}
+export type OffsetToCommit = ClientOffsetToCommit;
 
 /** Kafka as the offsets library sees it. Every method throws OffsetsError (UNAVAILABLE when Kafka cannot be reached). */
 export interface KafkaOffsets {
@@ -75,7 +35,7 @@ export interface KafkaOffsets {
   close(): Promise<void>;
 }
 
-/** kafkajs errors that mean "the request may be retried later", not "the request is wrong". */
+/** Kafka errors (by the broker's error name) that mean "the request may be retried later", not "the request is wrong". */
 function toOffsetsError(err: unknown, what: string): OffsetsError {
   if (err instanceof OffsetsError) return err;
   const e = err as { type?: string; name?: string; message?: string; retriable?: boolean };
@@ -124,52 +84,16 @@ async function retryBusyCoordinator<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-type Cluster = {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  findGroupCoordinator(args: { groupId: string }): Promise<{
-    offsetCommit(args: { groupId: string; groupGenerationId: number; memberId: string; topics: { topic: string; partitions: { partition: number; offset: string; metadata: string }[] }[] }): Promise<{
-      responses: { topic: string; partitions: { partition: number; errorCode: number }[] }[];
-    }>;
-  }>;
-};
+/** Short backoff, and kafkajs's lines at warn at most: the service answers gRPC clients. */
+const OFFSETS_TUNING: ClientTuning = { retryInitialMs: 100, retryMaxMs: 1000, minLevel: 'error', logAs: 'warn' };
 
 export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): KafkaOffsets {
-  const config: KafkaConfig = {
-    clientId: conn.clientId,
-    brokers: conn.brokers,
-    connectionTimeout: conn.connectTimeoutMs,
-    requestTimeout: conn.requestTimeoutMs,
-    retry: { retries: conn.retries, initialRetryTime: 100, maxRetryTime: 1000 },
-    logLevel: logLevel.ERROR,
-    logCreator: () => (entry: LogEntry) => {
-      const { message, broker, error } = entry.log as { message: string; broker?: string; error?: string };
-      const fields = { component: 'kafkajs', namespace: entry.namespace, broker, error };
-      // A fresh cluster's coordinator loading and the like: kafkajs retries them (debug, not warn).
-      if (kafkajsLogLevel(entry, 'warn') === 'debug') log.debug?.(fields, message);
-      else log.warn(fields, message);
-    },
-  };
-  if (conn.tls?.enabled) {
-    config.ssl = {
-      rejectUnauthorized: conn.tls.rejectUnauthorized,
-      ca: conn.tls.caFile ? [readFileSync(conn.tls.caFile, 'utf8')] : undefined,
-      cert: conn.tls.certFile ? readFileSync(conn.tls.certFile, 'utf8') : undefined,
-      key: conn.tls.keyFile ? readFileSync(conn.tls.keyFile, 'utf8') : undefined,
-    };
-  }
-  if (conn.sasl) config.sasl = { ...conn.sasl } as KafkaConfig['sasl'];
-  const kafka = new Kafka(config);
-  const admin: Admin = kafka.admin({ retry: config.retry });
-  // The commit goes through kafkajs's cluster (not exported): the Kafka client's own factory,
-  // so it shares the brokers, TLS and SASL settings above.
-  const createCluster = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  if (!createCluster) throw new Error('kafkajs internals changed: private:Kafka:createCluster not found (offsets commit needs it)');
-  const cluster = (kafka as unknown as Record<symbol, (o: object) => Cluster>)[createCluster]({ metadataMaxAge: 60_000, allowAutoTopicCreation: false });
+  const client = createKafkaClient(conn, log, OFFSETS_TUNING);
+  const admin = client.admin();
+  const committer = client.groupCommitter();
 
   let adminConnected: Promise<void> | undefined;
-  let clusterConnected: Promise<void> | undefined;
-  const withAdmin = async <T>(what: string, fn: (a: Admin) => Promise<T>): Promise<T> => {
+  const withAdmin = async <T>(what: string, fn: (a: typeof admin) => Promise<T>): Promise<T> => {
     try {
       adminConnected ??= admin.connect().catch((err) => {
         adminConnected = undefined;
@@ -186,68 +110,42 @@ export function createKafkaOffsets(conn: KafkaConnection, log: OffsetsLogger): K
     withAdmin('topic metadata', async (a) => {
       const existing = new Set(await a.listTopics());
       const wanted = [...new Set(topics)].filter((t) => existing.has(t));
-      const out = new Map<string, number>();
-      if (wanted.length === 0) return out;
-      const md = await a.fetchTopicMetadata({ topics: wanted });
-      for (const t of md.topics) out.set(t.name, t.partitions.length);
-      return out;
+      if (wanted.length === 0) return new Map<string, number>();
+      return a.partitionCounts(wanted);
     });
 
   const committed = (group: string, topics: string[]): Promise<StoredOffset[]> =>
     withAdmin('fetch committed offsets', async (a) => {
       if (topics.length === 0) return [];
-      const res = await a.fetchOffsets({ groupId: group, topics });
-      return res.flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: long(p.offset), metadata: p.metadata ?? null })),
-      );
+      return a.committedOffsets(group, topics);
     });
 
   return {
     partitionCounts,
     logOffsets: (topic) =>
       withAdmin(`log offsets of ${topic}`, async (a) => {
-        const res = await a.fetchTopicOffsets(topic);
-        return res.map((p) => ({ partition: p.partition, low: long(p.low), high: long(p.high) })).sort((x, y) => x.partition - y.partition);
+        const res = await a.topicOffsets(topic);
+        return res.sort((x, y) => x.partition - y.partition);
       }),
     committed,
     groupTopics: (group) =>
       withAdmin('topics of the group', async (a) => {
         const topics = (await a.listTopics()).filter((t) => !t.startsWith('__'));
         if (topics.length === 0) return [];
-        const res = await a.fetchOffsets({ groupId: group, topics });
-        return res.filter((t) => t.partitions.some((p) => long(p.offset) >= 0n)).map((t) => t.topic).sort();
+        const res = await a.committedOffsets(group, topics);
+        return [...new Set(res.filter((p) => p.offset >= 0n).map((p) => p.topic))].sort();
       }),
     async commit(group, offsets) {
       if (offsets.length === 0) return;
-      const byTopic = new Map<string, { partition: number; offset: string; metadata: string }[]>();
-      for (const o of offsets) {
-        const list = byTopic.get(o.topic) ?? [];
-        list.push({ partition: o.partition, offset: String(o.offset), metadata: o.metadata });
-        byTopic.set(o.topic, list);
-      }
       try {
-        clusterConnected ??= cluster.connect().catch((err) => {
-          clusterConnected = undefined;
-          throw err;
-        });
-        await clusterConnected;
-        await retryBusyCoordinator(async () => {
-          const coordinator = await cluster.findGroupCoordinator({ groupId: group });
-          // kafkajs throws for the first partition error in the response. A coordinator
-          // error fails the request as a whole: nothing was written, so it is retried.
-          await coordinator.offsetCommit({
-            groupId: group,
-            groupGenerationId: -1,
-            memberId: '',
-            topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-          });
-        });
+        // A coordinator error fails the request as a whole: nothing was written, so it is retried.
+        await retryBusyCoordinator(() => committer.commit(group, offsets));
       } catch (err) {
         throw toOffsetsError(err, `commit to group ${group}`);
       }
     },
     async close() {
-      await Promise.allSettled([admin.disconnect(), cluster.disconnect()]);
+      await Promise.allSettled([admin.disconnect(), committer.disconnect()]);
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CommitStore } from './commit-store';
 import { LagMonitor } from './lag-monitor';
 import { Status } from './status-rules';
-import { silentLog, TestKafka } from './test-kafka';
+import { silentLog, TestKafka } from '../test/test-kafka';
 
 function setup(groups: string[] = []) {
   let now = 1_000_000;

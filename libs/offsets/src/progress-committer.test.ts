@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SparkEvent, StreamingProgress } from '@sparkwire/proto';
 import { CommitStore } from './commit-store';
 import { kafkaRanges, parseMappings, ProgressCommitter } from './progress-committer';
-import { silentLog, TestKafka } from './test-kafka';
+import { silentLog, TestKafka } from '../test/test-kafka';
 
 const progress = (o: Partial<StreamingProgress> & { start?: object | null; end: object }): SparkEvent =>
   ({

@@ -5,3 +5,4 @@ export { startPrometheusServer, PROMETHEUS_CONTENT_TYPE, type PrometheusServer, 
 export { SIDECAR_METRICS, SPARK_METRICS, OFFSETS_METRICS, ALL_METRICS, APP_LABELS, prometheusName, prometheusLabel, type MetricInfo, type MetricType } from './catalog';
 export { parsePrometheusText, type PromSample, type PromFamily } from './prom-text';
 export { OffsetMetrics, type OffsetsView, type GroupLagView } from './offset-metrics';
+export { metricsConfigSchema, type MetricsSectionConfig, type MetricsSectionInput } from './config';

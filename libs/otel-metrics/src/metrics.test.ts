@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineStats } from '@sparkwire/pipeline';
 import type { SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
-import { startOtlpReceiver } from '../../otel-traces/test/otlp-receiver';
+import { startOtlpReceiver, syntheticApplication } from '@sparkwire/testkit';
 import { ALL_METRICS, prometheusName } from './catalog';
 import { createMetrics, METER_NAME, resolveMetrics, type Metrics, type MetricsConfig } from './metrics';
 import { OffsetMetrics } from './offset-metrics';

@@ -11,21 +11,12 @@ import { startPrometheusServer, type PrometheusServer } from './prometheus-serve
 import { ATTR_SERVICE_NAME } from './semconv';
 import { SidecarMetrics } from './sidecar-metrics';
 import { SparkMetricsObserver, type SparkMetricsOptions } from './spark-metrics';
+import type { MetricsSectionConfig } from './config';
 
 export type OtlpProtocol = 'grpc' | 'http/protobuf';
 
-export interface MetricsConfig {
-  /** The Prometheus endpoint. */
-  enabled: boolean;
-  host: string;
-  port: number;
-  path: string;
-  /** OTLP push: on when set, or when OTEL_METRICS_EXPORTER includes otlp. */
-  otlpEndpoint?: string;
-  /** Undefined: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf. */
-  otlpProtocol?: OtlpProtocol;
-  /** Undefined: OTEL_METRIC_EXPORT_INTERVAL, else 60 s. */
-  otlpIntervalMs?: number;
+/** The parsed `metrics` section (config.ts) and the service name, which the `otel` section sets for traces and metrics alike. */
+export interface MetricsConfig extends MetricsSectionConfig {
   /** Undefined: OTEL_SERVICE_NAME, else "sparkwire". */
   serviceName?: string;
 }

@@ -1,8 +1,7 @@
 // The export path against a real OTLP receiver (test/otlp-receiver.ts): both protocols,
 // and the settings resolved from sparkwire config and OTEL_* variables.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticApplication } from '@sparkwire/synthetic';
-import { startOtlpReceiver, type OtlpReceiver } from '../test/otlp-receiver';
+import { type OtlpReceiver, startOtlpReceiver, syntheticApplication } from '@sparkwire/testkit';
 import { httpSignalUrl } from './export';
 import { traceIdFor } from './ids';
 import { resolveTracing, startTracing, type TracingConfig } from './tracing';

@@ -4,3 +4,4 @@ export { SPAN_NAMES, A as SPARK_ATTRIBUTES, PREFIX as SPARK_ATTRIBUTE_PREFIXES, 
 export { buildSpan, msToHrTime, INSTRUMENTATION_SCOPE, MAX_ATTRIBUTE_LENGTH } from './spans';
 export { createSpanExporter, createSpanExportPipeline, httpSignalUrl, CountingExporter, type OtlpProtocol, type TraceExportSettings, type ExportCounters, type SpanExportPipeline } from './export';
 export { startTracing, resolveTracing, baseResource, DEFAULT_SPAN_QUEUE_SIZE, type Tracing, type TracingConfig, type ResolvedTracing } from './tracing';
+export { tracesConfigSchema, type TracingConfigInput } from './config';

@@ -1,7 +1,7 @@
 // Bounded state: 100,000 task events (and their stages and jobs) leave nothing behind,
 // and the heap comes back to where it was, while every span went to the sink.
 import { describe, expect, it } from 'vitest';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { syntheticApplication } from '@sparkwire/testkit';
 import { SparkTraceBuilder } from './trace-builder';
 
 const gc = (globalThis as { gc?: () => void }).gc;

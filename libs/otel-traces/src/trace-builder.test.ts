@@ -2,7 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { JobResult, type SparkEvent } from '@sparkwire/proto';
-import { ISSUE_SPEC, syntheticApplication } from '@sparkwire/synthetic';
+import { ISSUE_SPEC, syntheticApplication } from '@sparkwire/testkit';
 import { parseTraceparent, spanIdFor, traceIdFor } from './ids';
 import { SparkTraceBuilder } from './trace-builder';
 

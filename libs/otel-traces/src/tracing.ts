@@ -5,23 +5,9 @@ import type { MeterProvider } from '@opentelemetry/api';
 import { defaultResource, detectResources, envDetector, type Resource } from '@opentelemetry/resources';
 import { createSpanExportPipeline, httpSignalUrl, type ExportCounters, type OtlpProtocol, type SpanExportPipeline } from './export';
 import { SparkTraceBuilder, type TraceBuilderStats } from './trace-builder';
+import type { TracingConfig } from './config';
 
-export interface TracingConfig {
-  /** Undefined: on when an endpoint is configured here or in OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, or OTEL_TRACES_EXPORTER=otlp. */
-  tracesEnabled?: boolean;
-  tracesEndpoint?: string;
-  /** Undefined: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf. */
-  tracesProtocol?: OtlpProtocol;
-  taskSpans: boolean;
-  taskSampleRatio: number;
-  openSpanTimeoutMs: number;
-  maxOpenSpans: number;
-  /** Undefined: OTEL_BSP_MAX_QUEUE_SIZE, else 16384. */
-  maxQueueSize?: number;
-  exportTimeoutMs?: number;
-  /** Undefined: OTEL_SERVICE_NAME, else each Spark application's name. */
-  serviceName?: string;
-}
+export type { TracingConfig } from './config';
 
 export interface ResolvedTracing {
   enabled: boolean;

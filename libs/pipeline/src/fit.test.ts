@@ -3,12 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { protobufEncoder, sparkMeasureJsonEncoder, type Encoder } from '@sparkwire/encoding';
 import { SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { MemorySink, syntheticApplication } from '@sparkwire/testkit';
 import { PipelineError, Status } from './errors';
 import { cutUtf8, truncationMarker, waterline } from './fit';
 import { Pipeline } from './pipeline';
 import { recordBytes, RecordsRefusedError, type OutRecord } from './sink';
-import { MemorySink } from './test-sink';
 
 const LIMIT = 1_048_588 - 61 - 32;
 

@@ -7,4 +7,4 @@ export { RecordFitter, truncateToFit, truncationMarker, cutUtf8, waterline, TRUN
 export type { Sink, OutRecord, WriteMeta } from './sink';
 export { recordKey, recordBytes, RecordsRefusedError, isRecordsRefused } from './sink';
 export { PipelineStats, type ClientReport } from './stats';
-export { MemorySink } from './test-sink';
+export { pipelineConfigShape, pipelineConfigSchema, pipelineSettings, type PipelineConfig, type PipelineConfigInput, type PipelineSettings } from './config';

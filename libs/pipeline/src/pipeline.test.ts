@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sparkMeasureJsonEncoder } from '@sparkwire/encoding';
 import type { PublishRequest, SparkEvent } from '@sparkwire/proto';
-import { batches, syntheticApplication } from '@sparkwire/synthetic';
+import { batches, MemorySink, syntheticApplication } from '@sparkwire/testkit';
 import { PipelineError, Status } from './errors';
 import { Pipeline, type PipelineOptions } from './pipeline';
-import { MemorySink } from './test-sink';
 
 const app = syntheticApplication({ appId: 'app-p', stagesPerJob: [2, 1], tasksPerStage: 4, executors: 1, sqlExecutions: 1, failedTasks: 1, streamingProgress: 2, startMs: Date.now() - 60_000 });
 const taskEvents = app.filter((e) => e.body?.$case === 'taskStart' || e.body?.$case === 'taskEnd').length;

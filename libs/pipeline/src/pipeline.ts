@@ -11,17 +11,18 @@ import { Router, type RouteConfig } from './route';
 import { isRecordsRefused, type OutRecord, type Sink } from './sink';
 import { PipelineStats } from './stats';
 import { isTaskEvent, validateBatch, type BatchLimits } from './validate';
+import type { PipelineSettings } from './config';
 
-export interface PipelineOptions {
-  /** Extended mode publishes task-level events; otherwise they are filtered and clients told not to send them. */
-  extended: boolean;
+/**
+ * The configured settings (config.ts: extended mode, which filters task-level events and tells
+ * clients not to send them; the dedupe windows; how long a caller waits for the sink before it
+ * gets UNAVAILABLE, the publish itself going on) and what the pipeline is wired to.
+ */
+export interface PipelineOptions extends PipelineSettings {
   limits: BatchLimits;
   route: RouteConfig;
   encoder: Encoder;
   sink: Sink;
-  dedupe: { batchWindow: number; eventWindow: number };
-  /** How long a caller waits for the sink before it gets UNAVAILABLE (the publish itself goes on). */
-  ackTimeoutMs: number;
   /** Processors that see every event once it is published (traces, metrics). */
   observers?: EventObserver[];
   /** An event too large for the sink's record limit: truncate its free text (default) or refuse the batch (fit.ts). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishRequest, SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { syntheticApplication } from '@sparkwire/testkit';
 import { PipelineError, Status } from './errors';
 import { validateBatch } from './validate';
 

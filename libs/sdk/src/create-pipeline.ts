@@ -1,12 +1,12 @@
 // Builds the pipeline and its sink from the configuration object. This is the embedded
 // SDK's entry point: a Node program gets exactly the sidecar's pipeline, without gRPC.
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { encoderFor } from '@sparkwire/encoding';
 import { FileSink } from '@sparkwire/file-sink';
-import { KafkaSink, type KafkaSinkEvents } from '@sparkwire/kafka-sink';
-import { Pipeline, type Sink } from '@sparkwire/pipeline';
-import { Offsets, STATUS_NAMES } from '@sparkwire/offsets';
-import { SpoolingSink } from '@sparkwire/spool';
+import { KafkaSink, kafkaSinkConfig, type KafkaSinkEvents } from '@sparkwire/kafka-sink';
+import { Pipeline, pipelineSettings, type Sink } from '@sparkwire/pipeline';
+import { Offsets, offsetsConfig, offsetsConnection, STATUS_NAMES } from '@sparkwire/offsets';
+import { defaultSpoolDir, SpoolingSink, spoolSectionSettings } from '@sparkwire/spool';
 import { StatusState } from '@sparkwire/status-page';
 import { METER_NAME, OffsetMetrics } from '@sparkwire/otel-metrics';
 import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
@@ -41,7 +41,7 @@ export interface BuiltPipeline {
 
 export interface PipelineHooks extends KafkaSinkEvents {
   logger?: Logger;
-  /** Where OTEL_* variables are read (default process.env). */
+  /** Where OTEL_* variables and the spool's state directory variables are read (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** The spool started or stopped accepting batches (its byte cap). */
   onAcceptingChange?: (accepting: boolean) => void;
@@ -61,13 +61,12 @@ export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, ho
   const spool = createSpool(config, backend, log, hooks);
   const sink: Sink = spool ?? backend;
   const offsets = createOffsets(config, log);
-  const st = config.status;
-  const status = st.enabled ? new StatusState({ maxApps: st.maxApps, maxJobs: st.maxJobs, maxStages: st.maxStages }) : undefined;
+  const status = config.status.enabled ? new StatusState(config.status) : undefined;
   const observers = [...telemetry.observers, ...(offsets ? [offsets.progress] : []), ...(status ? [status] : [])];
   // The file sink stores lines of text, so it always gets the JSON encoding.
   const encoder = encoderFor(config.kafka ? config.kafka.encoding : 'json');
   const pipeline = new Pipeline({
-    extended: config.extended,
+    ...pipelineSettings(config),
     limits: { maxBatchEvents: config.server.maxBatchEvents, maxBatchBytes: config.server.maxBatchBytes },
     route: {
       topic: config.kafka?.topic ?? 'file',
@@ -76,8 +75,6 @@ export function createPipeline(input: SparkwireConfigInput | SparkwireConfig, ho
     },
     encoder,
     sink,
-    dedupe: { batchWindow: config.dedupeBatchWindow, eventWindow: config.dedupeEventWindow },
-    ackTimeoutMs: config.ackTimeoutMs,
     observers,
     oversize: config.kafka?.oversizeEvents,
   });
@@ -118,93 +115,45 @@ function createSpool(config: SparkwireConfig, backend: Sink, log: Logger, hooks:
   const s = config.spool;
   if (!(s.enabled ?? Boolean(config.kafka))) return undefined;
   const server = config.server;
-  const dir = spoolDirFor(config);
+  const dir = spoolDirFor(config, hooks.env);
   return new SpoolingSink(
     backend,
     {
       dir,
+      ...spoolSectionSettings(s),
       removeDirWhenDrained: !s.dir && server.port === 0,
-      maxBytes: s.maxBytes,
-      segmentBytes: s.segmentBytes,
-      fsync: s.fsync,
-      fsyncIntervalMs: s.fsyncIntervalMs,
-      cacheBytes: s.cacheBytes,
-      // One publish is one produce request: the Kafka sink's own limits.
+      // One publish is one produce request: the Kafka sink's own limits. In front of the file
+      // sink (no kafka section, so no such settings) any chunk size does; these only bound a write.
       publishMaxRecords: config.kafka?.maxBatchRecords ?? 10_000,
       publishMaxBytes: config.kafka?.maxRequestBytes ?? 4 * 1024 * 1024,
       recoverEventIds: config.dedupeEventWindow,
       closeDrainMs: Math.max(500, config.shutdownDeadlineMs - 1000),
-      deadLetterMaxBytes: s.deadLetterMaxBytes,
     },
     log.child({ component: 'spool' }),
     { onAcceptingChange: hooks.onAcceptingChange },
   );
 }
 
-/** The spool directory the configuration gives: spool.dir, else sparkwire-data/spool/<host>_<port> (per process with port 0). */
-export function spoolDirFor(config: SparkwireConfig): string {
-  const server = config.server;
-  return config.spool.dir ?? join('sparkwire-data', 'spool', server.port === 0 ? `ephemeral-${process.pid}` : `${server.host.replace(/[^A-Za-z0-9.-]/g, '_')}_${server.port}`);
+/**
+ * The spool directory the configuration gives, absolute: spool.dir, else the server's
+ * directory under the per-user state directory (@sparkwire/spool: spool-dir.ts), which `env`
+ * (default process.env) locates.
+ */
+export function spoolDirFor(config: SparkwireConfig, env: NodeJS.ProcessEnv = process.env): string {
+  return config.spool.dir ? resolve(config.spool.dir) : defaultSpoolDir(config.server.host, config.server.port, env);
 }
 
 function createOffsets(config: SparkwireConfig, log: Logger): Offsets | undefined {
   const k = config.kafka;
   const o = config.offsets;
   if (!o.enabled || !k) return undefined;
-  return Offsets.connect(
-    {
-      brokers: k.brokers,
-      clientId: `${k.clientId}-offsets`,
-      connectTimeoutMs: k.connectTimeoutMs,
-      requestTimeoutMs: Math.min(k.requestTimeoutMs, 10_000),
-      retries: 2,
-      tls: k.tls ? { enabled: true, caFile: k.tlsCaFile, certFile: k.tlsCertFile, keyFile: k.tlsKeyFile, rejectUnauthorized: k.tlsRejectUnauthorized } : undefined,
-      sasl: k.saslMechanism ? { mechanism: k.saslMechanism, username: k.saslUsername!, password: k.saslPassword! } : undefined,
-    },
-    {
-      defaultPolicy: o.defaultPolicy,
-      groups: o.groups,
-      pollMs: o.lagPollMs,
-      windowMs: o.lagWindowMs,
-      stallAfterMs: o.stallAfterMs,
-      tableSize: o.lagTableSize,
-      commitFromProgress: o.commitFromProgress,
-      commitFromProgressForce: o.commitFromProgressForce,
-    },
-    log.child({ component: 'offsets' }),
-  );
+  return Offsets.connect(offsetsConnection(k), offsetsConfig(o), log.child({ component: 'offsets' }));
 }
 
 /** The backend sink the configuration names (Kafka, else the file sink), without the spool. */
 export function createSink(config: SparkwireConfig, log: Logger, hooks: PipelineHooks): { sink: Sink; healthName: string } {
   const k = config.kafka;
   if (!k) return { sink: new FileSink(config.file), healthName: 'sparkwire.file' };
-  const topics = [k.topic, ...(k.tasksTopic ? [k.tasksTopic] : [])].map((name) => ({
-    name,
-    partitions: k.partitions,
-    replicationFactor: k.replicationFactor,
-  }));
-  const sink = new KafkaSink(
-    {
-      brokers: k.brokers,
-      clientId: k.clientId,
-      compression: k.compression,
-      topics,
-      createTopics: k.createTopics,
-      maxBatchRecords: k.maxBatchRecords,
-      maxRequestBytes: k.maxRequestBytes,
-      connectTimeoutMs: k.connectTimeoutMs,
-      requestTimeoutMs: k.requestTimeoutMs,
-      retries: k.retries,
-      limitsRefreshMs: k.limitsRefreshMs,
-      healthProbeIntervalMs: k.healthProbeIntervalMs,
-      tls: k.tls
-        ? { enabled: true, caFile: k.tlsCaFile, certFile: k.tlsCertFile, keyFile: k.tlsKeyFile, rejectUnauthorized: k.tlsRejectUnauthorized }
-        : undefined,
-      sasl: k.saslMechanism ? { mechanism: k.saslMechanism, username: k.saslUsername!, password: k.saslPassword! } : undefined,
-    },
-    log.child({ component: 'kafka-sink' }),
-    hooks,
-  );
+  const sink = new KafkaSink(kafkaSinkConfig(k), log.child({ component: 'kafka-sink' }), hooks);
   return { sink, healthName: 'sparkwire.kafka' };
 }

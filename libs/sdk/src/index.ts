@@ -2,6 +2,7 @@ export { configSchema, offsetsSchema, parseConfig, ConfigError, isLoopback, SECR
 export { createPipeline, createSink, spoolDirFor, type BuiltPipeline, type PipelineHooks } from './create-pipeline';
 export { createTelemetry, type Telemetry } from './telemetry';
 export { startSidecar, type Sidecar } from './sidecar';
+export { SIDECAR_READY_MESSAGE } from './ready';
 export { createLogger, type Logger } from './logger';
 export { Pipeline, PipelineError, Status, type PublishResult, type Sink, type OutRecord } from '@sparkwire/pipeline';
 export * as proto from '@sparkwire/proto';

@@ -1,6 +1,6 @@
 // The whole sidecar as a library: pipeline + sink + gRPC receiver, started and stopped
 // together. apps/sidecar only adds config sources, signals and the CLI on top.
-import { startReceiver, type Receiver } from '@sparkwire/grpc-receiver';
+import { receiverSettings, startReceiver, type Receiver } from '@sparkwire/grpc-receiver';
 import { createOffsetsService } from '@sparkwire/offsets';
 import { OFFSETS_PROTO } from '@sparkwire/proto';
 import { parseConfig, type SparkwireConfig, type SparkwireConfigInput } from './config';
@@ -54,23 +54,7 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
     })());
   try {
     receiver = await startReceiver({
-      host: config.server.host,
-      port: config.server.port,
-      token: config.server.token,
-      tls: config.server.tlsCertFile ? { certFile: config.server.tlsCertFile, keyFile: config.server.tlsKeyFile!, caFile: config.server.tlsCaFile } : undefined,
-      maxBatchBytes: config.server.maxBatchBytes,
-      decodeLimits: {
-        maxBatchEvents: config.server.maxBatchEvents,
-        maxNestingDepth: config.server.maxNestingDepth,
-        maxStringBytes: config.server.maxStringBytes,
-        maxRepeatedEntries: config.server.maxRepeatedEntries,
-        maxBatchValues: config.server.maxBatchValues,
-      },
-      maxInFlightPerStream: config.server.maxInFlightPerStream,
-      maxInFlightBytes: config.server.maxInFlightBytes,
-      maxStreamsPerClient: config.server.maxStreamsPerClient,
-      maxStreams: config.server.maxStreams,
-      idleStreamTimeoutMs: config.server.idleStreamTimeoutMs,
+      ...receiverSettings(config.server),
       pipeline: built.pipeline,
       log: log.child({ component: 'grpc' }),
       sinkHealthName: built.sinkHealthName,
@@ -85,7 +69,7 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
     if (built.status) {
       const view = sidecarView(built, receiver);
       try {
-        statusServer = await startStatusServer({ host: config.status.host, port: config.status.port, token: config.server.token, state: built.status, sidecar: view });
+        statusServer = await startStatusServer({ ...config.status, token: config.server.token, state: built.status, sidecar: view });
       } catch (err) {
         const at = config.status.host.includes(':') ? `[${config.status.host}]:${config.status.port}` : `${config.status.host}:${config.status.port}`;
         throw new Error(`status.port: cannot listen on ${at}: ${(err as Error).message} (set another status.port, 0 for a free one, or status.enabled=false)`);
@@ -98,7 +82,7 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
         statusUrl: statusServer?.url,
         sink: built.sink.name,
         sinkReady: built.backendReady(),
-        spool: built.spool ? { dir: config.spool.dir, fsync: config.spool.fsync, replaying: built.spool.recovered?.tail.entries ?? 0 } : false,
+        spool: built.spool ? { dir: built.spool.dir, fsync: config.spool.fsync, replaying: built.spool.recovered?.tail.entries ?? 0 } : false,
         extended: config.extended,
         tls: Boolean(config.server.tlsCertFile),
         auth: Boolean(config.server.token),

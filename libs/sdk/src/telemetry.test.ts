@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheusText } from '@sparkwire/otel-metrics';
-import { syntheticApplication } from '@sparkwire/synthetic';
-import { startOtlpReceiver, type OtlpReceiver } from '../../otel-traces/test/otlp-receiver';
+import { type OtlpReceiver, startOtlpReceiver, syntheticApplication } from '@sparkwire/testkit';
 import { ConfigError, createPipeline, parseConfig } from './index';
 
 let receiver: OtlpReceiver;

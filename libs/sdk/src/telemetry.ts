@@ -29,34 +29,11 @@ export interface Telemetry {
 
 export function createTelemetry(config: SparkwireConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Telemetry {
   const o = config.otel;
-  const metrics = createMetrics(
-    {
-      enabled: config.metrics.enabled,
-      host: config.metrics.host,
-      port: config.metrics.port,
-      path: config.metrics.path,
-      otlpEndpoint: config.metrics.otlpEndpoint,
-      otlpProtocol: config.metrics.otlpProtocol,
-      otlpIntervalMs: config.metrics.otlpIntervalMs,
-      serviceName: o.serviceName,
-    },
-    { env, spark: { staleAfterMs: o.openSpanTimeoutMs } },
-  );
-  const tracingConfig = {
-    tracesEnabled: o.tracesEnabled,
-    tracesEndpoint: o.tracesEndpoint,
-    tracesProtocol: o.tracesProtocol,
-    taskSpans: o.taskSpans,
-    taskSampleRatio: o.taskSampleRatio,
-    openSpanTimeoutMs: o.openSpanTimeoutMs,
-    maxOpenSpans: o.maxOpenSpans,
-    maxQueueSize: o.maxQueueSize,
-    exportTimeoutMs: o.exportTimeoutMs,
-    serviceName: o.serviceName,
-  };
-  const traces = resolveTracing(tracingConfig, env);
+  // service.name is an `otel` setting, for traces and metrics alike.
+  const metrics = createMetrics({ ...config.metrics, serviceName: o.serviceName }, { env, spark: { staleAfterMs: o.openSpanTimeoutMs } });
+  const traces = resolveTracing(o, env);
   // The span processor reports its queue and drops (otel.sdk.processor.span.*) to our meter.
-  const tracing = traces.enabled ? startTracing(tracingConfig, { env, selfObsMeterProvider: metrics.meterProvider }) : undefined;
+  const tracing = traces.enabled ? startTracing(o, { env, selfObsMeterProvider: metrics.meterProvider }) : undefined;
   const observers: EventObserver[] = [];
   if (tracing) observers.push(tracing.builder);
   if (metrics.observer) observers.push(metrics.observer);

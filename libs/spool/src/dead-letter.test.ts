@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemorySink, recordBytes, RecordsRefusedError, type OutRecord } from '@sparkwire/pipeline';
+import { recordBytes, RecordsRefusedError, type OutRecord } from '@sparkwire/pipeline';
+import { MemorySink } from '@sparkwire/testkit';
 import { readCheckpoint } from './checkpoint';
 import { DeadLetterFullError, DeadLetterStore, deadLetterEntry, entryRecord, redrive } from './dead-letter';
 import { SpoolingSink, type SpoolOptions } from './spooling-sink';

@@ -1,11 +1,12 @@
 // The one task that publishes the spool, in order, to the inner sink (Kafka).
 //
 // It takes entries from the cursor into a group of at most maxRecords records and
-// maxBytes bytes (the Kafka sink's own request limits, so one group is one produce
-// request), splitting an entry across groups when it is larger. The group is published
-// with one inner write; on failure the *same* group is retried once the inner sink is
-// ready again: with the idempotent producer, a retry of a request that was in fact
-// written is recognised by the broker and not written twice.
+// maxBytes bytes (the Kafka sink's own request limits and the same rule, batcher.ts of
+// @sparkwire/kafka-client, so one group is one produce request), splitting an entry across
+// groups when it is larger. The group is published with one inner write; on failure the
+// *same* group is retried once the inner sink is ready again: with the idempotent producer,
+// a retry of a request that was in fact written is recognised by the broker and not written
+// twice.
 //
 // After a restart, records of the recovered tail may already be in Kafka (published but not
 // yet checkpointed when the process died). Before publishing them the drainer asks the inner
@@ -20,6 +21,7 @@
 // is published, in order. Any other failure (Kafka down) is retried, as before, with the
 // isolation's progress kept.
 import { isRecordsRefused, recordBytes, recordKey, type OutRecord, type Sink } from '@sparkwire/pipeline';
+import { recordRequestBytes, RequestBudget } from '@sparkwire/kafka-client';
 import type { Checkpoint } from './checkpoint';
 import type { SpoolCursor, SpoolEntry } from './cursor';
 import { deadLetterEntry, type DeadLetterEntry, type DeadLetterError, type DeadLetterStore } from './dead-letter';
@@ -290,9 +292,8 @@ export class Drainer {
     const indexes: number[] = [];
     const times: number[] = [];
     const lim = this.inner.requestLimit?.();
-    const maxBytes = Math.min(this.opts.maxBytes, lim?.maxBytes ?? Infinity);
+    const budget = new RequestBudget(this.opts.maxRecords, Math.min(this.opts.maxBytes, lim?.maxBytes ?? Infinity));
     const perRecord = lim?.perRecordBytes ?? 64;
-    let bytes = 0;
     let entries = 0;
     let skipped = 0;
     let end: Checkpoint | undefined;
@@ -315,8 +316,8 @@ export class Drainer {
       let i = cur.index;
       for (; i < entry.records.length; i++) {
         const r = entry.records[i];
-        const s = recordBytes(r) + perRecord;
-        if (records.length > 0 && (records.length >= this.opts.maxRecords || bytes + s > maxBytes)) break;
+        const s = recordRequestBytes(r, perRecord);
+        if (!budget.fits(1, s)) break;
         if (check && keys.has(recordKey(r.topic, r.key, r.value))) {
           skipped++;
           continue;
@@ -325,7 +326,7 @@ export class Drainer {
         seqs.push(entry.seq);
         indexes.push(i);
         times.push(entry.timeMs);
-        bytes += s;
+        budget.add(1, s);
       }
       entries++;
       if (i < entry.records.length) {
@@ -334,7 +335,7 @@ export class Drainer {
         break;
       }
       end = { seq: entry.seq + 1, index: 0, atMs: 0 };
-      if (records.length >= this.opts.maxRecords || bytes >= maxBytes) break;
+      if (budget.full) break;
     }
     if (!end) return undefined;
     return { records, entries, end, skipped, firstTimeMs, seqs, indexes, times };

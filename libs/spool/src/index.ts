@@ -1,4 +1,5 @@
-export { SpoolingSink, DRAINER_STATES, type DrainerState, type SpoolOptions, type SpoolLogger, type SpoolEvents, type SpoolStats } from './spooling-sink';
+export { SpoolingSink } from './spooling-sink';
+export { DRAINER_STATES, type DrainerState, type SpoolOptions, type SpoolLogger, type SpoolEvents, type SpoolStats } from './spool-types';
 export { recover, type RecoveryResult, type CorruptionReport, type SegmentInfo } from './recovery';
 export { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
 export { encodePayload, decodePayload } from './entry-codec';
@@ -7,3 +8,5 @@ export { SpoolLockedError } from './lock';
 export { crc32 } from './crc32';
 export type { FsyncPolicy } from './wal';
 export { DeadLetterStore, DeadLetterFullError, redrive, deadLetterEntry, entryRecord, entryId, DEAD_LETTER_DIR, type DeadLetterEntry, type DeadLetterError, type StoredEntry, type RedriveResult, type RedriveSink, type DeadLetterStats } from './dead-letter';
+export { spoolConfigSchema, spoolConfigIssues, spoolSectionSettings, type SpoolConfig, type SpoolConfigInput, type SpoolSectionSettings } from './config';
+export { defaultSpoolDir, sparkwireStateDir, STATE_DIR_ENV } from './spool-dir';

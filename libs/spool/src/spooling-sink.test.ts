@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemorySink, recordKey, type OutRecord } from '@sparkwire/pipeline';
+import { recordKey, type OutRecord } from '@sparkwire/pipeline';
+import { MemorySink } from '@sparkwire/testkit';
 import { readCheckpoint } from './checkpoint';
 import { SpoolingSink, type SpoolOptions } from './spooling-sink';
 

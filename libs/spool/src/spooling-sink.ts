@@ -12,93 +12,25 @@
 import { mkdirSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OutRecord, Sink, WriteMeta } from '@sparkwire/pipeline';
+import { pipelineConfigSchema, type OutRecord, type Sink, type WriteMeta } from '@sparkwire/pipeline';
 import { writeCheckpoint, type Checkpoint } from './checkpoint';
 import { EntryCache, SpoolCursor } from './cursor';
+import { spoolConfigSchema } from './config';
 import { DeadLetterStore, type DeadLetterEntry } from './dead-letter';
 import { Drainer, type Group } from './drainer';
 import { encodePayload } from './entry-codec';
 import { acquireLock } from './lock';
 import { recover, type CorruptionReport, type RecoveryResult } from './recovery';
-import { WriteAheadLog, type FsyncPolicy, type Visible } from './wal';
+import type { DrainerState, SpoolEvents, SpoolLogger, SpoolOptions, SpoolStats } from './spool-types';
+import { WriteAheadLog, type Visible } from './wal';
 
-export interface SpoolOptions {
-  dir: string;
-  /** Cap on the spool's bytes on disk; at the cap new batches are refused (retryable). */
-  maxBytes: number;
-  /** A segment is closed and a new one started past this size. */
-  segmentBytes: number;
-  fsync: FsyncPolicy;
-  fsyncIntervalMs: number;
-  /** Most records / bytes per publish to the inner sink (use the Kafka sink's request limits). */
-  publishMaxRecords: number;
-  publishMaxBytes: number;
-  /** Appended entries kept in memory for the drainer, in bytes; the rest is read back from disk. */
-  cacheBytes?: number;
-  /** Event ids recovered at start for dedupe (the pipeline's event window). */
-  recoverEventIds?: number;
-  /** How long close() keeps publishing before it leaves the rest in the spool. */
-  closeDrainMs?: number;
-  /** Start of the read-back window after a restart, before the last checkpoint (clock margin). */
-  readbackMarginMs?: number;
-  readbackLimit?: number;
-  /** Remove the directory itself when close() leaves the spool empty (a per-process directory). */
-  removeDirWhenDrained?: boolean;
-  /** Cap of the dead-letter store (<dir>/dead-letter); at the cap a refused record waits, as in an outage. */
-  deadLetterMaxBytes?: number;
-}
+export { DRAINER_STATES, type DrainerState, type SpoolEvents, type SpoolLogger, type SpoolOptions, type SpoolStats } from './spool-types';
 
-export interface SpoolLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+// A spool built without the configuration (tests, tools) gets what a sidecar started without
+// settings has, not defaults of its own.
+const spoolDefaults = spoolConfigSchema.parse({});
+const pipelineDefaults = pipelineConfigSchema.parse({});
 
-export interface SpoolEvents {
-  /** The spool started or stopped accepting (the byte cap), for health. */
-  onAcceptingChange?: (accepting: boolean) => void;
-  /** Damage found in the spool (at start or while reading). */
-  onCorruption?: (report: CorruptionReport) => void;
-  /** Records Kafka refused were set aside in the dead-letter store (already durable in `file`). */
-  onDeadLetter?: (entries: DeadLetterEntry[], file: string) => void;
-}
-
-export interface SpoolStats {
-  accepting: boolean;
-  innerReady: boolean;
-  bytes: number;
-  maxBytes: number;
-  segments: number;
-  appendedEntries: number;
-  /** Entries appended but not yet acked by the inner sink. */
-  pendingEntries: number;
-  publishedEntries: number;
-  publishedRecords: number;
-  publishFailures: number;
-  /** Age of the oldest entry not yet published, ms (0 when none). */
-  oldestPendingMs: number;
-  fsyncs: number;
-  checkpoints: number;
-  cacheHits: number;
-  diskReads: number;
-  corruption: number;
-  recovered: { entries: number; records: number; skippedAlreadyPublished: number };
-  lastPublishError?: string;
-  /** The dead-letter store: records set aside by this process, files and bytes in it now. */
-  deadLetter: { records: number; files: number; bytes: number };
-  /** When lastPublishError happened (ms since the epoch). */
-  lastPublishErrorMs?: number;
-  /** What the drainer is doing (health and metrics show it). */
-  drainer: DrainerState;
-}
-
-/**
- * idle: nothing to publish. draining: publishing. reading_back: checking what the last process
- * already published (after a crash). waiting_for_kafka: entries wait, the sink is unreachable.
- * backing_off: the last publish failed, it is retried after a pause. stopped: closed.
- */
-export type DrainerState = 'idle' | 'draining' | 'reading_back' | 'waiting_for_kafka' | 'backing_off' | 'stopped';
-export const DRAINER_STATES: DrainerState[] = ['idle', 'draining', 'reading_back', 'waiting_for_kafka', 'backing_off', 'stopped'];
 
 type Tag = { records: OutRecord[] };
 
@@ -132,15 +64,20 @@ export class SpoolingSink implements Sink {
     private readonly events: SpoolEvents = {},
   ) {
     this.name = inner.name;
-    this.cache = new EntryCache(opts.cacheBytes ?? 32 * 1024 * 1024);
-    this.deadLetter = new DeadLetterStore(opts.dir, opts.deadLetterMaxBytes ?? 1024 * 1024 * 1024);
+    this.cache = new EntryCache(opts.cacheBytes ?? spoolDefaults.cacheBytes);
+    this.deadLetter = new DeadLetterStore(opts.dir, opts.deadLetterMaxBytes ?? spoolDefaults.deadLetterMaxBytes);
+  }
+
+  /** The spool directory. */
+  get dir(): string {
+    return this.opts.dir;
   }
 
   /** Recovers the spool, starts the inner sink and the drainer. Throws only for I/O errors or a spool in use. */
   async start(): Promise<void> {
     mkdirSync(this.opts.dir, { recursive: true });
     this.release = acquireLock(this.opts.dir);
-    const rec = await recover(this.opts.dir, { idWindow: this.opts.recoverEventIds ?? 100_000 });
+    const rec = await recover(this.opts.dir, { idWindow: this.opts.recoverEventIds ?? pipelineDefaults.dedupeEventWindow });
     this.recovery = rec;
     for (const c of rec.corruption) this.reportCorruption(c);
     if (rec.checkpointProblem) this.log.warn({ problem: rec.checkpointProblem }, 'spool checkpoint unusable: replaying everything still in the spool');

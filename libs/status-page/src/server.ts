@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { STATUS_PAGE_HTML } from './page';
 import type { StateView, StatusState } from './state';
+import type { StatusConfig } from './config';
 
 export const STATUS_COOKIE = 'sparkwire_status';
 
@@ -28,9 +29,8 @@ export interface SidecarView {
   openStreams?: number;
 }
 
-export interface StatusServerOptions {
-  host: string;
-  port: number;
+/** Where the `status` section says to listen (config.ts), the token of the gRPC server, and what is shown. */
+export interface StatusServerOptions extends Pick<StatusConfig, 'host' | 'port'> {
   token?: string;
   state: StatusState;
   sidecar: () => SidecarView;

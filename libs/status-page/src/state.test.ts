@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication, type SyntheticAppSpec } from '@sparkwire/synthetic';
+import { syntheticApplication, type SyntheticAppSpec } from '@sparkwire/testkit';
 import { StatusState } from './state';
 import { startStatusServer } from './server';
 import { STATUS_PAGE_HTML } from './page';

@@ -6,15 +6,18 @@
 // progress is known when it completes.
 import type { EventObserver } from '@sparkwire/pipeline';
 import { JobResult, type SparkEvent } from '@sparkwire/proto';
+import { statusConfigSchema, type StatusConfig } from './config';
 
-export interface StatusStateOptions {
-  maxApps?: number;
-  maxJobs?: number;
-  maxStages?: number;
+/** The bounds of the `status` section (config.ts; a parsed section can be passed as it is), and what tests set. */
+export interface StatusStateOptions extends Partial<Pick<StatusConfig, 'maxApps' | 'maxJobs' | 'maxStages'>> {
   maxBatches?: number;
   /** Clock (tests). */
   now?: () => number;
 }
+
+// A model built without the configuration (tests, embedding programs) keeps what the
+// sidecar's page keeps by default.
+const statusDefaults = statusConfigSchema.parse({});
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 
@@ -124,7 +127,13 @@ export class StatusState implements EventObserver {
   private readonly evicted = { apps: 0, jobs: 0, stages: 0 };
 
   constructor(opts: StatusStateOptions = {}) {
-    this.opts = { maxApps: 20, maxJobs: 50, maxStages: 200, maxBatches: 5, now: Date.now, ...opts };
+    this.opts = {
+      maxApps: opts.maxApps ?? statusDefaults.maxApps,
+      maxJobs: opts.maxJobs ?? statusDefaults.maxJobs,
+      maxStages: opts.maxStages ?? statusDefaults.maxStages,
+      maxBatches: opts.maxBatches ?? 5,
+      now: opts.now ?? Date.now,
+    };
   }
 
   onEvents(events: SparkEvent[]): void {

@@ -1,9 +1,11 @@
 """One run of the Spark listener overhead benchmark (testing/bench/spark/run.ts).
 
-Settings (JSON argument): {"mode": "none" | "sparkwire", "tasks": int, "warmup_tasks": int,
-"endpoint": "host:port", "app": str}.
+Settings (JSON argument): {"mode": "none" | "sparkwire-extended" | "sparkwire-stage" |
+"sparkmeasure", "tasks": int, "warmup_tasks": int, "endpoint": "host:port" (sparkwire),
+"sparkmeasure_jars": [paths], "kafka_broker": "host:port", "kafka_topic": str (sparkmeasure),
+"app": str}. "sparkwire" is the old name of "sparkwire-extended".
 
-A fresh SparkSession (local[2]) with the Spark UI on a free port (both modes, so the only
+A fresh SparkSession (local[2]) with the Spark UI on a free port (every mode, so the only
 difference is the listener), then:
   1. a warm-up job of warmup_tasks tasks (JIT, class loading, the sidecar connection);
   2. the measured job: spark.range(10 * tasks rows, tasks partitions) written to the noop
@@ -43,10 +45,20 @@ b = (
     .config("spark.sql.shuffle.partitions", "2")
 )
 if mode == "sparkwire":
+    mode = "sparkwire-extended"
+if mode in ("sparkwire-extended", "sparkwire-stage"):
     import sparkwire
 
-    b = sparkwire.configure(b, endpoint=cfg["endpoint"], extended=True, labels={"bench": "spark-listener"},
-                            flush_timeout_ms=300_000)
+    b = sparkwire.configure(b, endpoint=cfg["endpoint"], extended=mode == "sparkwire-extended",
+                            labels={"bench": "spark-listener"}, flush_timeout_ms=300_000)
+elif mode == "sparkmeasure":
+    # sparkMeasure 0.28 as its docs attach it: both sinks, kafka-clients next to its jar.
+    b = (
+        b.config("spark.jars", ",".join(cfg["sparkmeasure_jars"]))
+        .config("spark.extraListeners", "ch.cern.sparkmeasure.KafkaSink,ch.cern.sparkmeasure.KafkaSinkExtended")
+        .config("spark.sparkmeasure.kafkaBroker", cfg["kafka_broker"])
+        .config("spark.sparkmeasure.kafkaTopic", cfg["kafka_topic"])
+    )
 elif mode != "none":
     raise SystemExit(f"unknown mode {mode!r}")
 spark = b.getOrCreate()

@@ -14,7 +14,8 @@ import { BatchBuilder, benchEventId, buildTemplatePool, parseBenchEventId, selfC
 import { IntegrityChecker, ledgerOf, recordIdentity } from './integrity';
 import { formatConsole, formatMarkdown } from './report';
 import { failureOf } from './run';
-import { parsePromSamples, REPO_ROOT } from './sidecar-process';
+import { parsePromSamples } from '@sparkwire/testkit';
+import { REPO_ROOT } from './sidecar-process';
 import { summarize } from './load';
 
 describe('batch building', () => {

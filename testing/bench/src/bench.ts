@@ -12,7 +12,8 @@ import { KafkaProgress, type DrainResult, type ProgressSample } from './drain';
 import { IntegrityChecker, kafkaClient, ledgerOf, readTopicRange, recordsSince, topicOffsets, type IntegrityResult, type Offsets } from './integrity';
 import { buildTemplatePool, selfCheck, type Encoding, type TemplatePool } from './events';
 import { BenchClient, latencyPhase, throughputPhase, type LatencyResult, type ThroughputResult } from './load';
-import { cpuBetween, ProcessSampler, REPO_ROOT, startSidecar, type CpuSnapshot, type CpuUsage, type SidecarProcess } from './sidecar-process';
+import { spawnSidecar, type SidecarProcess } from '@sparkwire/testkit';
+import { cpuBetween, ProcessSampler, REPO_ROOT, type CpuSnapshot, type CpuUsage } from './sidecar-process';
 
 export interface BenchOptions {
   clients: number;
@@ -254,7 +255,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     if (o.build && !o.sidecarBin) buildSidecar(log);
     log(`sidecar: node ${[...o.sidecarNodeFlags, o.sidecarBin ?? 'apps/sidecar/bin/sparkwire.js', 'serve --server-port 0', ...sidecarArgs].join(' ')}`);
     const t = performance.now();
-    sidecar = await startSidecar({ args: sidecarArgs, nodeFlags: o.sidecarNodeFlags, bin: o.sidecarBin });
+    sidecar = await spawnSidecar({ args: sidecarArgs, nodeFlags: o.sidecarNodeFlags, bin: o.sidecarBin, cwd: REPO_ROOT, maxLogLines: 2000 });
     await sidecar.waitServing('sparkwire.kafka');
     const startMs = performance.now() - t;
     sampler = new ProcessSampler(sidecar.pid, brokerPid).start();
@@ -410,7 +411,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
 
     sampler.stop();
     const hwm = sampler.hwm();
-    const exitCode = await sidecar.stop();
+    const exitCode = await sidecar.stop('SIGTERM', { graceMs: 20_000 });
     const sidecarResult = { pid: sidecar.pid, startMs, idleRssBytes: idleRss, peakRssBytes: sampler.peakRss, hwmBytes: hwm, rssTimeline: sampler.timeline, exitCode };
     sidecar = undefined;
     const spoolLeft = dirBytes(spoolRoot);
@@ -509,7 +510,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     sampler?.stop();
     await progress?.stop();
     await admin?.disconnect().catch(() => undefined);
-    if (sidecar) await sidecar.stop(5_000);
+    if (sidecar) await sidecar.stop('SIGTERM', { graceMs: 5_000 });
     await broker?.stop();
     // A run leaves nothing behind: the spool (hundreds of MB after a long run) goes too.
     rmSync(spoolRoot, { recursive: true, force: true });
@@ -609,7 +610,7 @@ async function profileSidecar(o: BenchOptions, bootstrap: string, pools: Templat
   mkdirSync(dir, { recursive: true });
   o.log(`profile: sidecar with --cpu-prof under the same closed-loop load for ${o.profileDurationS} s`);
   const args = sidecarArgs.map((a) => (a === TOPIC ? `${TOPIC}-profile` : a));
-  const s = await startSidecar({ args, nodeFlags: [...o.sidecarNodeFlags, '--cpu-prof', `--cpu-prof-dir=${dir}`], bin: o.sidecarBin });
+  const s = await spawnSidecar({ args, nodeFlags: [...o.sidecarNodeFlags, '--cpu-prof', `--cpu-prof-dir=${dir}`], bin: o.sidecarBin, cwd: REPO_ROOT, maxLogLines: 2000 });
   const clients: BenchClient[] = [];
   try {
     await s.waitServing('sparkwire.kafka');
@@ -626,7 +627,7 @@ async function profileSidecar(o: BenchOptions, bootstrap: string, pools: Templat
       durationS: o.profileDurationS,
     });
     for (const c of clients) await c.end();
-    const code = await s.stop(30_000);
+    const code = await s.stop('SIGTERM', { graceMs: 30_000 });
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
     if (files.length === 0) {
       o.log(`profile: no .cpuprofile written (sidecar exit code ${code})`);
@@ -639,7 +640,7 @@ async function profileSidecar(o: BenchOptions, bootstrap: string, pools: Templat
     return { file, summary, eventsPerSec: tp.eventsPerSec, note: 'whole sidecar lifetime: start-up, 1 s warm-up and the measured seconds' };
   } finally {
     for (const c of clients) c.close();
-    await s.stop(5_000);
+    await s.stop('SIGTERM', { graceMs: 5_000 });
   }
 }
 

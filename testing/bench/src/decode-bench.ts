@@ -5,9 +5,9 @@
 //
 //   node testing/bench/decode-bench.mjs [--batches 400] [--size 500]
 import { PublishRequest } from '@sparkwire/proto';
-import { decodePublishRequest, requestSchema } from '../../../libs/grpc-receiver/src/decode';
-import { WireValidator } from '../../../libs/grpc-receiver/src/wire-validate';
-import { DEFAULT_DECODE_LIMITS } from '../../../libs/grpc-receiver/src/decode';
+import { decodePublishRequest, requestSchema } from '@sparkwire/grpc-receiver/src/decode';
+import { WireValidator } from '@sparkwire/grpc-receiver/src/wire-validate';
+import { DEFAULT_DECODE_LIMITS } from '@sparkwire/grpc-receiver/src/decode';
 import { BatchBuilder, buildTemplatePool } from './events';
 
 const arg = (name: string, dflt: number) => {

@@ -4,7 +4,7 @@
 // events arrive in Kafka beside the rate at which they are acked.
 import type { Admin } from 'kafkajs';
 import { recordsSince, topicOffsets, type Offsets } from './integrity';
-import { sleep, type SidecarProcess } from './sidecar-process';
+import { sleep, type SidecarProcess } from '@sparkwire/testkit';
 
 export interface ProgressSample {
   /** Seconds since the watcher started. */

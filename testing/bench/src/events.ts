@@ -7,7 +7,7 @@
 // sidecar does not get.
 import { encoderFor } from '@sparkwire/encoding';
 import { PublishRequest, SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { syntheticApplication } from '@sparkwire/testkit';
 
 export type Encoding = 'json' | 'protobuf';
 

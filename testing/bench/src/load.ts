@@ -5,7 +5,7 @@
 //                     send time to the ack (so a stalled sidecar cannot hide behind a
 //                     generator that also stalled: no coordinated omission).
 import * as grpc from '@grpc/grpc-js';
-import { StreamSession } from '@sparkwire/node-client';
+import { StreamSession } from '@sparkwire/testkit';
 import { ListenerServiceService, type PublishAck, type PublishRequest } from '@sparkwire/proto';
 import { BatchBuilder, type TemplatePool } from './events';
 

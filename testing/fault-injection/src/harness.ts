@@ -2,18 +2,15 @@
 // run it), the load generator, and what is in Kafka at the end, counted by event id.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import kafkajs from 'kafkajs';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
 import type { SparkEvent } from '@sparkwire/proto';
+import { freePort, readTopic, rssOf, sleep, spawnSidecar, waitFor as kitWaitFor, type ReadRecord, type SidecarProcess } from '@sparkwire/testkit';
 import { batchEvents, templateEvents, type LoadgenOptions } from './loadgen';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'apps/sidecar/bin/sparkwire.js');
 const LOADGEN = join(ROOT, 'testing/fault-injection/src/loadgen.ts');
 
 /** SPARKWIRE_FAULTS_LONG=1 runs the long variants (e.g. the full 30 s broker outage). */
@@ -23,37 +20,12 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `sparkwire-fi-${prefix}-`));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<number> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-  return Date.now() - t0;
+/** The kit's waitFor with this suite's default: a minute (broker outages, long drains). */
+export function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<number> {
+  return kitWaitFor(what, check, timeoutMs, everyMs);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
-/** Resident memory of a process, bytes (from /proc). */
-export function rssOf(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { freePort, rssOf, sleep };
 
 /** Bytes of the files in a directory tree. */
 export function dirBytes(dir: string): number {
@@ -80,15 +52,8 @@ export interface SidecarOptions {
 
 /** `sparkwire serve` in its own process, with its memory and spool size sampled. */
 export class Sidecar {
-  proc!: ChildProcess;
-  address = '';
-  metricsAddress = '';
-  readonly logs: string[] = [];
-  maxRssBytes = 0;
+  private s!: SidecarProcess;
   maxSpoolBytes = 0;
-  startedMs = 0;
-  private exited!: Promise<number | null>;
-  private sampler?: NodeJS.Timeout;
 
   constructor(readonly opts: SidecarOptions) {}
 
@@ -99,106 +64,67 @@ export class Sidecar {
   }
 
   async start(): Promise<void> {
-    const t0 = Date.now();
-    const args = [BIN, 'serve', '--server-port', String(this.opts.port ?? 0), '--metrics-port', '0', ...(this.opts.spoolDir ? ['--spool-dir', this.opts.spoolDir] : []), ...this.opts.args];
-    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_'))), ...this.opts.env };
-    const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    this.exited = new Promise((r) => proc.on('exit', (code) => r(code)));
-    const listening = new Promise<void>((res, rej) => {
-      let buf = '';
-      const timer = setTimeout(() => rej(new Error(`sidecar did not start:\n${this.logs.slice(-30).join('\n')}`)), 60_000);
-      proc.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          this.logs.push(line);
-          if (line.includes('"sparkwire sidecar listening"')) {
-            const o = JSON.parse(line);
-            this.address = o.address;
-            this.metricsAddress = o.metricsAddress ?? '';
-            clearTimeout(timer);
-            res();
-          }
-        }
-      });
-      proc.stderr!.on('data', (d: Buffer) => this.logs.push(d.toString()));
-      void this.exited.then((code) => {
-        clearTimeout(timer);
-        rej(new Error(`sidecar exited with ${code}:\n${this.logs.slice(-30).join('\n')}`));
-      });
-    });
-    await listening;
-    this.startedMs = Date.now() - t0;
-    this.sampler = setInterval(() => this.sample(), 100);
+    const { args, env, port, spoolDir } = this.opts;
+    this.s = await spawnSidecar({ args, env, port, spoolDir, startTimeoutMs: 60_000, sampleEveryMs: 100, onSample: () => this.sampleSpool() });
   }
 
-  sample(): void {
-    const rss = rssOf(this.proc.pid!);
-    if (rss) this.maxRssBytes = Math.max(this.maxRssBytes, rss);
+  private sampleSpool(): void {
     if (this.opts.spoolDir) this.maxSpoolBytes = Math.max(this.maxSpoolBytes, dirBytes(this.opts.spoolDir));
   }
 
-  get alive(): boolean {
-    return this.proc.exitCode === null && this.proc.signalCode === null;
+  get proc(): ChildProcess {
+    return this.s.proc;
   }
-
+  get address(): string {
+    return this.s.address;
+  }
+  get metricsAddress(): string {
+    return this.s.metricsAddress;
+  }
+  get logs(): string[] {
+    return this.s.logs;
+  }
+  get maxRssBytes(): number {
+    return this.s.maxRssBytes;
+  }
+  get startedMs(): number {
+    return this.s.startedMs;
+  }
+  get alive(): boolean {
+    return this.s.alive;
+  }
   get rssBytes(): number {
-    return rssOf(this.proc.pid!) ?? 0;
+    return this.s.rssBytes;
   }
 
   /** Sends the signal and waits for the exit (SIGKILL: at once, no cleanup). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    clearInterval(this.sampler);
-    if (this.alive) this.proc.kill(signal);
-    const code = await this.exited;
+    const code = await this.s.stop(signal);
     // FI_DEBUG=1 keeps each sidecar's log in results/ for a look after the run.
     if (process.env.FI_DEBUG) {
       mkdirSync(join(ROOT, 'testing/fault-injection/results'), { recursive: true });
-      writeFileSync(join(ROOT, `testing/fault-injection/results/sidecar-${this.proc.pid}.log`), this.logs.join('\n'));
+      writeFileSync(join(ROOT, `testing/fault-injection/results/sidecar-${this.s.pid}.log`), this.logs.join('\n'));
     }
     return code;
   }
 
   /** Log lines (parsed) with this message. */
   logged(msg: string): Array<Record<string, any>> {
-    const out: Array<Record<string, any>> = [];
-    for (const l of this.logs) {
-      if (!l.includes(msg)) continue;
-      try {
-        out.push(JSON.parse(l));
-      } catch {
-        /* not JSON */
-      }
-    }
-    return out;
+    return this.s.logged(msg);
   }
 
   /** The Prometheus text of the sidecar. */
-  async metrics(): Promise<string> {
-    return (await fetch(`http://${this.metricsAddress}/metrics`)).text();
+  metrics(): Promise<string> {
+    return this.s.metrics();
   }
 
   /** grpc.health.v1 status of a service ("" = the process). Plaintext servers only. */
   health(service: string): Promise<string> {
-    const def = protoLoader.loadSync('health/v1/health.proto', { enums: String, includeDirs: [join(ROOT, 'node_modules/grpc-health-check/proto')] });
-    const Health = (grpc.loadPackageDefinition(def) as any).grpc.health.v1.Health;
-    const client = new Health(this.address, grpc.credentials.createInsecure());
-    return new Promise((res, rej) =>
-      client.check({ service }, (e: Error | null, r: { status: string }) => {
-        client.close();
-        if (e) rej(e);
-        else res(r.status);
-      }),
-    );
+    return this.s.health(service);
   }
 
-  async metric(name: string): Promise<number | undefined> {
-    const text = await this.metrics();
-    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)`, 'm').exec(text);
-    return m ? Number(m[1]) : undefined;
+  metric(name: string): Promise<number | undefined> {
+    return this.s.metric(name);
   }
 }
 
@@ -316,24 +242,8 @@ export async function topicEnd(bootstrap: string, topic: string): Promise<number
 }
 
 /** Reads the whole topic (until `minRecords` and then a quiet period). */
-export async function readAll(bootstrap: string, topic: string, minRecords: number, timeoutMs = 120_000): Promise<Array<{ key: string | null; value: Buffer; partition: number }>> {
-  const kafka = new kafkajs.Kafka({ brokers: [bootstrap], clientId: 'fi-reader', logLevel: kafkajs.logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `fi-reader-${Math.random().toString(36).slice(2)}`, maxBytes: 50 * 1024 * 1024 });
-  const out: Array<{ key: string | null; value: Buffer; partition: number }> = [];
-  let last = Date.now();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) out.push({ key: m.key ? m.key.toString() : null, value: m.value!, partition: batch.partition });
-      last = Date.now();
-    },
-  });
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs && !(out.length >= minRecords && Date.now() - last > 1500)) await sleep(100);
-  await consumer.disconnect();
-  return out;
+export function readAll(bootstrap: string, topic: string, minRecords: number, timeoutMs = 120_000): Promise<ReadRecord[]> {
+  return readTopic(bootstrap, topic, minRecords, timeoutMs);
 }
 
 /** Every acked event present in Kafka? Any record twice? Counted by event id (JSON encoding). */

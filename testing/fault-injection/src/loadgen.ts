@@ -14,7 +14,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ListenerServiceClient, type PublishAck, type PublishRequest, type SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { syntheticApplication } from '@sparkwire/testkit';
 
 export interface LoadgenOptions {
   address: string;

@@ -2,11 +2,12 @@
 // run never measures yesterday's code. At the end, the figures of every scenario that has
 // results go into docs/reliability.md.
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
 import { writeReliabilityDoc } from '../src/report';
+import { REPO_ROOT } from '@sparkwire/testkit';
 
 export function setup(): void {
-  execFileSync(process.execPath, [resolve(import.meta.dirname, '../../sidecar/build.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(REPO_ROOT, 'apps/sidecar/build.mjs')], { stdio: 'inherit' });
 }
 
 export function teardown(): void {

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { ListenerClient } from '@sparkwire/node-client';
+import { ListenerClient } from '@sparkwire/testkit';
 import type { PublishAck, SparkEvent } from '@sparkwire/proto';
 import { batchEvents, templateEvents } from '../src/loadgen';
 import { cleanup, countInKafka, expectedRecords, Loadgen, loadgenOptions, MiB, RSS_BOUND, Sidecar, tempDir, waitFor, waitForTopic } from '../src/harness';

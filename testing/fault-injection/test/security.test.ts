@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { makeTestPki, type TestPki } from '@sparkwire/grpc-receiver';
+import { makeTestPki, type TestPki } from '@sparkwire/testkit';
 import { ListenerServiceClient, type PublishRequest } from '@sparkwire/proto';
 import { templateEvents } from '../src/loadgen';
 import { cleanup, countRecords, expectedRecords, Loadgen, loadgenOptions, MiB, readAll, ROOT, Sidecar, sleep, tempDir, waitFor, waitForTopic } from '../src/harness';

@@ -14,9 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
-import { ListenerClient } from '@sparkwire/node-client';
-import { syntheticApplication } from '@sparkwire/synthetic';
+import { ListenerClient, readTopic, syntheticApplication } from '@sparkwire/testkit';
 import { ROOT, STANDALONE, cleanEnv, emptyDir, healthClient, serveFrom, waitFor, type Served } from './helpers';
 
 const K8S = join(ROOT, 'deploy/kubernetes');

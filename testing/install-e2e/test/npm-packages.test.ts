@@ -10,11 +10,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+import { ListenerClient, readTopic, SIDECAR_READY_MESSAGE, syntheticApplication } from '@sparkwire/testkit';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
-import { ListenerClient } from '@sparkwire/node-client';
 import { SparkEvent } from '@sparkwire/proto';
-import { syntheticApplication } from '@sparkwire/synthetic';
 import { ROOT, SDK_PACKAGE, SIDECAR_PACKAGE, cleanEnv, emptyDir, npmPack, serveFrom, waitFor } from './helpers';
 
 const VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
@@ -107,7 +105,7 @@ console.log(JSON.stringify({ accepted: r.accepted, duplicates: r.duplicates }));
       join(dir, 'sidecar.mjs'),
       `import { startSidecar } from '@sparkwire/sdk';
 const s = await startSidecar({ server: { port: 0 }, file: { dir: 'events' }, metrics: { enabled: false }, logLevel: 'warn' });
-console.log(JSON.stringify({ msg: 'sparkwire sidecar listening', address: s.address }));
+console.log(JSON.stringify({ msg: ${JSON.stringify(SIDECAR_READY_MESSAGE)}, address: s.address }));
 process.on('SIGTERM', () => s.stop().then(() => process.exit(0)));
 `,
     );

@@ -8,11 +8,9 @@ import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+import { batches, ListenerClient, readTopic, syntheticApplication } from '@sparkwire/testkit';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
-import { ListenerClient } from '@sparkwire/node-client';
 import type { SparkEvent } from '@sparkwire/proto';
-import { batches, syntheticApplication } from '@sparkwire/synthetic';
 import { STANDALONE, emptyDir, killAfterGrace, serveFrom, waitFor } from './helpers';
 
 const app = (appId: string): SparkEvent[] =>

@@ -15,11 +15,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { spawnSidecar, type SidecarProcess } from '../../sidecar/test/spawn-sidecar';
+import { mulberry32, REPO_ROOT, spawnSidecar, type SidecarProcess } from '@sparkwire/testkit';
 import { ensureSparkKafkaJars } from './spark-kafka-jars';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
-const PYTHON = resolve(import.meta.dirname, '../../../.venv/bin/python');
+const PYTHON = join(REPO_ROOT, '.venv/bin/python');
 const JOB = resolve(import.meta.dirname, 'job.py');
 const TOPIC = 'e2e-orders';
 const GROUP = 'e2e-orders-etl';
@@ -31,18 +31,6 @@ let admin: Admin;
 let producer: Producer;
 let jars: string[];
 let out: string;
-
-/** A tiny seeded PRNG (mulberry32), so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   proc: ChildProcess;
@@ -108,7 +96,7 @@ async function produce(perPartition: number, tag: string): Promise<void> {
 
 beforeAll(async () => {
   [broker, jars] = await Promise.all([startBroker(), ensureSparkKafkaJars()]);
-  sidecar = await spawnSidecar(['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'e2e-events', '--offsets-enabled', 'true', '--metrics-enabled', 'false']);
+  sidecar = await spawnSidecar({ args: ['--kafka-brokers', broker.bootstrap, '--kafka-topic', 'e2e-events', '--offsets-enabled', 'true', '--metrics-enabled', 'false'] });
   const kafka = new Kafka({ clientId: 'offsets-e2e', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
@@ -129,7 +117,7 @@ afterAll(async () => {
 it('killed at random points and restarted 3 times from fetched offsets, the sink ends with every record exactly once', async () => {
   const seed = Number(process.env.OFFSETS_E2E_SEED) || Date.now() % 1_000_000;
   console.log(`offsets-e2e seed ${seed} (replay with OFFSETS_E2E_SEED=${seed})`);
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   await produce(150, 'a');
   const kills: string[] = [];
 

@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { envWithout } from '@sparkwire/testkit';
 import { freePort, ROOT, runJob, SPARK_VENV, startSidecar, waitFor } from './harness';
 
 const JAR = join(ROOT, 'libs/spark-listener/lines/spark4_2.13/target/sparkwire-spark-listener_2.13-0.1.0.jar');
@@ -56,7 +57,7 @@ describe('Spark Connect: the listener on the Connect server', () => {
     const events = join(tmp, 'events');
     const sidecar = await startSidecar({ bootstrap: '', topic: '', extended: false, fileDir: events });
     const port = await freePort();
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_') && !k.startsWith('PYSPARK_')));
+    const env = envWithout(['SPARKWIRE_', 'PYSPARK_']);
     env.SPARK_HOME = SPARK_HOME!;
     // prettier-ignore
     const server: ChildProcess = spawn(join(SPARK_HOME!, 'bin/spark-submit'), [

@@ -2,11 +2,8 @@
 // PySpark job scripts as subprocesses with the project venv, and reads Kafka back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import * as net from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+import { freePort, healthStatus, readTopic, spawnSidecar, waitFor } from '@sparkwire/testkit';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 /**
@@ -16,8 +13,6 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const SPARK_VENV = resolve(ROOT, process.env.SPARKWIRE_SPARK_VENV || '.venv');
 export const PYTHON = join(SPARK_VENV, 'bin/python');
 export const JOBS = resolve(import.meta.dirname, '../jobs');
-const SIDECAR_BIN = join(ROOT, 'apps/sidecar/bin/sparkwire.js');
-const HEALTH_PROTO = join(ROOT, 'node_modules/grpc-health-check/proto');
 /**
  * The freshly built listener jars, one per Spark line (libs/spark-listener/lines/<line>/target),
  * searched first by sparkwire.jar_path(), which picks the one of the venv's Spark; else the jars
@@ -69,89 +64,24 @@ export interface SidecarOptions {
 
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const sink = o.bootstrap ? ['--kafka-brokers', o.bootstrap, '--kafka-topic', o.topic, '--kafka-partitions', '1'] : ['--file-dir', o.fileDir ?? 'sparkwire-data/events'];
-  // a free metrics port: the default 9464 may be another sidecar's on this machine
-  const args = ['serve', '--server-port', String(o.port ?? 0), '--metrics-port', '0', ...sink];
-  if (o.extended) args.push('--extended');
-  args.push(...(o.extraArgs ?? []));
-  // A taken metrics port ends the process: a free one unless the test asks for one.
-  if (!args.some((a) => a.startsWith('--metrics-port') || a.startsWith('--metrics-enabled'))) args.push('--metrics-port', '0');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_')));
-  const proc = spawn(process.execPath, [SIDECAR_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: string[] = [];
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const address = await new Promise<string>((res, rej) => {
-    let buf = '';
-    const timer = setTimeout(() => rej(new Error(`sidecar did not start:\n${logs.join('\n')}`)), 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        logs.push(line);
-        if (line.includes('"sparkwire sidecar listening"')) {
-          clearTimeout(timer);
-          res(JSON.parse(line).address);
-        }
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-    void exited.then((code) => {
-      clearTimeout(timer);
-      rej(new Error(`sidecar exited with ${code}:\n${logs.join('\n')}`));
-    });
-  });
+  const s = await spawnSidecar({ port: o.port, args: [...sink, ...(o.extended ? ['--extended'] : []), ...(o.extraArgs ?? [])] });
   const sinkHealth = o.bootstrap ? 'sparkwire.kafka' : 'sparkwire.file';
-  await waitFor(`sidecar ${sinkHealth} SERVING`, async () => (await health(address, sinkHealth)) === 'SERVING');
+  await waitFor(`sidecar ${sinkHealth} SERVING`, async () => (await healthStatus(s.address, sinkHealth)) === 'SERVING');
   return {
-    address,
-    port: Number(address.split(':').pop()),
-    logs,
+    address: s.address,
+    port: s.port,
+    logs: s.logs,
     async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      const code = await exited;
-      if (code !== 0) throw new Error(`sidecar exited with ${code}:\n${logs.slice(-20).join('\n')}`);
-      const line = logs.find((l) => l.includes('"sparkwire sidecar stopped"'));
-      if (!line) throw new Error(`no "sparkwire sidecar stopped" line:\n${logs.slice(-20).join('\n')}`);
-      return JSON.parse(line).stats as SidecarStats;
+      const code = await s.stop();
+      if (code !== 0) throw new Error(`sidecar exited with ${code}:\n${s.logs.slice(-20).join('\n')}`);
+      const stats = s.stoppedStats<SidecarStats>();
+      if (!stats) throw new Error(`no "sparkwire sidecar stopped" line:\n${s.logs.slice(-20).join('\n')}`);
+      return stats;
     },
   };
 }
 
-let healthDef: grpc.GrpcObject | undefined;
-async function health(address: string, service: string): Promise<string> {
-  healthDef ??= grpc.loadPackageDefinition(protoLoader.loadSync('health/v1/health.proto', { enums: String, includeDirs: [HEALTH_PROTO] }));
-  const Health = (healthDef as any).grpc.health.v1.Health;
-  const client = new Health(address, grpc.credentials.createInsecure());
-  try {
-    return await new Promise<string>((res, rej) => client.check({ service }, (e: Error | null, r: { status: string }) => (e ? rej(e) : res(r.status))));
-  } catch {
-    return 'UNKNOWN';
-  } finally {
-    client.close();
-  }
-}
-
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = net.createServer();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => res(port));
-    });
-  });
-}
+export { freePort, waitFor };
 
 // ---------------------------------------------------------------- PySpark job scripts
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { startOtlpReceiver, type OtlpReceiver } from '../../../libs/otel-traces/test/otlp-receiver';
+import { envWithout, type OtlpReceiver, startOtlpReceiver } from '@sparkwire/testkit';
 import { ROOT, readRecords, runJob, startSidecar, type KafkaRecord } from './harness';
 
 let broker: Broker;
@@ -89,7 +89,7 @@ interface CliRun {
 
 function sparkwire(args: string[]): Promise<CliRun> {
   const started = Date.now();
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_') && !k.startsWith('OTEL_')));
+  const env = envWithout(['SPARKWIRE_', 'OTEL_']);
   const proc = spawn(process.execPath, [join(ROOT, 'apps/sidecar/bin/sparkwire.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

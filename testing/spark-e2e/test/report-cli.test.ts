@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
+import { envWithout } from '@sparkwire/testkit';
 import { ROOT, runJob, startSidecar, type JobRun } from './harness';
 
 const BIN = join(ROOT, 'apps/sidecar/bin/sparkwire.js');
@@ -14,7 +15,7 @@ let broker: Broker;
 let run: JobRun;
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_')));
+  const env = envWithout();
   const p = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

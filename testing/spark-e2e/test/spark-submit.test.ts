@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { envWithout } from '@sparkwire/testkit';
 import { JOBS, ROOT, startSidecar } from './harness';
 
 const VERSION = '0.1.0';
@@ -120,7 +121,7 @@ describe.each(VENVS)('spark-submit --packages from the local Maven repository (%
     const sidecar = await startSidecar({ bootstrap: '', topic: '', extended: false, fileDir: events });
     let submit: Submit;
     try {
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_') && !k.startsWith('PYSPARK_')));
+      const env = envWithout(['SPARKWIRE_', 'PYSPARK_']);
       env.SPARK_HOME = line.sparkHome;
       const appName = `sparkwire-submit-${line.sparkVersion}`;
       // prettier-ignore
@@ -196,7 +197,7 @@ describe('a listener jar of another Spark line', () => {
     tmpDirs.push(tmp);
     execFileSync('javac', ['-nowarn', '--release', '17', '-d', join(tmp, 'classes'), '-cp', join(line!.sparkHome, 'jars/*'), JOB_SOURCE]);
     execFileSync('jar', ['cf', join(tmp, 'job.jar'), '-C', join(tmp, 'classes'), '.']);
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SPARKWIRE_') && !k.startsWith('PYSPARK_')));
+    const env = envWithout(['SPARKWIRE_', 'PYSPARK_']);
     env.SPARK_HOME = line!.sparkHome;
     // prettier-ignore
     const submit = await run(join(line!.sparkHome, 'bin/spark-submit'), [

@@ -4,7 +4,7 @@
 // the caller's traceparent link and the streaming batch spans.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../../libs/otel-traces/test/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@sparkwire/testkit';
 import { runJob, startSidecar } from './harness';
 
 let broker: Broker;

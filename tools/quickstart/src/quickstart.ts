@@ -1,11 +1,11 @@
 // The README's main command: starts a local Kafka broker and the sidecar, runs the sample
 // PySpark job through the sparkwire listener, then reads back and shows what reached Kafka.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startBroker } from '@sparkwire/kafka-broker';
-import { readTopic } from '@sparkwire/kafka-broker/read-topic';
+import { readTopic, spawnSidecar } from '@sparkwire/testkit';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const TOPIC = 'spark-events';
@@ -15,34 +15,21 @@ function log(msg: string): void {
 }
 
 async function startSidecar(bootstrap: string): Promise<{ address: string; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [join(ROOT, 'apps/sidecar/bin/sparkwire.js'), 'serve', '--extended', '--server-port', '0', '--kafka-brokers', bootstrap, '--kafka-topic', TOPIC, '--metrics-port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  // The sidecar logs JSON lines: find its address, and pass on only warnings and errors.
-  const address = await new Promise<string>((res, rej) => {
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      for (const line of lines) {
-        try {
-          const o = JSON.parse(line);
-          if (o.msg === 'sparkwire sidecar listening') res(o.address);
-          if (o.level >= 40 && o.component !== 'kafkajs') console.log(`    sidecar: ${o.msg}`);
-        } catch {
-          /* not a log line */
-        }
-      }
-    });
-    void exited.then(() => rej(new Error('sidecar exited before listening')));
+  const s = await spawnSidecar({
+    args: ['--extended', '--kafka-brokers', bootstrap, '--kafka-topic', TOPIC],
+    // The user's own environment: a SPARKWIRE_* they set applies, as with `npx sparkwire serve`.
+    baseEnv: process.env,
+    stderr: 'inherit',
+    startTimeoutMs: 120_000,
+    // Pass on only warnings and errors of the sidecar's JSON log.
+    onLog: (_line, o) => {
+      if (o && o.level >= 40 && o.component !== 'kafkajs') console.log(`    sidecar: ${o.msg}`);
+    },
   });
   return {
-    address,
+    address: s.address,
     async stop() {
-      proc.kill('SIGTERM');
-      await exited;
+      await s.stop();
     },
   };
 }

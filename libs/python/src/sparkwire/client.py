@@ -9,47 +9,31 @@ the stream breaks it reconnects with backoff and resends the unacked batches unc
 error_code was rejected for its content and would be rejected again: it is dropped and
 counted, never resent.
 
-Threads: the caller's (observe/flush/close), the sender (opens the stream, reads acks,
-reconnects) and gRPC's own request-consumer thread, which pulls batches from
-_requests(). All shared state sits behind one Condition.
+This module is the API and its argument checks; the buffer, the in-flight window and the
+counters are in _batching, the channel, stream and reconnects in _transport.
 """
 from __future__ import annotations
 
 import atexit
 import logging
 import math
-import random
-import threading
 import time
-from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-import grpc
-
-from ._gen.sparkwire.v1 import events_pb2, listener_pb2, listener_pb2_grpc
+from ._batching import CLIENT_KIND, Batcher
+from ._gen.sparkwire.v1 import events_pb2
 from ._spark import infer_app
+from ._transport import StreamSender, open_channel
 from ._validate import DEFAULT_ENDPOINT, fail, parse_endpoint, validate_bool, validate_labels, validate_token
-from ._version import __version__
-from .ids import EventIds, new_client_id
+from .ids import new_client_id
+
+__all__ = ["CLIENT_KIND", "Observation", "ObservationClient", "ObservationStats"]
 
 log = logging.getLogger("sparkwire")
 
 _WHERE = "sparkwire.ObservationClient"
-CLIENT_KIND = "python"
-
-# How long an idle wait sleeps before re-checking its conditions. Waits are also woken
-# by notify(); this only bounds how late a dead session's generator notices it is dead.
-_POLL_S = 0.1
-
-# The channel retries connecting on its own too; keep its backoff in step with ours so a
-# restarted sidecar is found within a few seconds.
-_CHANNEL_OPTIONS = [
-    ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 5000),
-]
 
 
 @dataclass(frozen=True)
@@ -74,38 +58,6 @@ class ObservationStats:
     queued: int  # events in the buffer now
     unacked_batches: int  # batches built and not yet acked
     last_error: str | None
-
-
-class _Item(NamedTuple):
-    n: int  # position in acceptance order, for flush()
-    event_id: str
-    time_ms: int  # wall clock, for the event
-    mono: float  # monotonic, for the linger timer
-    size: int  # serialized size estimate, to keep batches under max_batch_bytes
-    name: str
-    numeric: dict[str, float] | None
-    text: dict[str, str] | None
-    query_id: str | None
-    batch_id: int | None
-
-
-class _Batch:
-    __slots__ = ("seq", "request", "count", "first_n", "sent")
-
-    def __init__(self, seq: int, request: listener_pb2.PublishRequest, count: int, first_n: int) -> None:
-        self.seq = seq
-        self.request = request  # kept as built: a resend must carry the very same events
-        self.count = count
-        self.first_n = first_n
-        self.sent = False
-
-
-class _Session:
-    """One Stream call. Its request generator stops once the session is dead."""
-
-    def __init__(self) -> None:
-        self.dead = False
-        self.call: Any = None
 
 
 def _check_numeric(numeric: Any) -> dict[str, float] | None:
@@ -196,7 +148,6 @@ class ObservationClient:
         self._max_unacked = _positive_int(
             max_unacked_batches or max(1, -(-self._buffer_size // self._batch_size)), "max_unacked_batches"
         )
-        self._backoff_min, self._backoff_max = backoff_s
 
         if app_id is None or app_name is None:
             inferred_id, inferred_name = infer_app()
@@ -218,38 +169,22 @@ class ObservationClient:
         )
 
         self.client_id = new_client_id()
-        self._ids = EventIds(self.client_id)
-        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
-
-        self._cond = threading.Condition(threading.Lock())
-        self._queue: deque[_Item] = deque()
-        self._unacked: dict[int, _Batch] = {}  # by batch_seq, in increasing order
-        self._building_first_n: int | None = None  # events popped but not yet in _unacked
-        self._next_seq = 1
-        self._accepted = 0
-        self._flush_waiters = 0
-        self._closing = False  # close() called: observe() drops, the sender drains
-        self._stop = False  # the sender must exit now
-        self._session: _Session | None = None
-        # Plain counters, guarded by _cond; the names are ObservationStats' fields.
-        self._c = dict.fromkeys(
-            (
-                "dropped_buffer_full dropped_closed dropped_too_large dropped_rejected "
-                "dropped_sidecar_unavailable events_sent events_acked duplicates batches_sent "
-                "batches_resent batches_acked batches_rejected reconnects"
-            ).split(),
-            0,
+        self._batcher = Batcher(
+            client_id=self.client_id,
+            app_id=self._app_id,
+            app_name=self._app_name,
+            labels=self._labels,
+            buffer_size=self._buffer_size,
+            batch_size=self._batch_size,
+            linger_s=self._linger_s,
+            max_batch_bytes=self._max_batch_bytes,
+            max_unacked=self._max_unacked,
         )
-        self._last_error: str | None = None
-
-        if tls:
-            creds = grpc.ssl_channel_credentials(root_certificates=root_certs)
-            self._channel = grpc.secure_channel(self._endpoint, creds, _CHANNEL_OPTIONS)
-        else:
-            self._channel = grpc.insecure_channel(self._endpoint, _CHANNEL_OPTIONS)
-        self._stub = listener_pb2_grpc.ListenerServiceStub(self._channel)
-        self._thread = threading.Thread(target=self._run, name=f"sparkwire-observe-{self.client_id[:8]}", daemon=True)
-        self._thread.start()
+        metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self._sender = StreamSender(
+            self._batcher, self._endpoint, open_channel(self._endpoint, tls, root_certs), metadata, backoff_s
+        )
+        self._sender.start()
         # A job that forgets close() would lose its last observations with the daemon thread.
         atexit.register(self._close_at_exit)
 
@@ -282,28 +217,7 @@ class ObservationClient:
             size += sum(len(k.encode()) + len(v.encode()) + 6 for k, v in text_c.items())
         now_ms = time.time_ns() // 1_000_000
         mono = time.monotonic()
-        with self._cond:
-            if self._closing:
-                self._c["dropped_closed"] += 1
-                return False
-            if size > self._max_batch_bytes:
-                self._c["dropped_too_large"] += 1
-                if self._c["dropped_too_large"] == 1:
-                    log.warning("sparkwire: observation %r (~%d bytes) exceeds max_batch_bytes; dropped", name, size)
-                return False
-            if len(self._queue) >= self._buffer_size:
-                self._c["dropped_buffer_full"] += 1
-                return False
-            self._accepted += 1
-            item = _Item(
-                self._accepted, self._ids.next(), now_ms, mono, size, name, numeric_c, text_c, query_id, batch_id
-            )
-            self._queue.append(item)
-            # Wake the sender only when it has something new to decide: the first event
-            # starts the linger clock, a full batch ends it. Not on every call.
-            if len(self._queue) == 1 or len(self._queue) == self._batch_size:
-                self._cond.notify_all()
-        return True
+        return self._batcher.add(name, numeric_c, text_c, query_id, batch_id, size, now_ms, mono)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every event accepted before this call is acked or dropped.
@@ -311,20 +225,7 @@ class ObservationClient:
         Returns False if the timeout passed first. Batches are sent without lingering
         while someone flushes.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            target = self._accepted
-            self._flush_waiters += 1
-            self._cond.notify_all()
-            try:
-                while self._lowest_unsettled() <= target:
-                    remaining = _POLL_S if deadline is None else min(_POLL_S, deadline - time.monotonic())
-                    if remaining <= 0:
-                        return False
-                    self._cond.wait(remaining)
-                return True
-            finally:
-                self._flush_waiters -= 1
+        return self._batcher.flush(None if timeout is None else time.monotonic() + timeout)
 
     def close(self, timeout: float | None = 5.0) -> bool:
         """Stop accepting events, deliver what is buffered within timeout, then stop.
@@ -333,42 +234,34 @@ class ObservationClient:
         dropped_sidecar_unavailable. Returns True if everything was delivered.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            already = self._closing
-            self._closing = True
-            self._cond.notify_all()
+        b = self._batcher
+        with b.cond:
+            already = b.closing
+            b.closing = True
+            b.cond.notify_all()
         if already:  # a second close(): just wait for the first one's outcome
-            self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            self._sender.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             return self.stats().dropped_sidecar_unavailable == 0
         atexit.unregister(self._close_at_exit)
         delivered = self.flush(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        with self._cond:
-            self._stop = True
-            session = self._session
-            self._cond.notify_all()
-        if session is not None and session.call is not None:
-            session.call.cancel()  # unblocks the sender if the sidecar never answers
+        self._sender.stop()
         # A little grace even at timeout 0: the cancelled sender must let go of the state.
-        self._thread.join(None if deadline is None else max(0.5, deadline - time.monotonic()))
-        with self._cond:
-            lost = len(self._queue) + sum(b.count for b in self._unacked.values())
-            self._c["dropped_sidecar_unavailable"] += lost
-            self._queue.clear()
-            self._unacked.clear()
-            self._cond.notify_all()
+        self._sender.join(None if deadline is None else max(0.5, deadline - time.monotonic()))
+        lost = b.drop_undelivered()
         if lost:
             log.warning("sparkwire: %d observation(s) could not be delivered to %s before close()", lost, self._endpoint)
-        self._channel.close()
+        self._sender.close_channel()
         return delivered and lost == 0
 
     def stats(self) -> ObservationStats:
-        with self._cond:
+        b = self._batcher
+        with b.cond:
             return ObservationStats(
-                accepted=self._accepted,
-                queued=len(self._queue),
-                unacked_batches=len(self._unacked),
-                last_error=self._last_error,
-                **self._c,
+                accepted=b.accepted,
+                queued=b.queued(),
+                unacked_batches=b.unacked_batches(),
+                last_error=b.last_error,
+                **b.c,
             )
 
     def __enter__(self) -> ObservationClient:
@@ -382,176 +275,6 @@ class ObservationClient:
             self.close(timeout=2.0)
         except Exception:  # interpreter shutdown: never raise from atexit
             pass
-
-    # ------------------------------------------------------------------ bookkeeping (lock held)
-
-    def _lowest_unsettled(self) -> int:
-        """Acceptance number of the oldest event not yet acked or dropped (caller holds the lock)."""
-        candidates = [self._accepted + 1]
-        if self._queue:
-            candidates.append(self._queue[0].n)
-        if self._building_first_n is not None:
-            candidates.append(self._building_first_n)
-        candidates.extend(b.first_n for b in self._unacked.values())
-        return min(candidates)
-
-    def _client_stats(self) -> listener_pb2.ClientStats:
-        return listener_pb2.ClientStats(
-            dropped_buffer_full=self._c["dropped_buffer_full"],
-            dropped_sidecar_unavailable=self._c["dropped_sidecar_unavailable"],
-            events_sent=self._c["events_sent"],
-            client_kind=CLIENT_KIND,
-            client_version=__version__,
-        )
-
-    # ------------------------------------------------------------------ sender thread
-
-    def _run(self) -> None:
-        backoff = self._backoff_min
-        first = True
-        was_down = False
-        while True:
-            with self._cond:
-                if self._stop or (self._closing and not self._queue and not self._unacked):
-                    return
-                session = _Session()
-                self._session = session
-                if not first:
-                    self._c["reconnects"] += 1
-            first = False
-            acked_any = False
-            try:
-                call = self._stub.Stream(self._requests(session), metadata=self._metadata)
-                session.call = call
-                with self._cond:
-                    stopping = self._stop
-                if stopping:  # close() ran before session.call was set: it could not cancel
-                    call.cancel()
-                for ack in call:
-                    acked_any = True
-                    self._on_ack(ack)
-                error = "stream ended by the sidecar"
-            except grpc.RpcError as exc:
-                error = f"{exc.code().name}: {exc.details()}" if hasattr(exc, "code") else repr(exc)
-            except Exception as exc:  # a bug here must not kill delivery for good
-                error = repr(exc)
-                log.exception("sparkwire: observation stream failed")
-            with self._cond:
-                session.dead = True
-                self._cond.notify_all()
-                if self._stop or (self._closing and not self._queue and not self._unacked):
-                    return  # closed, or everything delivered and the stream half-closed
-                self._last_error = error
-            if acked_any:
-                backoff = self._backoff_min
-                if was_down:
-                    log.info("sparkwire: observation stream to %s restored", self._endpoint)
-                was_down = False
-            if not was_down:
-                log.warning("sparkwire: observation stream to %s failed (%s); retrying with backoff", self._endpoint, error)
-                was_down = True
-            # Jitter spreads the reconnects of many clients after a sidecar restart.
-            with self._cond:
-                self._cond.wait_for(lambda: self._stop, timeout=random.uniform(backoff / 2, backoff))
-            backoff = min(backoff * 2, self._backoff_max)
-
-    def _on_ack(self, ack: listener_pb2.PublishAck) -> None:
-        with self._cond:
-            batch = self._unacked.pop(ack.batch_seq, None)
-            if batch is None:
-                return  # an ack for a batch settled before (a resend acked twice)
-            if ack.error_code != 0:
-                self._c["batches_rejected"] += 1
-                self._c["dropped_rejected"] += batch.count
-                self._last_error = f"batch {ack.batch_seq} rejected: code {ack.error_code} {ack.error_message}"
-                log.warning("sparkwire: %s; %d observation(s) dropped", self._last_error, batch.count)
-            else:
-                self._c["batches_acked"] += 1
-                self._c["events_acked"] += batch.count
-                self._c["duplicates"] += ack.duplicates
-            self._cond.notify_all()
-
-    def _requests(self, session: _Session) -> Iterator[listener_pb2.PublishRequest]:
-        """Runs on gRPC's request thread: first the unacked batches this stream has not
-        carried yet (resends after a reconnect), then new batches from the buffer."""
-        sent_upto = 0
-        while True:
-            items: list[_Item] = []
-            with self._cond:
-                while True:
-                    if session.dead or self._stop or self._session is not session:
-                        return
-                    batch = next((b for s, b in self._unacked.items() if s > sent_upto), None)
-                    if batch is not None:
-                        break
-                    if self._closing and not self._queue:
-                        if not self._unacked and self._building_first_n is None:
-                            return  # all delivered: half-close, the sidecar ends the stream
-                        self._cond.wait(_POLL_S)
-                        continue
-                    if len(self._unacked) >= self._max_unacked or not self._queue:
-                        self._cond.wait(_POLL_S)
-                        continue
-                    if len(self._queue) < self._batch_size and not (self._flush_waiters or self._closing):
-                        linger_left = self._queue[0].mono + self._linger_s - time.monotonic()
-                        if linger_left > 0:
-                            self._cond.wait(min(linger_left, _POLL_S))
-                            continue
-                    items = [self._queue.popleft()]
-                    total = items[0].size
-                    while (
-                        self._queue
-                        and len(items) < self._batch_size
-                        and total + self._queue[0].size <= self._max_batch_bytes
-                    ):
-                        total += self._queue[0].size
-                        items.append(self._queue.popleft())
-                    self._building_first_n = items[0].n
-                    break
-            if items:
-                # Protobuf building happens outside the lock so observe() never waits on it.
-                request = self._build_request(items)
-                with self._cond:
-                    seq = self._next_seq  # assigned at registration: seqs reach the stream in order
-                    self._next_seq += 1
-                    request.batch_seq = seq
-                    request.client_stats.CopyFrom(self._client_stats())
-                    self._unacked[seq] = _Batch(seq, request, len(items), items[0].n)
-                    self._building_first_n = None
-                    self._cond.notify_all()
-                continue
-            with self._cond:
-                sent_upto = batch.seq
-                if batch.sent:
-                    self._c["batches_resent"] += 1
-                else:
-                    batch.sent = True
-                    self._c["batches_sent"] += 1
-                    self._c["events_sent"] += batch.count
-            yield batch.request
-
-    def _build_request(self, items: list[_Item]) -> listener_pb2.PublishRequest:
-        request = listener_pb2.PublishRequest(client_id=self.client_id)
-        for it in items:
-            ev = request.events.add()
-            ev.event_id = it.event_id
-            ev.app_id = self._app_id
-            ev.app_name = self._app_name
-            ev.event_time_ms = it.time_ms
-            ev.emitted_time_ms = it.time_ms
-            if self._labels:
-                ev.labels.update(self._labels)
-            obs = ev.observation
-            obs.name = it.name  # non-empty, so the oneof is set even without figures
-            if it.numeric:
-                obs.numeric.update(it.numeric)
-            if it.text:
-                obs.text.update(it.text)
-            if it.query_id:
-                obs.query_id = it.query_id
-            if it.batch_id is not None:
-                obs.batch_id = it.batch_id
-        return request
 
 
 # Kept for type checkers and readers: the event type this client produces.

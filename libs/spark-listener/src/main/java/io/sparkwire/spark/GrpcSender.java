@@ -1,11 +1,9 @@
 package io.sparkwire.spark;
 
-import java.io.File;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -13,59 +11,54 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.grpc.CallOptions;
-import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.MetadataUtils;
 import io.sparkwire.proto.v1.ClientStats;
 import io.sparkwire.proto.v1.PublishAck;
 import io.sparkwire.proto.v1.PublishRequest;
 import io.sparkwire.proto.v1.SparkEvent;
 
 /**
- * The one daemon thread that batches buffered events and streams them to the sidecar.
+ * The one daemon thread that streams batches to the sidecar: it owns the stream, reconnects with
+ * backoff, and tells its {@link Owner} what the sidecar said.
  *
  * <p>All stream state is owned by this thread. gRPC callbacks (acks, stream errors, readiness)
- * only post a signal to {@link #inbox} and wake the thread. Batches stay in {@link #unacked}
- * until the sidecar acks them; after a reconnect they are resent in order with the same
- * batch_seq and events. At {@code maxUnackedBatches} the thread stops draining the buffer, so a
- * stuck sidecar fills the buffer and producers drop (and count) instead of blocking.
+ * only post a signal to {@link #inbox} and wake the thread. What goes into a batch is
+ * {@link EventBatcher}'s business; which batches are in flight and get resent after a reconnect
+ * is {@link AckWindow}'s. At {@code maxUnackedBatches} the thread stops draining the buffer, so
+ * a stuck sidecar fills the buffer and producers drop (and count) instead of blocking.
+ *
+ * <p>Longer than most files here because the stream's lifecycle (connect, signals, failure,
+ * outage logging, teardown) is one piece of state owned by one thread; split further, each part
+ * would need the others' fields.
  */
 final class GrpcSender implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcSender.class);
 
   static final long MIN_BACKOFF_MS = 100;
   static final long MAX_BACKOFF_MS = 5_000;
-  static final long STATS_INTERVAL_MS = 1_000;
   static final long SPARK_METRIC_INTERVAL_MS = 1_000;
-  /** A batch is closed before it exceeds this many bytes (the sidecar accepts 4 MiB messages). */
-  static final int MAX_BATCH_BYTES = 1 << 20;
-  /** A batch whose stream keeps failing with a content error is given up after this many sends. */
-  static final int MAX_SENDS_ON_CONTENT_ERROR = 3;
 
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  /**
+   * What the sender needs from whoever owns the buffer (the client), kept this small so the
+   * sender depends on no client class and the client is the only side that knows both.
+   */
+  interface Owner {
+    /** The counters to report as ClientStats; read on the sender thread. */
+    ClientStats stats();
 
-  /** One batch as sent: kept unchanged until acked so a resend is byte-for-byte the same. */
-  static final class Batch {
-    final long seq;
-    final PublishRequest request;
-    final int events;
-    int sends;
+    /** Events dropped so far for a full buffer or an absent sidecar. */
+    long droppedTotal();
 
-    Batch(long seq, PublishRequest request) {
-      this.seq = seq;
-      this.request = request;
-      this.events = request.getEventsCount();
-    }
+    /** The sidecar's last PublishAck.task_events_wanted. */
+    void taskEventsWanted(boolean wanted);
+
+    /** Spark's own listener-bus drop count, read periodically; only called with values >= 0. */
+    void sparkDroppedEvents(long dropped);
   }
 
   private static final class Signal {
@@ -80,24 +73,20 @@ final class GrpcSender implements Runnable {
     }
   }
 
-  private final SparkwireClient client;
   private final SparkwireConfig cfg;
+  private final Owner owner;
+  private final Queue<SparkEvent> buffer;
+  private final long startedAtMs;
+  private final EventBatcher batcher;
+  private final AckWindow window = new AckWindow();
   private final ConcurrentLinkedQueue<Signal> inbox = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private volatile boolean idleWaiting;
   private volatile boolean stopRequested;
-  private final java.util.concurrent.atomic.AtomicInteger flushWaiters =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger flushWaiters = new AtomicInteger();
 
   // Read by other threads.
-  private final AtomicLong eventsSent = new AtomicLong();
-  private final AtomicLong eventsRejected = new AtomicLong();
-  private final AtomicLong batchesRejected = new AtomicLong();
-  private final AtomicLong settled = new AtomicLong();
-  private final AtomicLong batchesSentTotal = new AtomicLong();
-  private final AtomicLong resends = new AtomicLong();
   private final AtomicLong streamsOpened = new AtomicLong();
-  private final Object settleLock = new Object();
   /** 0 while the sidecar answers; else when it stopped answering (the start, at first). */
   private volatile long unavailableSinceMs;
 
@@ -105,14 +94,9 @@ final class GrpcSender implements Runnable {
   private ManagedChannel channel;
   private ClientCallStreamObserver<PublishRequest> stream;
   private int generation;
-  private final List<Batch> unacked = new ArrayList<>();
-  private int sentOnStream;
-  private long nextSeq = 1;
-  private long backoffMs = MIN_BACKOFF_MS;
+  private final SidecarChannels.Backoff backoff =
+      new SidecarChannels.Backoff(MIN_BACKOFF_MS, MAX_BACKOFF_MS);
   private long nextConnectAtMs;
-  private long lingerDeadlineMs = -1;
-  private long lastStatsAtMs = Long.MIN_VALUE / 2;
-  private ClientStats lastStats;
   private long nextSparkMetricAtMs;
   private volatile boolean everAcked;
   private boolean inOutage;
@@ -120,10 +104,18 @@ final class GrpcSender implements Runnable {
   private boolean channelFailureLogged;
   private final SparkDroppedEvents sparkDropped = new SparkDroppedEvents();
 
-  GrpcSender(SparkwireClient client) {
-    this.client = client;
-    this.cfg = client.config;
-    this.unavailableSinceMs = client.startedAtMs;
+  /**
+   * @param buffer the producers' queue, drained only by this thread
+   * @param startedAtMs when the application started: the sidecar counts as unavailable since then
+   */
+  GrpcSender(SparkwireConfig cfg, String clientId, long startedAtMs, Queue<SparkEvent> buffer,
+      Owner owner) {
+    this.cfg = cfg;
+    this.owner = owner;
+    this.buffer = buffer;
+    this.startedAtMs = startedAtMs;
+    this.unavailableSinceMs = startedAtMs;
+    this.batcher = new EventBatcher(buffer, clientId, cfg.batchSize, cfg.lingerMs, owner::stats);
     this.thread = new Thread(this, "sparkwire-sender");
     this.thread.setDaemon(true);
   }
@@ -157,27 +149,27 @@ final class GrpcSender implements Runnable {
   }
 
   long eventsSent() {
-    return eventsSent.get();
+    return window.eventsSent();
   }
 
   long eventsRejected() {
-    return eventsRejected.get();
+    return window.eventsRejected();
   }
 
   long batchesRejected() {
-    return batchesRejected.get();
+    return window.batchesRejected();
   }
 
   long settledEvents() {
-    return settled.get();
+    return window.settledEvents();
   }
 
   long batchesSent() {
-    return batchesSentTotal.get();
+    return window.batchesSent();
   }
 
   long resends() {
-    return resends.get();
+    return window.resends();
   }
 
   long streamsOpened() {
@@ -189,16 +181,7 @@ final class GrpcSender implements Runnable {
     flushWaiters.incrementAndGet();
     LockSupport.unpark(thread);
     try {
-      synchronized (settleLock) {
-        while (settled.get() < target) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0 || !thread.isAlive() && settled.get() < target) {
-            return false;
-          }
-          settleLock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        }
-      }
-      return true;
+      return window.awaitSettled(target, deadline, thread);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -243,16 +226,15 @@ final class GrpcSender implements Runnable {
       LOG.error("sparkwire: sender thread failed; no more events will be sent", t);
     } finally {
       teardown();
-      synchronized (settleLock) {
-        settleLock.notifyAll();
-      }
+      window.wakeWaiters();
     }
   }
 
   private void sleep(long now) {
-    long wait = STATS_INTERVAL_MS;
-    boolean canSendNew = stream != null && unacked.size() < cfg.maxUnackedBatches
-        && sentOnStream == unacked.size() && stream.isReady();
+    long wait = EventBatcher.STATS_INTERVAL_MS;
+    boolean canSendNew = stream != null && window.size() < cfg.maxUnackedBatches
+        && window.allOnStream() && stream.isReady();
+    long lingerDeadlineMs = batcher.lingerDeadlineMs();
     if (lingerDeadlineMs >= 0 && canSendNew) {
       wait = Math.min(wait, lingerDeadlineMs - now);
     }
@@ -262,11 +244,11 @@ final class GrpcSender implements Runnable {
     if (wait <= 0 || !inbox.isEmpty()) {
       return;
     }
-    boolean nothingBuffered = client.queue.isEmpty();
+    boolean nothingBuffered = buffer.isEmpty();
     if (nothingBuffered) {
       idleWaiting = true;
       // re-check after publishing the flag so a concurrent offer cannot be missed
-      if (!client.queue.isEmpty() || !inbox.isEmpty()) {
+      if (!buffer.isEmpty() || !inbox.isEmpty()) {
         idleWaiting = false;
         return;
       }
@@ -282,7 +264,7 @@ final class GrpcSender implements Runnable {
         continue; // from a stream we already gave up
       }
       if (s.ack != null) {
-        onAck(s.ack, now);
+        onAck(s.ack);
       } else if (s.error != null) {
         onStreamFailed(s.error, now);
       }
@@ -290,60 +272,25 @@ final class GrpcSender implements Runnable {
     }
   }
 
-  private void onAck(PublishAck ack, long now) {
-    int idx = -1;
-    for (int i = 0; i < unacked.size(); i++) {
-      if (unacked.get(i).seq == ack.getBatchSeq()) {
-        idx = i;
-        break;
-      }
-    }
-    client.sidecarWantsTaskEvents = ack.getTaskEventsWanted();
+  private void onAck(PublishAck ack) {
+    // any ack, even for a batch we no longer hold, proves the sidecar is there
+    owner.taskEventsWanted(ack.getTaskEventsWanted());
     everAcked = true;
     unavailableSinceMs = 0;
-    backoffMs = MIN_BACKOFF_MS;
+    backoff.reset();
     if (inOutage) {
       inOutage = false;
       LOG.info("sparkwire: sidecar at {} reachable again; resent unacknowledged batches",
           cfg.endpoint);
     }
-    if (idx < 0) {
-      LOG.debug("sparkwire: ack for unknown batch {}", ack.getBatchSeq());
-      return;
-    }
-    Batch b = unacked.remove(idx);
-    if (idx < sentOnStream) {
-      sentOnStream--;
-    }
-    if (ack.getErrorCode() != 0) {
-      // Rejected for its content: never resend it.
-      long n = batchesRejected.incrementAndGet();
-      eventsRejected.addAndGet(b.events);
-      if (n == 1 || n % 100 == 0) {
-        LOG.warn("sparkwire: the sidecar rejected batch {} ({} events, code {}: {}); "
-            + "{} batches rejected so far", b.seq, b.events, ack.getErrorCode(),
-            ack.getErrorMessage(), n);
-      }
-    } else {
-      eventsSent.addAndGet(b.events);
-    }
-    settle(b.events);
-  }
-
-  private void settle(int events) {
-    if (events > 0) {
-      settled.addAndGet(events);
-    }
-    synchronized (settleLock) {
-      settleLock.notifyAll();
-    }
+    window.onAck(ack);
   }
 
   private void onStreamFailed(Status status, long now) {
     ClientCallStreamObserver<PublishRequest> old = stream;
     stream = null;
     generation++;
-    sentOnStream = 0;
+    window.newStream();
     try {
       old.cancel("sparkwire: stream failed", null);
     } catch (Throwable ignored) {
@@ -353,19 +300,7 @@ final class GrpcSender implements Runnable {
       unavailableSinceMs = now;
     }
     Status.Code code = status.getCode();
-    if (!unacked.isEmpty()
-        && (code == Status.Code.INVALID_ARGUMENT || code == Status.Code.RESOURCE_EXHAUSTED)) {
-      // A sidecar that keeps ending the stream over the same batch: give that batch up.
-      Batch first = unacked.get(0);
-      if (first.sends >= MAX_SENDS_ON_CONTENT_ERROR) {
-        unacked.remove(0);
-        batchesRejected.incrementAndGet();
-        eventsRejected.addAndGet(first.events);
-        LOG.warn("sparkwire: giving up batch {} ({} events) after {} sends ended with {}",
-            first.seq, first.events, first.sends, status);
-        settle(first.events);
-      }
-    }
+    window.onStreamFailed(status);
     if (!inOutage) {
       inOutage = true;
       if (everAcked) {
@@ -379,8 +314,7 @@ final class GrpcSender implements Runnable {
     } else {
       LOG.debug("sparkwire: reconnect failed: {}", status);
     }
-    nextConnectAtMs = now + backoffMs;
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    nextConnectAtMs = now + backoff.next();
   }
 
   private static String describe(Status status) {
@@ -404,7 +338,8 @@ final class GrpcSender implements Runnable {
   private void connect(long now) {
     try {
       if (channel == null) {
-        channel = buildChannel();
+        channel = SidecarChannels.open(cfg.endpoint, cfg.tls || cfg.endpoint.startsWith("grpcs://"),
+            cfg.tlsCaCert, cfg.token, true);
       } else {
         // skip gRPC's own (up to 2 min) reconnect backoff: ours is 100 ms .. 5 s
         channel.resetConnectBackoff();
@@ -438,10 +373,9 @@ final class GrpcSender implements Runnable {
       stream = (ClientCallStreamObserver<PublishRequest>)
           ClientCalls.asyncBidiStreamingCall(call, observer);
       streamsOpened.incrementAndGet();
-      sentOnStream = 0;
-      if (unacked.isEmpty()) {
-        // Handshake: an empty batch; its ack tells whether the sidecar wants task events.
-        unacked.add(newBatch(Collections.<SparkEvent>emptyList(), now, true));
+      window.newStream();
+      if (window.isEmpty()) {
+        window.add(batcher.handshake(now));
       }
     } catch (Throwable t) {
       stream = null;
@@ -449,8 +383,7 @@ final class GrpcSender implements Runnable {
         channelFailureLogged = true;
         LOG.warn("sparkwire: cannot open a stream to {}: {}", cfg.endpoint, t.toString());
       }
-      nextConnectAtMs = now + backoffMs;
-      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+      nextConnectAtMs = now + backoff.next();
     }
   }
 
@@ -459,137 +392,41 @@ final class GrpcSender implements Runnable {
     LockSupport.unpark(thread);
   }
 
-  private ManagedChannel buildChannel() throws Exception {
-    String target = cfg.endpoint;
-    for (String scheme : new String[] {"http://", "https://", "grpc://", "grpcs://"}) {
-      if (target.startsWith(scheme)) {
-        target = target.substring(scheme.length());
-      }
-    }
-    while (target.endsWith("/")) {
-      target = target.substring(0, target.length() - 1);
-    }
-    ChannelCredentials creds;
-    if (cfg.tls || cfg.endpoint.startsWith("grpcs://")) {
-      TlsChannelCredentials.Builder tb = TlsChannelCredentials.newBuilder();
-      if (cfg.tlsCaCert != null) {
-        tb.trustManager(new File(cfg.tlsCaCert));
-      }
-      creds = tb.build();
-    } else {
-      creds = InsecureChannelCredentials.create();
-    }
-    NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, creds)
-        .directExecutor()
-        .userAgent("sparkwire-jvm/" + SparkwireClient.VERSION);
-    if (cfg.token != null) {
-      Metadata md = new Metadata();
-      md.put(AUTHORIZATION, "Bearer " + cfg.token);
-      b.intercept(MetadataUtils.newAttachHeadersInterceptor(md));
-    }
-    return b.build();
-  }
-
   /** Writes resends first, then new batches, while the transport is ready. */
   private void pump(long now) {
     ClientCallStreamObserver<PublishRequest> s = stream;
-    while (sentOnStream < unacked.size()) {
+    AckWindow.Batch resend;
+    while ((resend = window.nextToResend()) != null) {
       if (!s.isReady()) {
         return;
       }
-      Batch b = unacked.get(sentOnStream);
-      if (!write(s, b)) {
+      if (!write(s, resend)) {
         return;
       }
-      if (b.sends > 1) {
-        resends.incrementAndGet();
-      }
-      sentOnStream++;
+      window.resent(resend);
     }
     boolean draining = flushWaiters.get() > 0 || stopRequested;
-    while (unacked.size() < cfg.maxUnackedBatches && s.isReady()) {
-      int buffered = client.queue.size();
-      if (buffered == 0) {
-        lingerDeadlineMs = -1;
-        if (statsDue(now) && lastStats != null) {
-          // a stats-only (empty) batch, when a counter other than events_sent moved: drops
-          // happen exactly when no events flow, and the sidecar should hear about them
-          ClientStats st = client.stats();
-          if (!st.toBuilder().setEventsSent(0).build()
-              .equals(lastStats.toBuilder().setEventsSent(0).build())) {
-            sendNew(s, Collections.<SparkEvent>emptyList(), now);
-            continue;
-          }
+    while (window.size() < cfg.maxUnackedBatches && s.isReady()) {
+      AckWindow.Batch b = batcher.next(now, draining);
+      if (b == null) {
+        return;
+      }
+      window.add(b);
+      if (!write(s, b)) {
+        if (b.events == 0) {
+          continue; // stats only, nothing lost: the torn-down stream ends the loop as not ready
         }
         return;
       }
-      if (buffered < cfg.batchSize && !draining) {
-        if (lingerDeadlineMs < 0) {
-          lingerDeadlineMs = now + cfg.lingerMs;
-        }
-        if (now < lingerDeadlineMs) {
-          return;
-        }
-      }
-      lingerDeadlineMs = -1;
-      List<SparkEvent> events = new ArrayList<>(Math.min(buffered, cfg.batchSize));
-      int bytes = 0;
-      while (events.size() < cfg.batchSize) {
-        SparkEvent e = client.queue.peek();
-        if (e == null) {
-          break;
-        }
-        int size = e.getSerializedSize() + 8;
-        if (!events.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
-          break;
-        }
-        client.queue.poll();
-        events.add(e);
-        bytes += size;
-      }
-      if (events.isEmpty()) {
-        return;
-      }
-      if (!sendNew(s, events, now)) {
-        return;
-      }
+      window.sentNew();
     }
   }
 
-  private boolean sendNew(ClientCallStreamObserver<PublishRequest> s, List<SparkEvent> events,
-      long now) {
-    Batch b = newBatch(events, now, false);
-    unacked.add(b);
-    if (!write(s, b)) {
-      return false;
-    }
-    sentOnStream++;
-    return true;
-  }
-
-  private boolean statsDue(long now) {
-    return now - lastStatsAtMs >= STATS_INTERVAL_MS;
-  }
-
-  private Batch newBatch(List<SparkEvent> events, long now, boolean forceStats) {
-    PublishRequest.Builder rb = PublishRequest.newBuilder()
-        .setClientId(client.clientId)
-        .setBatchSeq(nextSeq++)
-        .addAllEvents(events);
-    if (forceStats || statsDue(now)) {
-      ClientStats st = client.stats();
-      rb.setClientStats(st);
-      lastStats = st;
-      lastStatsAtMs = now;
-    }
-    return new Batch(rb.getBatchSeq(), rb.build());
-  }
-
-  private boolean write(ClientCallStreamObserver<PublishRequest> s, Batch b) {
+  private boolean write(ClientCallStreamObserver<PublishRequest> s, AckWindow.Batch b) {
     try {
       b.sends++;
       s.onNext(b.request);
-      batchesSentTotal.incrementAndGet();
+      window.countWrite();
       return true;
     } catch (Throwable t) {
       onStreamFailed(Status.fromThrowable(t), System.currentTimeMillis());
@@ -602,16 +439,16 @@ final class GrpcSender implements Runnable {
       nextSparkMetricAtMs = now + SPARK_METRIC_INTERVAL_MS;
       long d = sparkDropped.read();
       if (d >= 0) {
-        client.sparkDroppedEvents = d;
+        owner.sparkDroppedEvents(d);
       }
     }
-    if (!everAcked && !offlineWarned && now - client.startedAtMs > cfg.maxOfflineMs
-        && client.droppedTotal() > 0) {
+    if (!everAcked && !offlineWarned && now - startedAtMs > cfg.maxOfflineMs
+        && owner.droppedTotal() > 0) {
       offlineWarned = true;
       LOG.warn("sparkwire: the sidecar at {} has not answered since the application started {} s "
           + "ago and the buffer of {} events is full: events are being dropped. Start the "
           + "sidecar, fix spark.sparkwire.endpoint, or set spark.sparkwire.enabled=false.",
-          cfg.endpoint, (now - client.startedAtMs) / 1000, cfg.bufferSize);
+          cfg.endpoint, (now - startedAtMs) / 1000, cfg.bufferSize);
     }
   }
 
@@ -645,6 +482,6 @@ final class GrpcSender implements Runnable {
   }
 
   int unackedBatches() {
-    return unacked.size();
+    return window.size();
   }
 }

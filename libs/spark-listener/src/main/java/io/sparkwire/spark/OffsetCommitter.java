@@ -1,6 +1,5 @@
 package io.sparkwire.spark;
 
-import java.io.File;
 import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -11,17 +10,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.CallOptions;
-import io.grpc.ChannelCredentials;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
 import io.sparkwire.proto.v1.CommitRequest;
 import io.sparkwire.proto.v1.CommitResponse;
 import io.sparkwire.proto.v1.FetchRequest;
@@ -56,8 +50,6 @@ import io.sparkwire.proto.v1.PartitionOffset;
  * with backoff.
  */
 public final class OffsetCommitter implements AutoCloseable {
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> FIELD =
       Metadata.Key.of("sparkwire-field", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -130,36 +122,14 @@ public final class OffsetCommitter implements AutoCloseable {
 
   public static OffsetCommitter create(String endpoint, String group, String jobId, String token, String tlsCaCert) {
     checkIds(group, jobId); // before a channel exists that would need closing
-    String target = endpoint;
-    for (String scheme : new String[] {"http://", "https://", "grpc://", "grpcs://"}) {
-      if (target.startsWith(scheme)) {
-        target = target.substring(scheme.length());
-      }
-    }
-    while (target.endsWith("/")) {
-      target = target.substring(0, target.length() - 1);
-    }
-    ChannelCredentials creds;
+    boolean tls = endpoint.startsWith("https://") || endpoint.startsWith("grpcs://") || tlsCaCert != null;
+    ManagedChannel channel;
     try {
-      if (endpoint.startsWith("https://") || endpoint.startsWith("grpcs://") || tlsCaCert != null) {
-        TlsChannelCredentials.Builder tb = TlsChannelCredentials.newBuilder();
-        if (tlsCaCert != null) {
-          tb.trustManager(new File(tlsCaCert));
-        }
-        creds = tb.build();
-      } else {
-        creds = InsecureChannelCredentials.create();
-      }
+      channel = SidecarChannels.open(endpoint, tls, tlsCaCert, token, false);
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("tlsCaCert: cannot read " + tlsCaCert + ": " + e.getMessage(), e);
     }
-    NettyChannelBuilder b = NettyChannelBuilder.forTarget(target, creds).userAgent("sparkwire-jvm/" + SparkwireClient.VERSION);
-    if (token != null) {
-      Metadata md = new Metadata();
-      md.put(AUTHORIZATION, "Bearer " + token);
-      b.intercept(MetadataUtils.newAttachHeadersInterceptor(md));
-    }
-    return new OffsetCommitter(b.build(), true, group, jobId, 30_000, 5);
+    return new OffsetCommitter(channel, true, group, jobId, 30_000, 5);
   }
 
   /** Over a channel the caller owns (tests, custom channels). */
@@ -268,7 +238,7 @@ public final class OffsetCommitter implements AutoCloseable {
   }
 
   private <Q, R> R call(MethodDescriptor<Q, R> method, Q request) {
-    long backoff = 200;
+    SidecarChannels.Backoff backoff = new SidecarChannels.Backoff(200, 5_000);
     for (int attempt = 0; ; attempt++) {
       try {
         return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS), request);
@@ -276,12 +246,11 @@ public final class OffsetCommitter implements AutoCloseable {
         Status.Code code = e.getStatus().getCode();
         if (code == Status.Code.UNAVAILABLE && attempt < retries) {
           try {
-            Thread.sleep(backoff);
+            Thread.sleep(backoff.next());
           } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             throw new OffsetsException(code.name(), "interrupted while retrying: " + e.getStatus().getDescription(), null);
           }
-          backoff = Math.min(backoff * 2, 5_000);
           continue;
         }
         Metadata trailers = e.getTrailers();

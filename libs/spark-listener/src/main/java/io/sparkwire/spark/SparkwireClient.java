@@ -1,8 +1,6 @@
 package io.sparkwire.spark;
 
-import java.io.InputStream;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,7 +25,7 @@ final class SparkwireClient {
   private static final Logger LOG = LoggerFactory.getLogger(SparkwireClient.class);
 
   static final String CLIENT_KIND = "jvm";
-  static final String VERSION = readVersion();
+  static final String VERSION = ClientVersion.VERSION;
 
   final SparkwireConfig config;
   final String clientId = UUID.randomUUID().toString();
@@ -74,7 +72,7 @@ final class SparkwireClient {
     this.appId = config.appId;
     this.appName = config.appName;
     this.labels = config.labels;
-    this.sender = new GrpcSender(this);
+    this.sender = new GrpcSender(config, clientId, startedAtMs, queue, new SenderOwner());
     // The sender thread connects lazily, on its own thread: the constructor never touches the
     // network.
     if (startSender) {
@@ -272,6 +270,29 @@ final class SparkwireClient {
     }
   }
 
+  /** The sender's view of this client: the stats to report, and where the sidecar's answers go. */
+  private final class SenderOwner implements GrpcSender.Owner {
+    @Override
+    public ClientStats stats() {
+      return SparkwireClient.this.stats();
+    }
+
+    @Override
+    public long droppedTotal() {
+      return SparkwireClient.this.droppedTotal();
+    }
+
+    @Override
+    public void taskEventsWanted(boolean wanted) {
+      sidecarWantsTaskEvents = wanted;
+    }
+
+    @Override
+    public void sparkDroppedEvents(long dropped) {
+      sparkDroppedEvents = dropped;
+    }
+  }
+
   /**
    * JVM shutdown: Spark's own hook stops the SparkContext (which posts ApplicationEnd) at the same
    * time, so give that path a moment, then flush briefly and close.
@@ -291,21 +312,5 @@ final class SparkwireClient {
     } catch (Throwable t) {
       // never disturb the JVM's shutdown
     }
-  }
-
-  private static String readVersion() {
-    try (InputStream in = SparkwireClient.class.getResourceAsStream("sparkwire-version.properties")) {
-      if (in != null) {
-        Properties p = new Properties();
-        p.load(in);
-        String v = p.getProperty("version");
-        if (v != null && !v.isEmpty() && !v.startsWith("$")) {
-          return v;
-        }
-      }
-    } catch (Throwable ignored) {
-      // fall through
-    }
-    return "0.1.0";
   }
 }

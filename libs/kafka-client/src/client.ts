@@ -1,0 +1,122 @@
+// The project's own view of a Kafka client: only what the sink, the spool and the offsets
+// service need, in plain types. kafkajs is effectively unmaintained (tulios/kafkajs#1603) and
+// the performance work wants to try @platformatic/kafka: a second implementation of these
+// interfaces is all a swap takes, so no type of any client library appears here.
+//
+// Errors are the client's own, but every implementation must let the broker's error name
+// (e.g. MESSAGE_TOO_LARGE, NOT_COORDINATOR) be found in `type` on the error or on one of its
+// causes (`cause`, `originalError`): the sink and offsets classify failures by that name.
+
+/** Anything with the four levels; pino's loggers fit. */
+export interface KafkaLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+export type Compression = 'none' | 'gzip';
+
+/** One record to produce; the partition follows from the key (murmur2, Java client compatible), spread when null. */
+export interface ProducerRecord {
+  topic: string;
+  key: string | null;
+  value: string | Buffer;
+}
+
+export interface NewTopic {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+// Offsets are Kafka's int64s, as bigint: exact up to 2^63 - 1.
+export interface PartitionOffsets {
+  partition: number;
+  /** Log-start offset: the oldest record still kept. */
+  low: bigint;
+  /** Log-end offset (high watermark): the offset the next record will get. */
+  high: bigint;
+}
+
+export interface PartitionOffset {
+  partition: number;
+  offset: bigint;
+}
+
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  /** -1 when the group has no committed offset for the partition. */
+  offset: bigint;
+  metadata: string | null;
+}
+
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  metadata: string;
+}
+
+/** Offsets [from, to) of one partition. */
+export interface OffsetRange {
+  topic: string;
+  partition: number;
+  from: number;
+  to: number;
+}
+
+export type ConfigResource = 'broker' | 'topic';
+
+/** The idempotent producer: acks=all, one request in flight (the per-partition sequence numbers stay in order), no topic auto-creation. */
+export interface KafkaProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** One produce request carrying every record (records of one partition form one batch); resolves once all are acked. */
+  send(records: ProducerRecord[], compression: Compression): Promise<void>;
+}
+
+/** Cluster and group administration. Each call may connect on its own, but connect() first tells whether the cluster is there. */
+export interface KafkaAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Node ids of the brokers (one Metadata request). */
+  brokerIds(): Promise<number[]>;
+  listTopics(): Promise<string[]>;
+  /** Creates the topics and waits for their partition leaders. */
+  createTopics(topics: NewTopic[]): Promise<void>;
+  /** Partition count of each of these (existing) topics. */
+  partitionCounts(topics: string[]): Promise<Map<string, number>>;
+  /** One config value of a broker (name: its node id) or topic; undefined when the broker does not report it. */
+  describeConfig(resource: ConfigResource, name: string, configName: string): Promise<string | undefined>;
+  /** Log-start and log-end offsets of every partition of a topic. */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Per partition, the first offset whose timestamp is >= timestampMs (the log end when there is none). */
+  topicOffsetsByTimestamp(topic: string, timestampMs: number): Promise<PartitionOffset[]>;
+  /** The group's committed offsets (with metadata) for every partition of the topics. */
+  committedOffsets(group: string, topics: string[]): Promise<CommittedOffset[]>;
+  /**
+   * Reads the records of the ranges (a throwaway consumer group, nothing committed, deleted
+   * afterwards) and hands each one over; rejects when not all are read within timeoutMs.
+   */
+  readRanges(ranges: OffsetRange[], onRecord: (topic: string, key: Buffer | null, value: Buffer) => void, opts?: { timeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * The "simple" (admin) offset commit: one OffsetCommit request to the group coordinator with
+ * generation -1 and no member id, as Kafka's own AdminClient.alterConsumerGroupOffsets sends.
+ * It carries a metadata string per partition and needs no consumer to join the group, but the
+ * group must have no live members.
+ */
+export interface KafkaGroupCommitter {
+  /** One request carrying every offset: all or none (the broker's first partition error is thrown). */
+  commit(group: string, offsets: OffsetToCommit[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  admin(): KafkaAdmin;
+  producer(): KafkaProducer;
+  groupCommitter(): KafkaGroupCommitter;
+}

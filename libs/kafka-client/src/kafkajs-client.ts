@@ -1,0 +1,18 @@
+// KafkaClient on kafkajs: one kafkajs client per KafkaClient, so everything built from it
+// shares the brokers, TLS, SASL, retries and log routing of connection.ts.
+import { Kafka } from 'kafkajs';
+import type { KafkaClient, KafkaLogger } from './client';
+import type { KafkaConnectionSettings } from './config';
+import { kafkajsConfig, type ClientTuning } from './connection';
+import { kafkajsAdmin } from './admin';
+import { kafkajsProducer } from './producer';
+import { groupCommitter } from './offset-commit';
+
+export function createKafkaClient(conn: KafkaConnectionSettings, log: KafkaLogger, tuning?: ClientTuning): KafkaClient {
+  const kafka = new Kafka(kafkajsConfig(conn, log, tuning));
+  return {
+    admin: () => kafkajsAdmin(kafka),
+    producer: () => kafkajsProducer(kafka),
+    groupCommitter: () => groupCommitter(kafka),
+  };
+}

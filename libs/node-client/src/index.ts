@@ -1,1 +1,0 @@
-export { ListenerClient, StreamSession, type ClientOptions } from './listener-client';

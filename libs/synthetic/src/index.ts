@@ -1,1 +1,0 @@
-export { syntheticApplication, taskMetrics, zeroMetrics, batches, ISSUE_SPEC, type SyntheticAppSpec } from './synthetic-app';
