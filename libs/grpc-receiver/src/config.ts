@@ -30,6 +30,10 @@ export const receiverConfigSchema = z.strictObject({
   idleStreamTimeoutMs: positive.default(1_800_000).describe("A stream with no batch and nothing in flight for this long is ended (UNAVAILABLE: the client reconnects when it has something to send)."),
 });
 
+/** The schema's defaults: what a receiver built by hand (tests, embedding) gets for what it leaves out. */
+export const RECEIVER_DEFAULTS = Object.freeze(receiverConfigSchema.parse({}));
+
+
 export type ReceiverConfig = z.output<typeof receiverConfigSchema>;
 export type ReceiverConfigInput = z.input<typeof receiverConfigSchema>;
 
@@ -48,7 +52,7 @@ export function receiverConfigIssues(c: ReceiverConfig): { path: string[]; messa
 /** What the configuration sets of the receiver: everything startReceiver takes but its runtime collaborators. */
 export interface ReceiverSettings
   extends Pick<ReceiverConfig, 'host' | 'port' | 'token' | 'maxBatchBytes' | 'maxInFlightPerStream'>,
-    // Optional for tests that build a receiver by hand (no limit then); the configuration always sets them.
+    // Optional for tests that build a receiver by hand (the schema's defaults then); the configuration always sets them.
     Partial<Pick<ReceiverConfig, 'maxInFlightBytes' | 'maxStreamsPerClient' | 'maxStreams' | 'idleStreamTimeoutMs'>> {
   tls?: ReceiverTls;
   /** Limits of the request decoder besides maxBatchBytes (decode.ts). */

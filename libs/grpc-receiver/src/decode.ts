@@ -8,7 +8,7 @@
 // becomes a Decoded, and a refused one says what is wrong and where (field path, byte offset).
 import { status } from '@grpc/grpc-js';
 import { descriptorSet, PublishRequest } from '@sparkwire/proto';
-import { receiverConfigSchema } from './config';
+import { RECEIVER_DEFAULTS } from './config';
 import { compileSchema, schemaFromDescriptorSet, type CompiledSchema } from './wire-schema';
 import { WireError, WireValidator, type WireLimits } from './wire-validate';
 
@@ -19,7 +19,7 @@ export interface DecodeLimits extends WireLimits {
   maxBatchEvents: number;
 }
 
-const serverDefaults = receiverConfigSchema.parse({});
+const serverDefaults = RECEIVER_DEFAULTS;
 /** The defaults of the server.* settings of the same names: the schema's (config.ts). */
 export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxBatchBytes: serverDefaults.maxBatchBytes,

@@ -1,7 +1,7 @@
 // What the Publish and Stream handlers of one ListenerService share: the options, the
 // counters, the limits over all calls, the open streams (for shutdown) and the auth check.
 import * as grpc from '@grpc/grpc-js';
-import { receiverConfigSchema } from './config';
+import { RECEIVER_DEFAULTS } from './config';
 import { InFlightBudget, StreamRegistry } from './limits';
 import type { ListenerServiceOptions, ReceiverCounters } from './listener-service';
 import { statusError } from './responses';
@@ -29,7 +29,7 @@ export interface ListenerContext {
 
 // A service built without the configuration (tests, embedding programs) gets the limits a
 // sidecar started without settings has, not a second set of defaults.
-const serverDefaults = receiverConfigSchema.parse({});
+const serverDefaults = RECEIVER_DEFAULTS;
 
 export function resolveListenerOptions(given: ListenerServiceOptions): ResolvedListenerOptions {
   return {

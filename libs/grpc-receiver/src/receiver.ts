@@ -10,7 +10,7 @@ import { guardUnary, type ExtraService } from './extra-services';
 import { createRequestDecoder, type DecodeLimits } from './decode';
 import { createListenerService, listenerServiceDefinitionWith, type ReceiverCounters, type ReceiverLogger } from './listener-service';
 import { addReflection } from './reflection';
-import type { ReceiverSettings } from './config';
+import { RECEIVER_DEFAULTS, type ReceiverSettings } from './config';
 
 export const LISTENER_SERVICE_NAME = 'sparkwire.v1.ListenerService';
 const HEALTH_SERVICE_NAME = 'grpc.health.v1.Health';
@@ -57,7 +57,7 @@ export async function startReceiver(opts: ReceiverOptions): Promise<Receiver> {
     // A connection without calls is closed after the idle timeout; one connection holds at most
     // 1000 streams (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS), so a client that never half-closes
     // streams the server has ended cannot pile them up.
-    ...(opts.idleStreamTimeoutMs ? { 'grpc.max_connection_idle_ms': opts.idleStreamTimeoutMs } : {}),
+    'grpc.max_connection_idle_ms': opts.idleStreamTimeoutMs ?? RECEIVER_DEFAULTS.idleStreamTimeoutMs,
     'grpc.max_concurrent_streams': 1000,
   });
   const counters: ReceiverCounters = { openStreams: 0, authFailures: 0, malformedFrames: 0, inFlightBytes: 0, inFlightBytesPeak: 0, busyRefusals: 0, streamLimitRefusals: 0, idleStreamsClosed: 0 };

@@ -15,7 +15,8 @@ export interface KafkaLogger {
   debug?(obj: object, msg: string): void;
 }
 
-export type Compression = 'none' | 'gzip';
+/** lz4 and zstd only on the platformatic producer (zstd where node:zlib has it); the config check tells. */
+export type Compression = 'none' | 'gzip' | 'lz4' | 'zstd';
 
 /** One record to produce; the partition follows from the key (murmur2, Java client compatible), spread when null. */
 export interface ProducerRecord {
@@ -115,6 +116,12 @@ export interface KafkaGroupCommitter {
   disconnect(): Promise<void>;
 }
 
+/**
+ * One client per connection. The producer is built on the library kafka.client names
+ * (KafkaConnectionSettings.client: kafkajs, or @platformatic/kafka); admin(), readRanges and
+ * groupCommitter() are on kafkajs whatever it names, for now (issue #9 moves the producer
+ * first; the rest follows once @platformatic/kafka has carried the whole suite).
+ */
 export interface KafkaClient {
   admin(): KafkaAdmin;
   producer(): KafkaProducer;

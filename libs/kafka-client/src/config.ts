@@ -5,9 +5,14 @@ import { z } from 'zod';
 
 const positive = z.number().int().positive();
 
+/** The client libraries a producer can be built on (kafka.client). */
+export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
+export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
+
 export const kafkaConnectionShape = {
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).describe("Kafka bootstrap brokers, host:port (comma-separated); setting any kafka.* value selects the Kafka sink."),
   clientId: z.string().min(1).default('sparkwire').describe("Kafka client id of the producer."),
+  client: z.enum(KAFKA_CLIENTS).default('kafkajs').describe("Kafka client library of the producer: kafkajs, or platformatic (@platformatic/kafka: about half the CPU per record; needed for kafka.compression lz4 and zstd). Admin and offset calls use kafkajs either way."),
   connectTimeoutMs: positive.default(3_000).describe("Timeout of a broker connection attempt."),
   requestTimeoutMs: positive.default(30_000).describe("Timeout of one Kafka request."),
   retries: z.number().int().min(0).max(100).default(5).describe("Retries of a failed Kafka request before the spool drainer backs off and tries again."),
@@ -46,6 +51,8 @@ export interface KafkaSasl {
 export interface KafkaConnectionSettings {
   brokers: string[];
   clientId: string;
+  /** Library of the producer (admin and offset calls are on kafkajs either way); default kafkajs. */
+  client?: KafkaClientKind;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   retries: number;
@@ -68,6 +75,7 @@ export function kafkaConnectionSettings(c: KafkaConnectionConfig): KafkaConnecti
   return {
     brokers: c.brokers,
     clientId: c.clientId,
+    client: c.client,
     connectTimeoutMs: c.connectTimeoutMs,
     requestTimeoutMs: c.requestTimeoutMs,
     retries: c.retries,

@@ -1,18 +1,21 @@
 // KafkaClient on kafkajs: one kafkajs client per KafkaClient, so everything built from it
-// shares the brokers, TLS, SASL, retries and log routing of connection.ts.
+// shares the brokers, TLS, SASL, retries and log routing of connection.ts. With
+// kafka.client = platformatic the producer is @platformatic/kafka's (platformatic-producer.ts,
+// the same settings); admin, read-ranges and the group committer stay on kafkajs in this step.
 import { Kafka } from 'kafkajs';
 import type { KafkaClient, KafkaLogger } from './client';
 import type { KafkaConnectionSettings } from './config';
 import { kafkajsConfig, type ClientTuning } from './connection';
 import { kafkajsAdmin } from './admin';
 import { kafkajsProducer } from './producer';
+import { platformaticProducer } from './platformatic-producer';
 import { groupCommitter } from './offset-commit';
 
 export function createKafkaClient(conn: KafkaConnectionSettings, log: KafkaLogger, tuning?: ClientTuning): KafkaClient {
   const kafka = new Kafka(kafkajsConfig(conn, log, tuning));
   return {
     admin: () => kafkajsAdmin(kafka),
-    producer: () => kafkajsProducer(kafka),
+    producer: () => (conn.client === 'platformatic' ? platformaticProducer(conn, log, tuning) : kafkajsProducer(kafka)),
     groupCommitter: () => groupCommitter(kafka),
   };
 }

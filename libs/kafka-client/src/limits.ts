@@ -32,9 +32,22 @@ export interface LimitsLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** gzip can make incompressible data slightly larger: room for that (deflate stored blocks + header). */
+/**
+ * Compression can make incompressible data slightly larger: room for that. gzip: deflate's
+ * stored blocks (5 bytes per 16 KiB) and its header; lz4: the block
+ * bound n/255 + 16 and the frame header and end mark; zstd: ZSTD_compressBound, n/256 + 64.
+ */
 export function compressionMargin(limit: number, compression: Compression): number {
-  return compression === 'gzip' ? Math.ceil(limit / 2048) + 64 : 0;
+  switch (compression) {
+    case 'gzip':
+      return Math.ceil(limit / 2048) + 64;
+    case 'lz4':
+      return Math.ceil(limit / 255) + 64;
+    case 'zstd':
+      return Math.ceil(limit / 256) + 128;
+    default:
+      return 0;
+  }
 }
 
 export interface LimitsSnapshot {

@@ -13,6 +13,7 @@ export function kafkajsProducer(kafka: Kafka): KafkaProducer {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
     async send(records, compression) {
+      if (compression !== 'none' && compression !== 'gzip') throw new Error(`kafka.compression ${compression} needs kafka.client platformatic`);
       await producer.sendBatch({
         topicMessages: toTopicMessages(records),
         acks: -1,

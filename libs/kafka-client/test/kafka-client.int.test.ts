@@ -1,13 +1,18 @@
 // The Kafka client against a real broker (testing/kafka, with SASL and TLS listeners): every
 // call of the interface, the simple offset commit with its metadata, and a connection over
 // SASL_SSL made from the settings alone (CA file read, SCRAM), refused with a wrong password.
+// The producer part runs on both producers (kafka.client kafkajs and platformatic): the same
+// partitions for the same keys, the broker's error names on what send() throws, no topic
+// auto-creation, connect() failing fast and disconnect() returning with no broker there.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { makeTestPki } from '@sparkwire/testkit';
-import { createKafkaClient, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, type KafkaAdmin, type KafkaClient, type KafkaConnectionSettings } from '../src/index';
+import { createServer } from 'node:net';
+import { Partitioners } from 'kafkajs';
+import { createKafkaClient, KAFKA_CLIENTS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, zstdAvailable, type KafkaAdmin, type KafkaClient, type KafkaConnectionSettings, type KafkaProducer } from '../src/index';
 
 const SCRAM = { carol: 'carol-scram-secret' };
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -35,7 +40,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('KafkaClient on kafkajs against a real broker', () => {
+describe('KafkaClient (admin and offsets on kafkajs) against a real broker', () => {
   it('creates topics and reads their metadata and size limits', async () => {
     await admin.createTopics([{ name: 'kc-events', partitions: 3, replicationFactor: 1 }]);
     expect(await admin.listTopics()).toContain('kc-events');
@@ -44,40 +49,6 @@ describe('KafkaClient on kafkajs against a real broker', () => {
     expect(ids).toHaveLength(1);
     expect(await admin.describeConfig('broker', String(ids[0]), 'message.max.bytes')).toBe(String(KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
     expect(await admin.describeConfig('topic', 'kc-events', 'max.message.bytes')).toBe(String(KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
-  });
-
-  it('produces one request over partitions; offsets by time and the records of offset ranges read back', async () => {
-    const producer = client.producer();
-    await producer.connect();
-    const before = Date.now();
-    try {
-      await producer.send(
-        [
-          { topic: 'kc-events', key: 'app-1', value: 'a1' },
-          { topic: 'kc-events', key: 'app-1', value: 'a2' },
-          { topic: 'kc-events', key: 'app-2', value: Buffer.from('b1') },
-        ],
-        'gzip',
-      );
-      await producer.send([{ topic: 'kc-events', key: null, value: 'n1' }], 'none');
-    } finally {
-      await producer.disconnect();
-    }
-    const offsets = await admin.topicOffsets('kc-events');
-    expect(offsets.map((p) => p.partition).sort()).toEqual([0, 1, 2]);
-    expect(offsets.reduce((n, p) => n + p.high - p.low, 0n)).toBe(4n);
-    const fromBefore = await admin.topicOffsetsByTimestamp('kc-events', before - 1000);
-    expect(fromBefore.every((p) => p.offset === 0n)).toBe(true);
-    // After the last record: the log end.
-    const fromLater = await admin.topicOffsetsByTimestamp('kc-events', Date.now() + 60_000);
-    expect(fromLater.map((p) => p.offset).sort()).toEqual(offsets.map((p) => p.high).sort());
-
-    const read: string[] = [];
-    const ranges = offsets.filter((p) => p.high > 0n).map((p) => ({ topic: 'kc-events', partition: p.partition, from: 0, to: Number(p.high) }));
-    await admin.readRanges(ranges, (_t, key, value) => read.push(`${key?.toString() ?? '-'}=${value.toString()}`), { timeoutMs: 30_000 });
-    expect(read.sort()).toEqual(['-=n1', 'app-1=a1', 'app-1=a2', 'app-2=b1']);
-    // Records of app-1 keep their order in one partition.
-    expect(read.filter((r) => r.startsWith('app-1'))).toEqual(['app-1=a1', 'app-1=a2']);
   });
 
   it('the simple offset commit: all partitions in one request, metadata kept, read back as committed offsets', async () => {
@@ -107,6 +78,147 @@ describe('KafkaClient on kafkajs against a real broker', () => {
     try {
       await ok.connect();
       expect(await ok.listTopics()).toContain('kc-events');
+    } finally {
+      await ok.disconnect();
+    }
+    const bad = secure('wrong');
+    try {
+      await expect(bad.connect()).rejects.toThrow(/SASL|authentication/i);
+    } finally {
+      await bad.disconnect();
+    }
+  });
+});
+
+/** The broker's error name along `cause` (what libs/kafka-sink/src/errors.ts looks at). */
+function errorType(err: unknown): string | undefined {
+  let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; e && depth < 8; depth++) {
+    if (typeof e.type === 'string' && e.type !== 'UNKNOWN') return e.type;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return undefined;
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const timed = async <T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> => {
+  const t0 = Date.now();
+  const value = await f();
+  return { ms: Date.now() - t0, value };
+};
+
+describe.each(KAFKA_CLIENTS)('the producer on %s against a real broker', (kind) => {
+  const topic = `kc-produce-${kind}`;
+  let pclient: KafkaClient;
+  let producer: KafkaProducer;
+  beforeAll(async () => {
+    await admin.createTopics([{ name: topic, partitions: 3, replicationFactor: 1 }]);
+    pclient = createKafkaClient(settings({ client: kind }), quiet);
+    producer = pclient.producer();
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+  });
+
+  it('produces one request over partitions, keys on the partitions of murmur2 (kafkajs, Java); offsets by time and the records of offset ranges read back', async () => {
+    const before = Date.now();
+    await producer.send(
+      [
+        { topic, key: 'app-1', value: 'a1' },
+        { topic, key: 'app-1', value: 'a2' },
+        { topic, key: 'app-2', value: Buffer.from('b1') },
+      ],
+      'gzip',
+    );
+    await producer.send([{ topic, key: null, value: 'n1' }], 'none');
+    // connect() again on a connected producer: a check, the producer stays the same.
+    await producer.connect();
+    const offsets = await admin.topicOffsets(topic);
+    expect(offsets.map((p) => p.partition).sort()).toEqual([0, 1, 2]);
+    expect(offsets.reduce((n, p) => n + p.high - p.low, 0n)).toBe(4n);
+    const fromBefore = await admin.topicOffsetsByTimestamp(topic, before - 1000);
+    expect(fromBefore.every((p) => p.offset === 0n)).toBe(true);
+    // After the last record: the log end.
+    const fromLater = await admin.topicOffsetsByTimestamp(topic, Date.now() + 60_000);
+    expect(fromLater.map((p) => p.offset).sort()).toEqual(offsets.map((p) => p.high).sort());
+
+    const read: string[] = [];
+    const ranges = offsets.filter((p) => p.high > 0n).map((p) => ({ topic, partition: p.partition, from: 0, to: Number(p.high) }));
+    await admin.readRanges(ranges, (_t, key, value) => read.push(`${key?.toString() ?? '-'}=${value.toString()}`), { timeoutMs: 30_000 });
+    expect(read.sort()).toEqual(['-=n1', 'app-1=a1', 'app-1=a2', 'app-2=b1']);
+    // Records of app-1 keep their order in one partition.
+    expect(read.filter((r) => r.startsWith('app-1'))).toEqual(['app-1=a1', 'app-1=a2']);
+
+    // Each key on the partition kafkajs's DefaultPartitioner (Java's murmur2) gives it.
+    const partitionOf = Partitioners.DefaultPartitioner();
+    const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0 }));
+    for (const key of ['app-1', 'app-2']) {
+      const expected = partitionOf({ topic, partitionMetadata, message: { key, value: '' } } as never);
+      const on: string[] = [];
+      const high = offsets.find((p) => p.partition === expected)!.high;
+      await admin.readRanges([{ topic, partition: expected, from: 0, to: Number(high) }], (_t, k) => on.push(k?.toString() ?? '-'), { timeoutMs: 30_000 });
+      expect(on).toContain(key);
+    }
+  });
+
+  it('send() rejects when a record is over the topic limit, with MESSAGE_TOO_LARGE where the sink looks', async () => {
+    const over = 'x'.repeat(KAFKA_DEFAULT_MAX_MESSAGE_BYTES + 10);
+    const err = await producer.send([{ topic, key: 'small', value: 'ok' }, { topic, key: 'big', value: over }], 'none').catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(errorType(err)).toBe('MESSAGE_TOO_LARGE');
+    // The producer goes on.
+    await producer.send([{ topic, key: 'after', value: 'fine' }], 'none');
+  });
+
+  it('no topic auto-creation: a missing topic is UNKNOWN_TOPIC_OR_PARTITION and stays missing', async () => {
+    const p = createKafkaClient(settings({ client: kind, retries: 1 }), quiet).producer();
+    await p.connect();
+    try {
+      const err = await p.send([{ topic: `kc-missing-${kind}`, key: 'k', value: 'v' }], 'none').catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(errorType(err)).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    } finally {
+      await p.disconnect();
+    }
+    expect(await admin.listTopics()).not.toContain(`kc-missing-${kind}`);
+  });
+
+  it('connect() fails fast when no broker is there (kafka.retries with backoff), disconnect() returns at once', async () => {
+    const port = await closedPort();
+    const p = createKafkaClient(settings({ client: kind, brokers: [`127.0.0.1:${port}`], retries: 2 }), quiet).producer();
+    const c = await timed(() => p.connect().then(() => undefined, (e: Error) => e));
+    expect(c.value).toBeInstanceOf(Error);
+    const d = await timed(() => p.disconnect());
+    console.log(`[${kind}] connect to a closed port failed after ${c.ms} ms (retries 2): ${(c.value as Error).message}; disconnect ${d.ms} ms`);
+    expect(c.ms).toBeLessThan(10_000);
+    expect(d.ms).toBeLessThan(3_000);
+  });
+
+  it('compression: lz4 on platformatic only; zstd where node:zlib has it', async () => {
+    const lz4 = producer.send([{ topic, key: 'lz4', value: 'lz4 '.repeat(100) }], 'lz4');
+    if (kind === 'platformatic') await lz4;
+    else await expect(lz4).rejects.toThrow(/kafka\.compression lz4/);
+    const zstd = producer.send([{ topic, key: 'zstd', value: 'zstd '.repeat(100) }], 'zstd');
+    if (kind === 'platformatic' && zstdAvailable()) await zstd;
+    else await expect(zstd).rejects.toThrow(/kafka\.compression zstd/);
+  });
+
+  it('produces over SASL_SSL from the settings: CA file, SCRAM; a wrong password is refused', async () => {
+    const secure = (password: string) =>
+      createKafkaClient(settings({ client: kind, brokers: [broker.saslSslBootstrap!], retries: 0, tls: { enabled: true, caFile, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-256', username: 'carol', password } }), quiet).producer();
+    const ok = secure(SCRAM.carol);
+    try {
+      await ok.connect();
+      await ok.send([{ topic, key: 'sasl', value: 'over SASL_SSL' }], 'gzip');
     } finally {
       await ok.disconnect();
     }

@@ -2,7 +2,7 @@
 // `kafka` section is one strict object of these and the connection settings every Kafka
 // component shares (libs/kafka-client/src/config.ts).
 import { z } from 'zod';
-import { kafkaConnectionIssues, kafkaConnectionSettings, kafkaConnectionShape, type KafkaConnectionSettings } from '@sparkwire/kafka-client';
+import { kafkaConnectionIssues, kafkaConnectionSettings, kafkaConnectionShape, zstdAvailable, type KafkaConnectionSettings } from '@sparkwire/kafka-client';
 
 export type { KafkaTls, KafkaSasl } from '@sparkwire/kafka-client';
 
@@ -14,7 +14,7 @@ export const kafkaSinkShape = {
   tasksTopic: z.string().min(1).optional().describe("Task records (extended mode) go to this topic when set; unset: kafka.topic."),
   encoding: z.enum(['json', 'protobuf']).default('json').describe("Record values: json (sparkMeasure-compatible) or protobuf (serialized sparkwire.v1.SparkEvent)."),
   key: z.enum(['appId', 'none']).default('appId').describe("Record key: appId keeps one application in order in one partition; none spreads them."),
-  compression: z.enum(['none', 'gzip']).default('none').describe("Compression of produce requests."),
+  compression: z.enum(['none', 'gzip', 'lz4', 'zstd']).default('none').describe("Compression of produce requests. lz4 and zstd need kafka.client platformatic; zstd also Node 22.15+ (node:zlib zstd)."),
   createTopics: z.boolean().default(true).describe("Create missing topics at start (admin API) with kafka.partitions and kafka.replicationFactor."),
   partitions: positive.max(10_000).default(6).describe("Partitions of topics the sidecar creates."),
   replicationFactor: positive.max(32).default(1).describe("Replication factor of topics the sidecar creates."),
@@ -60,6 +60,8 @@ export interface KafkaSinkConfig
 export function kafkaSectionIssues(c: KafkaSectionConfig): { path: string[]; message: string }[] {
   const issues = kafkaConnectionIssues(c);
   if (c.tasksTopic && c.tasksTopic === c.topic) issues.push({ path: ['tasksTopic'], message: 'must differ from kafka.topic' });
+  if ((c.compression === 'lz4' || c.compression === 'zstd') && c.client !== 'platformatic') issues.push({ path: ['compression'], message: `kafka.compression ${c.compression} needs kafka.client platformatic (kafkajs has no ${c.compression} codec)` });
+  else if (c.compression === 'zstd' && !zstdAvailable()) issues.push({ path: ['compression'], message: `kafka.compression zstd needs Node 22.15+ (node:zlib zstd); this is Node ${process.versions.node}: use lz4 or gzip` });
   return issues;
 }
 

@@ -9,6 +9,7 @@ import type { DrainerState, SpoolingSink } from '@sparkwire/spool';
 import { startStatusServer, type SidecarView, type StatusServer } from '@sparkwire/status-page';
 import { PipelineStats } from '@sparkwire/pipeline';
 import { createLogger, type Logger } from './logger';
+import { SIDECAR_READY_MESSAGE } from './ready';
 
 export interface Sidecar {
   built: BuiltPipeline;
@@ -89,7 +90,7 @@ export async function startSidecar(input: SparkwireConfigInput | SparkwireConfig
         traces: built.telemetry.traces.enabled,
         offsets: Boolean(built.offsets),
       },
-      'sparkwire sidecar listening',
+      SIDECAR_READY_MESSAGE,
     );
 
     return {

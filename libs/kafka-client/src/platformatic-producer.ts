@@ -1,0 +1,149 @@
+// KafkaProducer on @platformatic/kafka (kafka.client: platformatic): the same contract as
+// producer.ts (idempotent, acks=all, one request in flight, no topic auto-creation), about
+// half of kafkajs's CPU per record (docs/benchmarks.md, "Kafka client comparison").
+//
+// Where it differs from the kafkajs producer, and why:
+//   - The producer is built non-idempotent and every send() asks for idempotence itself: built
+//     idempotent, @platformatic/kafka replaces retries <= 1 with Number.MAX_SAFE_INTEGER, which
+//     would make kafka.retries 0 or 1 retry forever. The effect on the wire is the same
+//     (InitProducerId once, sequence numbers per partition, acks=all); maxInflights=1 is set here.
+//   - Partitions: Java's murmur2 for keyed records (its compatibilityPartitioner, the same
+//     partitions as kafkajs and the Java client), round robin per topic for records without a key
+//     (its compatibilityPartitioner would put them all on partition 0).
+//   - Retries: kafka.retries with the same exponential backoff as kafkajs (ClientTuning). A
+//     connection that times out or a request without an answer within kafka.requestTimeoutMs is
+//     not retried by @platformatic/kafka (it marks timeouts non-retriable): send() and connect()
+//     then fail after one timeout where kafkajs retries, which only makes them fail sooner.
+//   - disconnect() closes the sockets gracefully and destroys them if that takes longer than
+//     CLOSE_GRACE_MS (a broker that stopped reading would otherwise hold it).
+//   - Compression: none, gzip (node:zlib), lz4 (its wasm codec), zstd (node:zlib, where the
+//     runtime has it: Node 22.15+; the config check refuses it elsewhere).
+import { readFileSync } from 'node:fs';
+import * as zlib from 'node:zlib';
+import { compatibilityPartitioner, Producer, type MessageToProduce, type ProducerOptions, type SASLMechanismValue } from '@platformatic/kafka';
+import type { ClientTuning } from './connection';
+import { SINK_TUNING } from './connection';
+import type { Compression, KafkaLogger, KafkaProducer, ProducerRecord } from './client';
+import type { KafkaConnectionSettings, KafkaSasl } from './config';
+import { fromPlatformatic } from './platformatic-errors';
+
+type Msg = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+type Options = ProducerOptions<Buffer, Buffer, Buffer, Buffer>;
+
+/** How long disconnect() waits for the sockets to close before it destroys them. */
+export const CLOSE_GRACE_MS = 1000;
+
+/** Whether this runtime's node:zlib has zstd (Node 22.15+ / 23.8+), which kafka.compression zstd needs. */
+export function zstdAvailable(): boolean {
+  return typeof (zlib as unknown as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
+}
+
+const SASL: Record<KafkaSasl['mechanism'], SASLMechanismValue> = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' };
+
+/** kafkajs's retry delay: initial * 2^(attempt-1), at most max, randomized by +-20%. */
+export function retryDelayMs(tuning: ClientTuning, attempt: number): number {
+  const base = Math.min(tuning.retryMaxMs, tuning.retryInitialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+/** The connection settings as @platformatic/kafka's client options (TLS PEM files read here, at start). */
+export function platformaticOptions(conn: KafkaConnectionSettings, tuning: ClientTuning = SINK_TUNING): Options {
+  const o: Options = {
+    clientId: conn.clientId,
+    bootstrapBrokers: conn.brokers,
+    connectTimeout: conn.connectTimeoutMs,
+    requestTimeout: conn.requestTimeoutMs,
+    // The produce request's own timeout (how long the broker waits for the replicas): kafkajs's 30 s, under the request timeout.
+    timeout: Math.min(30_000, conn.requestTimeoutMs),
+    retries: conn.retries,
+    retryDelay: (_client, _op, attempt) => retryDelayMs(tuning, attempt),
+    maxInflights: 1,
+    acks: -1,
+    idempotent: false,
+    autocreateTopics: false,
+    repeatOnStaleMetadata: true,
+  };
+  if (conn.tls?.enabled) {
+    o.tls = {
+      rejectUnauthorized: conn.tls.rejectUnauthorized,
+      ca: conn.tls.caFile ? [readFileSync(conn.tls.caFile, 'utf8')] : undefined,
+      cert: conn.tls.certFile ? readFileSync(conn.tls.certFile, 'utf8') : undefined,
+      key: conn.tls.keyFile ? readFileSync(conn.tls.keyFile, 'utf8') : undefined,
+    };
+    // SNI with the broker's host name, as kafkajs (node:tls) sends it.
+    o.tlsServerName = true;
+  }
+  if (conn.sasl) o.sasl = { mechanism: SASL[conn.sasl.mechanism], username: conn.sasl.username, password: conn.sasl.password };
+  return o;
+}
+
+export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLogger, tuning: ClientTuning = SINK_TUNING): KafkaProducer {
+  const roundRobin = new Map<string, number>();
+  const partitioner = (message: Msg, key: Buffer | undefined): number => {
+    if (key) return compatibilityPartitioner(message, key);
+    const n = roundRobin.get(message.topic) ?? 0;
+    roundRobin.set(message.topic, (n + 1) & 0x7fffffff);
+    return n;
+  };
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...platformaticOptions(conn, tuning), partitioner });
+  producer.on('client:broker:failed', (ev: { broker?: { host: string; port: number } }) => {
+    log.debug?.({ component: 'platformatic-kafka', broker: ev?.broker ? `${ev.broker.host}:${ev.broker.port}` : undefined }, 'connection to a broker failed');
+  });
+  let initialized = false;
+  let sending = false;
+  let closing: Promise<void> | undefined;
+
+  return {
+    async connect() {
+      if (closing) throw new Error('kafka producer: connect() after disconnect()');
+      try {
+        if (!initialized) {
+          // ApiVersions and InitProducerId on a bootstrap broker, as kafkajs's connect() does for an idempotent producer.
+          await producer.initIdempotentProducer({});
+          initialized = true;
+        } else {
+          await producer.metadata({ topics: [], forceUpdate: true });
+        }
+      } catch (err) {
+        throw fromPlatformatic(err, 'kafka producer connect failed');
+      }
+    },
+
+    disconnect() {
+      closing ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const closed = producer.close().then(
+          () => true,
+          () => false,
+        );
+        const graceful = await Promise.race([closed, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CLOSE_GRACE_MS)))]);
+        clearTimeout(timer);
+        if (!graceful) {
+          for (const [, connection] of producer.connections) connection.socket?.destroy();
+        }
+      })();
+      return closing;
+    },
+
+    async send(records: ProducerRecord[], compression: Compression) {
+      if (records.length === 0) return;
+      if (closing) throw new Error('kafka producer is disconnected');
+      // The per-partition sequence numbers advance when a response comes back: two open sends would reuse one.
+      if (sending) throw new Error('kafka producer: one send() at a time');
+      if (compression === 'zstd' && !zstdAvailable()) throw new Error(`kafka.compression zstd needs node:zlib zstd (Node 22.15+); this is Node ${process.versions.node}`);
+      const messages: Msg[] = new Array(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i];
+        messages[i] = { topic: r.topic, key: r.key === null ? undefined : Buffer.from(r.key), value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value };
+      }
+      sending = true;
+      try {
+        await producer.send({ messages, idempotent: true, acks: -1, compression, autocreateTopics: false });
+      } catch (err) {
+        throw fromPlatformatic(err, 'kafka produce failed');
+      } finally {
+        sending = false;
+      }
+    },
+  };
+}
