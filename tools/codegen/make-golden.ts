@@ -4,7 +4,7 @@
 //   npx tsx tools/codegen/make-golden.ts
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SparkEvent } from '@sparkwire/proto';
+import { ConnectOperationPhase, ConnectSessionPhase, SparkEvent } from '@sparkwire/proto';
 import { toSparkMeasureRecords } from '@sparkwire/encoding';
 import { syntheticApplication } from '@sparkwire/testkit';
 
@@ -52,6 +52,52 @@ picked.set('stageCompleted-large', {
   },
 });
 
+// Spark Connect: an operation's started (everything Spark gives only then), finished (with
+// the produced row count) and failed phases, and a session's start.
+{
+  const base = events[0];
+  const s = '8c9c97ba-2e27-4842-a75c-d01301b41547';
+  const o = '6d86e80e-c792-4480-a342-22779000291f';
+  const op = {
+    jobTag: `SparkConnect_OperationTag_User_alice_Session_${s}_Operation_${o}`,
+    operationId: o,
+    sessionId: s,
+    userId: 'alice',
+    userName: '',
+    statementText: '',
+    jobTags: [],
+    errorMessage: '',
+    producedRowCount: undefined,
+  };
+  const at = (i: number) => base.eventTimeMs + BigInt(i);
+  picked.set('connectOperation-started', {
+    ...base,
+    eventId: 'app-20261124120000-0042-connect-1',
+    eventTimeMs: at(1),
+    emittedTimeMs: at(2),
+    body: { $case: 'connectOperation', value: { ...op, phase: ConnectOperationPhase.CONNECT_OPERATION_PHASE_STARTED, userName: 'spark', statementText: 'SELECT count(*) FROM visits', jobTags: ['nightly'] } },
+  });
+  picked.set('connectOperation-finished', {
+    ...base,
+    eventId: 'app-20261124120000-0042-connect-2',
+    eventTimeMs: at(3),
+    emittedTimeMs: at(4),
+    body: { $case: 'connectOperation', value: { ...op, phase: ConnectOperationPhase.CONNECT_OPERATION_PHASE_FINISHED, producedRowCount: 1n } },
+  });
+  picked.set('connectOperation-failed', {
+    ...base,
+    eventId: 'app-20261124120000-0042-connect-3',
+    eventTimeMs: at(5),
+    emittedTimeMs: at(6),
+    body: { $case: 'connectOperation', value: { ...op, phase: ConnectOperationPhase.CONNECT_OPERATION_PHASE_FAILED, errorMessage: '[TABLE_OR_VIEW_NOT_FOUND] The table or view `nope` cannot be found.' } },
+  });
+  picked.set('connectSession', {
+    ...base,
+    eventId: 'app-20261124120000-0042-connect-0',
+    body: { $case: 'connectSession', value: { phase: ConnectSessionPhase.CONNECT_SESSION_PHASE_STARTED, sessionId: s, userId: 'alice' } },
+  });
+}
+
 // ts-proto's toJSON writes int64 fields as strings (proto3 JSON). The vectors keep them as
 // JSON numbers where they are safe integers, and as strings above 2^53, where JSON.parse and
 // most JSON libraries would round a number. Every proto3 JSON parser accepts both.
@@ -86,6 +132,8 @@ const OPTIONAL: Record<string, Record<string, string>> = {
   queries_ended: { errorMessage: 'string' }, // only an execution that failed
   streaming_query_terminated: { exception: 'string' },
   observations: { queryId: 'string', batchId: 'number' }, // observations from a streaming batch
+  // what Spark gives on one operation phase only: started (user name, statement, client tags), failed, finished
+  connect_operations: { connectUserName: 'string', statementText: 'string', jobTags: 'array', errorMessage: 'string', producedRowCount: 'number' },
 };
 // A task end without metrics (most failures: Spark gives none) has no metric fields at all.
 {

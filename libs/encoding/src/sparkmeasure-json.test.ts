@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PublishRequest, SparkEvent } from '@sparkwire/proto';
+import { ConnectOperationPhase, ConnectSessionPhase, PublishRequest, SparkEvent } from '@sparkwire/proto';
 import { syntheticApplication } from '@sparkwire/testkit';
 import { jsonText, parseJson, protobufEncoder, sparkMeasureJsonEncoder, toSparkMeasureRecords } from './index';
 
@@ -12,7 +12,7 @@ describe('golden vectors (proto/golden)', () => {
   it('cover every event body', () => {
     const cases = new Set(files.map((f) => JSON.parse(readFileSync(join(goldenDir, f), 'utf8')).event).map((e) => Object.keys(e).find((k) => !['eventId', 'appId', 'appName', 'appAttemptId', 'eventTimeMs', 'emittedTimeMs', 'labels'].includes(k))));
     expect([...cases].sort()).toEqual(
-      ['applicationEnd', 'applicationStart', 'executorAdded', 'executorRemoved', 'jobEnd', 'jobStart', 'observation', 'sqlExecutionEnd', 'sqlExecutionStart', 'stageCompleted', 'stageSubmitted', 'streamingProgress', 'streamingQueryStarted', 'streamingQueryTerminated', 'taskEnd', 'taskStart'].sort(),
+      ['applicationEnd', 'applicationStart', 'connectOperation', 'connectSession', 'executorAdded', 'executorRemoved', 'jobEnd', 'jobStart', 'observation', 'sqlExecutionEnd', 'sqlExecutionStart', 'stageCompleted', 'stageSubmitted', 'streamingProgress', 'streamingQueryStarted', 'streamingQueryTerminated', 'taskEnd', 'taskStart'].sort(),
     );
   });
   for (const f of files) {
@@ -211,5 +211,70 @@ describe('direct task JSON', () => {
     expect(metrics).toContain('"duration":9223372036854775806,');
     expect(metrics).toContain('"executorCpuTime":9007199254740995,');
     expect([ended, metrics].map((l) => parseJson(l))).toEqual(toSparkMeasureRecords(end));
+  });
+});
+
+describe('Spark Connect operations and sessions', () => {
+  const S = '8c9c97ba-2e27-4842-a75c-d01301b41547';
+  const O = '6d86e80e-c792-4480-a342-22779000291f';
+  const op = (phase: ConnectOperationPhase, extra: Partial<{ userName: string; statementText: string; jobTags: string[]; errorMessage: string; producedRowCount: bigint }> = {}) =>
+    SparkEvent.fromPartial({
+      eventId: `app-c-${phase}`,
+      appId: 'app-c',
+      eventTimeMs: 1_700_000_000_000n + BigInt(phase),
+      emittedTimeMs: 1_700_000_000_100n,
+      body: { $case: 'connectOperation', value: { phase, jobTag: `SparkConnect_OperationTag_User_bob_Session_${S}_Operation_${O}`, operationId: O, sessionId: S, userId: 'bob', ...extra } },
+    });
+  const P = ConnectOperationPhase;
+
+  it('one connect_operations record per phase, with Spark\'s phase name, session, user and operation on every one', () => {
+    const phases: [ConnectOperationPhase, string][] = [
+      [P.CONNECT_OPERATION_PHASE_STARTED, 'Started'],
+      [P.CONNECT_OPERATION_PHASE_ANALYZED, 'Analyzed'],
+      [P.CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION, 'ReadyForExecution'],
+      [P.CONNECT_OPERATION_PHASE_FINISHED, 'Finished'],
+      [P.CONNECT_OPERATION_PHASE_FAILED, 'Failed'],
+      [P.CONNECT_OPERATION_PHASE_CANCELED, 'Canceled'],
+      [P.CONNECT_OPERATION_PHASE_CLOSED, 'Closed'],
+    ];
+    for (const [phase, name] of phases) {
+      const [r, ...rest] = toSparkMeasureRecords(op(phase));
+      expect(rest).toEqual([]);
+      expect(r).toMatchObject({ name: 'connect_operations', appId: 'app-c', phase: name, connectOperationId: O, connectSessionId: S, connectUserId: 'bob', phaseTime: 1_700_000_000_000 + phase, epochMillis: 1_700_000_000_100 });
+      expect(r.connectJobTag).toContain(`_Operation_${O}`);
+    }
+  });
+
+  it('writes what Spark gives on one phase only on that phase', () => {
+    const [started] = toSparkMeasureRecords(op(P.CONNECT_OPERATION_PHASE_STARTED, { userName: 'spark', statementText: 'SELECT 1', jobTags: ['nightly'] }));
+    expect(started).toMatchObject({ connectUserName: 'spark', statementText: 'SELECT 1', jobTags: ['nightly'] });
+    expect(started).not.toHaveProperty('errorMessage');
+    expect(started).not.toHaveProperty('producedRowCount');
+    // a started operation without client tags still says so: []
+    expect(toSparkMeasureRecords(op(P.CONNECT_OPERATION_PHASE_STARTED))[0].jobTags).toEqual([]);
+
+    const [failed] = toSparkMeasureRecords(op(P.CONNECT_OPERATION_PHASE_FAILED, { errorMessage: 'boom' }));
+    expect(failed.errorMessage).toBe('boom');
+    for (const k of ['connectUserName', 'statementText', 'jobTags', 'producedRowCount']) expect(failed).not.toHaveProperty(k);
+
+    const [finished] = toSparkMeasureRecords(op(P.CONNECT_OPERATION_PHASE_FINISHED, { producedRowCount: 2n ** 53n + 1n }));
+    expect(finished.producedRowCount).toBe(2n ** 53n + 1n);
+    expect(sparkMeasureJsonEncoder.encode(op(P.CONNECT_OPERATION_PHASE_FINISHED, { producedRowCount: 2n ** 53n + 1n }))[0]).toContain('"producedRowCount":9007199254740993,');
+    const [noCount] = toSparkMeasureRecords(op(P.CONNECT_OPERATION_PHASE_FINISHED));
+    expect(noCount).not.toHaveProperty('producedRowCount');
+    for (const k of ['connectUserName', 'statementText', 'jobTags', 'errorMessage']) expect(noCount).not.toHaveProperty(k);
+  });
+
+  it('an unknown phase (a newer client) still gives a record, with an empty phase', () => {
+    expect(toSparkMeasureRecords(op(99 as ConnectOperationPhase))[0].phase).toBe('');
+  });
+
+  it('connect_sessions: started and closed', () => {
+    const ev = (phase: ConnectSessionPhase) =>
+      SparkEvent.fromPartial({ eventId: 'e', appId: 'app-c', eventTimeMs: 5n, emittedTimeMs: 6n, body: { $case: 'connectSession', value: { phase, sessionId: S, userId: 'alice' } } });
+    expect(toSparkMeasureRecords(ev(ConnectSessionPhase.CONNECT_SESSION_PHASE_STARTED))).toEqual([
+      { name: 'connect_sessions', appId: 'app-c', epochMillis: 6, phase: 'Started', connectSessionId: S, connectUserId: 'alice', phaseTime: 5, appName: '', appAttemptId: '', eventId: 'e', eventTimeMs: 5, labels: {} },
+    ]);
+    expect(toSparkMeasureRecords(ev(ConnectSessionPhase.CONNECT_SESSION_PHASE_CLOSED))[0].phase).toBe('Closed');
   });
 });

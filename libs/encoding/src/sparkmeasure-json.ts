@@ -4,13 +4,14 @@
 // types below are exactly sparkMeasure's, quirks included (stageId is a string in stage
 // records and a number in task records; ids of jobs and queries are strings; an unset
 // time is 0). sparkwire's additions are extra fields (appName, appAttemptId, labels,
-// eventId, ...) and new event names (executors_removed, streaming_*, observations).
+// eventId, ...) and new event names (executors_removed, streaming_*, observations,
+// connect_operations, connect_sessions).
 // One compact JSON object per record; stage and task ends become two records each, as in
 // sparkMeasure. Field-by-field vectors: proto/golden/.
 // Spark's longs are exact: a record holds an int64 as a number when it is a safe integer and
 // as a bigint above 2^53 (jsonLong), and the JSON text carries its exact decimal digits.
 import type { ConnectContext, SparkEvent, StageInfo, TaskInfo, TaskMetrics } from '@sparkwire/proto';
-import { TaskLocality } from '@sparkwire/proto';
+import { ConnectOperationPhase, ConnectSessionPhase, TaskLocality } from '@sparkwire/proto';
 import type { Encoder } from './encoder';
 import { taskEndJson, taskStartJson } from './task-json';
 import { jsonLong as L, jsonText } from './json-text';
@@ -257,8 +258,48 @@ export function toSparkMeasureRecords(ev: SparkEvent): Json[] {
         ...(v.batchId !== undefined ? { batchId: L(v.batchId) } : {}),
       });
     }
+    case 'connectOperation': {
+      const v = body.value;
+      const started = v.phase === ConnectOperationPhase.CONNECT_OPERATION_PHASE_STARTED;
+      return one('connect_operations', {
+        phase: OPERATION_PHASES[v.phase] ?? '',
+        connectOperationId: v.operationId,
+        connectSessionId: v.sessionId,
+        connectUserId: v.userId,
+        connectJobTag: v.jobTag,
+        phaseTime: L(ev.eventTimeMs),
+        // What Spark gives on one phase only is written on that phase only.
+        ...(started ? { connectUserName: v.userName, statementText: v.statementText, jobTags: v.jobTags } : {}),
+        ...(v.phase === ConnectOperationPhase.CONNECT_OPERATION_PHASE_FAILED ? { errorMessage: v.errorMessage } : {}),
+        ...(v.producedRowCount !== undefined ? { producedRowCount: L(v.producedRowCount) } : {}),
+      });
+    }
+    case 'connectSession': {
+      const v = body.value;
+      return one('connect_sessions', {
+        phase: SESSION_PHASES[v.phase] ?? '',
+        connectSessionId: v.sessionId,
+        connectUserId: v.userId,
+        phaseTime: L(ev.eventTimeMs),
+      });
+    }
   }
 }
+
+// Spark's event class suffixes (SparkListenerConnectOperation<Phase>), as jobResult uses Spark's names.
+const OPERATION_PHASES: Partial<Record<ConnectOperationPhase, string>> = {
+  [ConnectOperationPhase.CONNECT_OPERATION_PHASE_STARTED]: 'Started',
+  [ConnectOperationPhase.CONNECT_OPERATION_PHASE_ANALYZED]: 'Analyzed',
+  [ConnectOperationPhase.CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION]: 'ReadyForExecution',
+  [ConnectOperationPhase.CONNECT_OPERATION_PHASE_FINISHED]: 'Finished',
+  [ConnectOperationPhase.CONNECT_OPERATION_PHASE_FAILED]: 'Failed',
+  [ConnectOperationPhase.CONNECT_OPERATION_PHASE_CANCELED]: 'Canceled',
+  [ConnectOperationPhase.CONNECT_OPERATION_PHASE_CLOSED]: 'Closed',
+};
+const SESSION_PHASES: Partial<Record<ConnectSessionPhase, string>> = {
+  [ConnectSessionPhase.CONNECT_SESSION_PHASE_STARTED]: 'Started',
+  [ConnectSessionPhase.CONNECT_SESSION_PHASE_CLOSED]: 'Closed',
+};
 
 /** Spark Connect attribution of a job (absent outside a Connect server): flat string fields. */
 function connectFields(c: ConnectContext | undefined): Json {

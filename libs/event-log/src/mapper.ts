@@ -1,7 +1,7 @@
 // Spark's JSON event log (org.apache.spark.util.JsonProtocol; SQL and streaming events are
 // Jackson-serialized case classes) -> sparkwire.v1 SparkEvents, filled field by field the way
 // the JVM listener fills them from live events (libs/spark-listener EventMapper, SqlEvents,
-// StreamingEvents, SparkwireListener's job/stage bookkeeping and ApplicationEnd totals).
+// StreamingEvents, ConnectEvents, SparkwireListener's job/stage bookkeeping and ApplicationEnd totals).
 // Where the listener uses the wall clock (`now`, an event without Spark's own time) the
 // replay uses the time of the last event before it that had one: deterministic, and close.
 //
@@ -9,6 +9,7 @@
 // mapper (*-events.ts); what they remember between lines is in mapper-state.ts.
 import { SparkEvent } from '@sparkwire/proto';
 import { applicationEnd, applicationStart } from './application-events';
+import { CONNECT_MAPPERS } from './connect-events';
 import { readEnvironment } from './environment';
 import { executorAdded, executorRemoved } from './executor-events';
 import { jobEnd, jobStart } from './job-events';
@@ -47,6 +48,7 @@ const MAPPERS = new Map<string, (s: MapperState, e: Json) => MappedBody>([
   [QUERY_STARTED, queryStarted],
   [QUERY_TERMINATED, queryTerminated],
   [QUERY_PROGRESS, queryProgress],
+  ...CONNECT_MAPPERS,
 ]);
 
 /** One mapped event before its envelope is known (events Spark logs before ApplicationStart). */

@@ -18,9 +18,13 @@
 //     CLOSE_GRACE_MS (a broker that stopped reading would otherwise hold it).
 //   - Compression: none, gzip (node:zlib), lz4 (its wasm codec), zstd (node:zlib, where the
 //     runtime has it: Node 22.15+; the config check refuses it elsewhere).
+//   - @platformatic/kafka is loaded on the first connect() or send(), not with this module: with
+//     kafka.client kafkajs it is never loaded (its wasm codecs are read from a file next to
+//     @platformatic/wasm-utils at import; a bundle must provide it or alias the package's
+//     ./bundled entry, which inlines them).
 import { readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
-import { compatibilityPartitioner, Producer, type MessageToProduce, type ProducerOptions, type SASLMechanismValue } from '@platformatic/kafka';
+import type { MessageToProduce, Producer, ProducerOptions, SASLMechanismValue } from '@platformatic/kafka';
 import type { ClientTuning } from './connection';
 import { SINK_TUNING } from './connection';
 import type { Compression, KafkaLogger, KafkaProducer, ProducerRecord } from './client';
@@ -77,18 +81,28 @@ export function platformaticOptions(conn: KafkaConnectionSettings, tuning: Clien
   return o;
 }
 
+type PltProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
+
 export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLogger, tuning: ClientTuning = SINK_TUNING): KafkaProducer {
-  const roundRobin = new Map<string, number>();
-  const partitioner = (message: Msg, key: Buffer | undefined): number => {
-    if (key) return compatibilityPartitioner(message, key);
-    const n = roundRobin.get(message.topic) ?? 0;
-    roundRobin.set(message.topic, (n + 1) & 0x7fffffff);
-    return n;
-  };
-  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...platformaticOptions(conn, tuning), partitioner });
-  producer.on('client:broker:failed', (ev: { broker?: { host: string; port: number } }) => {
-    log.debug?.({ component: 'platformatic-kafka', broker: ev?.broker ? `${ev.broker.host}:${ev.broker.port}` : undefined }, 'connection to a broker failed');
-  });
+  const options = platformaticOptions(conn, tuning);
+  let created: Promise<PltProducer> | undefined;
+  let producer: PltProducer | undefined;
+  const get = (): Promise<PltProducer> =>
+    (created ??= import('@platformatic/kafka').then((mod) => {
+      const roundRobin = new Map<string, number>();
+      const partitioner = (message: Msg, key: Buffer | undefined): number => {
+        if (key) return mod.compatibilityPartitioner(message, key);
+        const n = roundRobin.get(message.topic) ?? 0;
+        roundRobin.set(message.topic, (n + 1) & 0x7fffffff);
+        return n;
+      };
+      const p: PltProducer = new mod.Producer<Buffer, Buffer, Buffer, Buffer>({ ...options, partitioner });
+      p.on('client:broker:failed', (ev: { broker?: { host: string; port: number } }) => {
+        log.debug?.({ component: 'platformatic-kafka', broker: ev?.broker ? `${ev.broker.host}:${ev.broker.port}` : undefined }, 'connection to a broker failed');
+      });
+      producer = p;
+      return p;
+    }));
   let initialized = false;
   let sending = false;
   let closing: Promise<void> | undefined;
@@ -96,13 +110,14 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
   return {
     async connect() {
       if (closing) throw new Error('kafka producer: connect() after disconnect()');
+      const p = await get();
       try {
         if (!initialized) {
           // ApiVersions and InitProducerId on a bootstrap broker, as kafkajs's connect() does for an idempotent producer.
-          await producer.initIdempotentProducer({});
+          await p.initIdempotentProducer({});
           initialized = true;
         } else {
-          await producer.metadata({ topics: [], forceUpdate: true });
+          await p.metadata({ topics: [], forceUpdate: true });
         }
       } catch (err) {
         throw fromPlatformatic(err, 'kafka producer connect failed');
@@ -111,15 +126,18 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
 
     disconnect() {
       closing ??= (async () => {
+        // Never created (or still loading): nothing is open.
+        const p = producer ?? (created ? await created.catch(() => undefined) : undefined);
+        if (!p) return;
         let timer: NodeJS.Timeout | undefined;
-        const closed = producer.close().then(
+        const closed = p.close().then(
           () => true,
           () => false,
         );
         const graceful = await Promise.race([closed, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CLOSE_GRACE_MS)))]);
         clearTimeout(timer);
         if (!graceful) {
-          for (const [, connection] of producer.connections) connection.socket?.destroy();
+          for (const [, connection] of p.connections) connection.socket?.destroy();
         }
       })();
       return closing;
@@ -131,14 +149,15 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
       // The per-partition sequence numbers advance when a response comes back: two open sends would reuse one.
       if (sending) throw new Error('kafka producer: one send() at a time');
       if (compression === 'zstd' && !zstdAvailable()) throw new Error(`kafka.compression zstd needs node:zlib zstd (Node 22.15+); this is Node ${process.versions.node}`);
-      const messages: Msg[] = new Array(records.length);
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i];
-        messages[i] = { topic: r.topic, key: r.key === null ? undefined : Buffer.from(r.key), value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value };
-      }
       sending = true;
       try {
-        await producer.send({ messages, idempotent: true, acks: -1, compression, autocreateTopics: false });
+        const messages: Msg[] = new Array(records.length);
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i];
+          messages[i] = { topic: r.topic, key: r.key === null ? undefined : Buffer.from(r.key), value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value };
+        }
+        const p = producer ?? (await get());
+        await p.send({ messages, idempotent: true, acks: -1, compression, autocreateTopics: false });
       } catch (err) {
         throw fromPlatformatic(err, 'kafka produce failed');
       } finally {

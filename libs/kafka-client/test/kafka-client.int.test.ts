@@ -51,27 +51,6 @@ describe('KafkaClient (admin and offsets on kafkajs) against a real broker', () 
     expect(await admin.describeConfig('topic', 'kc-events', 'max.message.bytes')).toBe(String(KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
   });
 
-  it('the simple offset commit: all partitions in one request, metadata kept, read back as committed offsets', async () => {
-    const committer = client.groupCommitter();
-    try {
-      await committer.commit('kc-group', [
-        { topic: 'kc-events', partition: 0, offset: 1n, metadata: 'm0' },
-        { topic: 'kc-events', partition: 2, offset: 0n, metadata: 'm2' },
-      ]);
-      const committed = (await admin.committedOffsets('kc-group', ['kc-events'])).sort((a, b) => a.partition - b.partition);
-      expect(committed).toEqual([
-        { topic: 'kc-events', partition: 0, offset: 1n, metadata: 'm0' },
-        { topic: 'kc-events', partition: 1, offset: -1n, metadata: null },
-        { topic: 'kc-events', partition: 2, offset: 0n, metadata: 'm2' },
-      ]);
-      // The broker's error name is on what is thrown (offsets maps it to a status).
-      const err = await committer.commit('kc-group', [{ topic: 'kc-missing', partition: 0, offset: 1n, metadata: '' }]).catch((e) => e);
-      expect(err.type).toBe('UNKNOWN_TOPIC_OR_PARTITION');
-    } finally {
-      await committer.disconnect();
-    }
-  });
-
   it('connects over SASL_SSL from the settings: CA file, SCRAM; a wrong password is refused', async () => {
     const secure = (password: string) => createKafkaClient(settings({ brokers: [broker.saslSslBootstrap!], retries: 0, tls: { enabled: true, caFile, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-256', username: 'carol', password } }), quiet).admin();
     const ok = secure(SCRAM.carol);
@@ -214,7 +193,7 @@ describe.each(KAFKA_CLIENTS)('the producer on %s against a real broker', (kind) 
 
   it('produces over SASL_SSL from the settings: CA file, SCRAM; a wrong password is refused', async () => {
     const secure = (password: string) =>
-      createKafkaClient(settings({ client: kind, brokers: [broker.saslSslBootstrap!], retries: 0, tls: { enabled: true, caFile, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-256', username: 'carol', password } }), quiet).producer();
+      createKafkaClient(settings({ client: kind, brokers: [broker.saslSslBootstrap!], retries: 1, tls: { enabled: true, caFile, rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-256', username: 'carol', password } }), quiet).producer();
     const ok = secure(SCRAM.carol);
     try {
       await ok.connect();
@@ -229,4 +208,29 @@ describe.each(KAFKA_CLIENTS)('the producer on %s against a real broker', (kind) 
       await bad.disconnect();
     }
   });
+});
+
+// After the producers: readRanges has made the group coordinator (__consumer_offsets) ready.
+describe('the simple offset commit against a real broker', () => {
+  it('the simple offset commit: all partitions in one request, metadata kept, read back as committed offsets', async () => {
+    const committer = client.groupCommitter();
+    try {
+      await committer.commit('kc-group', [
+        { topic: 'kc-events', partition: 0, offset: 1n, metadata: 'm0' },
+        { topic: 'kc-events', partition: 2, offset: 0n, metadata: 'm2' },
+      ]);
+      const committed = (await admin.committedOffsets('kc-group', ['kc-events'])).sort((a, b) => a.partition - b.partition);
+      expect(committed).toEqual([
+        { topic: 'kc-events', partition: 0, offset: 1n, metadata: 'm0' },
+        { topic: 'kc-events', partition: 1, offset: -1n, metadata: null },
+        { topic: 'kc-events', partition: 2, offset: 0n, metadata: 'm2' },
+      ]);
+      // The broker's error name is on what is thrown (offsets maps it to a status).
+      const err = await committer.commit('kc-group', [{ topic: 'kc-missing', partition: 0, offset: 1n, metadata: '' }]).catch((e) => e);
+      expect(err.type).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    } finally {
+      await committer.disconnect();
+    }
+  });
+
 });

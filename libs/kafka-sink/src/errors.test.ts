@@ -1,6 +1,7 @@
 // Which Kafka failures set records aside (errors.ts), on the errors kafkajs throws.
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { PlatformaticKafkaError } from '@sparkwire/kafka-client';
 import { classify, kafkaErrorType } from './errors';
 
 describe('classify', () => {
@@ -22,5 +23,14 @@ describe('classify', () => {
     expect(classify(new kafkajs.KafkaJSNonRetriableError(protocol('SASL_AUTHENTICATION_FAILED', false) as never)).kind).toBe('retry');
     expect(classify(protocol('OUT_OF_ORDER_SEQUENCE_NUMBER', false)).kind).toBe('producer');
     expect(classify(new Error('timeout')).kind).toBe('retry');
+  });
+
+  it('classifies what the platformatic producer throws (its broker error name in type)', () => {
+    const wrap = (cause: Error, type?: string) => new PlatformaticKafkaError('kafka produce failed', { type, retriable: type === undefined, cause });
+    // The @platformatic/kafka trees themselves: libs/kafka-client/src/platformatic-errors.test.ts; real-broker ones: kafka-sink.int.test.ts.
+    const tooLarge = new AggregateError([new Error('The request included a message larger than the max message size the server will accept.')], 'Producing messages failed.');
+    expect(classify(wrap(tooLarge, 'MESSAGE_TOO_LARGE'))).toEqual({ kind: 'refused', type: 'MESSAGE_TOO_LARGE' });
+    expect(classify(wrap(tooLarge, 'OUT_OF_ORDER_SEQUENCE_NUMBER')).kind).toBe('producer');
+    expect(classify(wrap(new Error('Connection closed')))).toEqual({ kind: 'retry', type: undefined });
   });
 });

@@ -10,7 +10,9 @@
 //               records are kept and retried until Kafka takes them (health NOT_SERVING).
 //
 // kafkajs wraps protocol errors (KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded):
-// the chain of causes is searched for the broker's error type.
+// the chain of causes is searched for the broker's error type. The @platformatic/kafka producer
+// (kafka.client: platformatic) throws a PlatformaticKafkaError with the broker's error name in
+// `type` already (libs/kafka-client/src/platformatic-errors.ts searches its error trees).
 
 /** Errors the broker returns for the content of a produce request. */
 export const RECORD_ERRORS: ReadonlySet<string> = new Set([

@@ -117,17 +117,8 @@ export function ratioStats(ratios: number[], level = 0.95): RatioStats {
   return out;
 }
 
-/** Small deterministic PRNG (mulberry32) for reproducible random arm orders. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG for reproducible random arm orders: the test kit's. */
+export { mulberry32 as rng } from '@sparkwire/testkit';
 
 /**
  * A Williams design for k treatments: rows of a Latin square in which every arm is in every

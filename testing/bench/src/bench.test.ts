@@ -4,7 +4,6 @@
 // by count and by event id, and leave no spool behind. A regression that loses, withholds or
 // duplicates records fails here. It says nothing about the sidecar's speed (no thresholds).
 import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { encoderFor } from '@sparkwire/encoding';
@@ -14,8 +13,8 @@ import { BatchBuilder, benchEventId, buildTemplatePool, parseBenchEventId, selfC
 import { IntegrityChecker, ledgerOf, recordIdentity } from './integrity';
 import { formatConsole, formatMarkdown } from './report';
 import { failureOf } from './run';
-import { parsePromSamples } from '@sparkwire/testkit';
-import { REPO_ROOT } from './sidecar-process';
+import { parsePromSamples, testStateDir } from '@sparkwire/testkit';
+import { defaultSpoolDir, STATE_DIR_ENV } from '@sparkwire/spool';
 import { summarize } from './load';
 
 describe('batch building', () => {
@@ -168,7 +167,6 @@ describe('bench smoke run', () => {
 
   it('2 clients x 15k events: after the spool drained, the topic holds exactly the acked records', async () => {
     const lines: string[] = [];
-    const spoolBase = path.join(REPO_ROOT, 'sparkwire-data', 'spool');
     const r = await runBench({
       clients: 2,
       eventsPerClient: 15_000,
@@ -219,7 +217,8 @@ describe('bench smoke run', () => {
 
     // Nothing left behind: the temporary spool is gone, nothing new in the default spool directory.
     expect(existsSync(r.spool.dir)).toBe(false);
-    expect(existsSync(path.join(spoolBase, `ephemeral-${r.sidecar.pid}`))).toBe(false);
+    // Nothing left where the sidecar's default spool would be (the bench gives it a temporary one).
+    expect(existsSync(defaultSpoolDir('127.0.0.1', 0, { ...process.env, [STATE_DIR_ENV]: testStateDir() }, r.sidecar.pid))).toBe(false);
 
     expect(r.sidecar.idleRssBytes).toBeGreaterThan(0);
     expect(r.sidecar.peakRssBytes).toBeGreaterThanOrEqual(r.sidecar.idleRssBytes);

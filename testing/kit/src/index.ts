@@ -1,6 +1,6 @@
 // @sparkwire/testkit: what the test suites, the benchmarks and the quickstart share. Never
 // imported by product code (libs/*/src and apps/*/src outside their tests).
-export { spawnSidecar, SidecarProcess, SIDECAR_READY_MESSAGE, type SpawnSidecarOptions } from './sidecar';
+export { spawnSidecar, SidecarProcess, SIDECAR_READY_MESSAGE, testStateDir, type SpawnSidecarOptions } from './sidecar';
 export { healthClient, healthStatus, type HealthClient } from './health';
 export { waitFor, sleep, type WaitOptions } from './wait';
 export { freePort, holdPort, portIsFree } from './ports';

@@ -2,7 +2,10 @@
 // benchmarks and the quickstart. Ready means the documented ready line of the log
 // (SIDECAR_READY_MESSAGE), which carries the bound addresses: no port is guessed or polled.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { STATE_DIR_ENV } from '@sparkwire/spool';
 // The module itself, not the SDK's index: that would load the whole pipeline into every test.
 import { SIDECAR_READY_MESSAGE } from '@sparkwire/sdk/src/ready';
 import { envWithout } from './env';
@@ -255,6 +258,22 @@ export class SidecarProcess {
   }
 }
 
+let stateDir: string | undefined;
+
+/**
+ * The state directory of the sidecars this test process starts (their default spool lives
+ * there): one temporary directory per process, so a sidecar restarted at the same port finds
+ * its spool again, and no test writes into the real ~/.local/state. Removed at exit.
+ */
+export function testStateDir(): string {
+  if (!stateDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'sparkwire-state-'));
+    stateDir = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return stateDir;
+}
+
 /** Starts `sparkwire serve` (or opts.command) and resolves once it logged its ready line. */
 export async function spawnSidecar(opts: SpawnSidecarOptions = {}): Promise<SidecarProcess> {
   const args = opts.args ?? [];
@@ -274,7 +293,7 @@ export async function spawnSidecar(opts: SpawnSidecarOptions = {}): Promise<Side
   }
   const proc = spawn(file, argv, {
     cwd: opts.cwd,
-    env: { ...(opts.baseEnv ?? envWithout()), ...opts.env },
+    env: { [STATE_DIR_ENV]: testStateDir(), ...(opts.baseEnv ?? envWithout()), ...opts.env },
     stdio: ['ignore', 'pipe', opts.stderr ?? 'pipe'],
     detached: opts.detached,
   });

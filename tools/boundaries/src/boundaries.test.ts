@@ -52,11 +52,16 @@ describe('package boundaries', () => {
     const testCode = probe(`libs/encoding/src/${tag}-c.ts`, `export * from './${tag}-d.test';\n`);
     probe(`libs/encoding/src/${tag}-d.test.ts`, 'export const x = 1;\n');
     const upward = probe(`libs/encoding/src/${tag}-e.ts`, "export * from '../../../apps/sidecar/src/version';\n");
-    const v = cruise([undeclared, relative, testCode, upward]);
+    // kafkajs is not in libs/encoding's package.json; vitest is, as a devDependency (its tests).
+    const thirdParty = probe(`libs/encoding/src/${tag}-f.ts`, "export { Kafka } from 'kafkajs';\n");
+    const devDep = probe(`libs/encoding/src/${tag}-g.ts`, "export { describe } from 'vitest';\n");
+    const v = cruise([undeclared, relative, testCode, upward, thirdParty, devDep]);
     const rules = (from: string) => v.filter((x) => x.from === from).map((x) => x.rule.name).sort();
     expect(rules(undeclared)).toEqual(['undeclared-workspace-dependency']);
     expect(rules(relative)).toEqual(['relative-import-across-packages']);
     expect(rules(testCode)).toEqual(['product-imports-test-code']);
     expect(rules(upward)).toEqual(['library-imports-application', 'relative-import-across-packages']);
+    expect(rules(thirdParty)).toEqual(['undeclared-package']);
+    expect(rules(devDep)).toEqual(['product-uses-dev-dependency']);
   });
 });

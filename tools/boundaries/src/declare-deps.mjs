@@ -14,8 +14,14 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const TEST_FILE = /(\.test\.[cm]?[jt]s$|\/test\/|\/fuzz\/|\/vitest\.config\.[cm]?ts$)/;
 
 const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const rootVersions = { ...rootPkg.devDependencies, ...rootPkg.dependencies };
 const pkgs = workspacePackages(ROOT);
+// The pinned version of every third-party package: the root's, else the package that brought it in.
+const rootVersions = {};
+for (const p of pkgs) {
+  const pj = JSON.parse(readFileSync(join(ROOT, p.dir, 'package.json'), 'utf8'));
+  for (const [k, v] of Object.entries({ ...pj.devDependencies, ...pj.dependencies })) if (!k.startsWith('@sparkwire/')) rootVersions[k] = v;
+}
+Object.assign(rootVersions, rootPkg.devDependencies, rootPkg.dependencies);
 const owner = (file) => pkgs.filter((p) => file.startsWith(`${p.dir}/`)).sort((a, b) => b.dir.length - a.dir.length)[0];
 const npmName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 

@@ -116,6 +116,118 @@ export function taskLocalityToJSON(object: TaskLocality): string {
   }
 }
 
+/**
+ * Spark Connect operation lifecycle, from the server's SparkListenerConnectOperation<Phase>
+ * events (listener on the Connect server; Spark 3.5+). event_time_ms is Spark's eventTime.
+ */
+export enum ConnectOperationPhase {
+  CONNECT_OPERATION_PHASE_UNSPECIFIED = 0,
+  CONNECT_OPERATION_PHASE_STARTED = 1,
+  CONNECT_OPERATION_PHASE_ANALYZED = 2,
+  CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION = 3,
+  CONNECT_OPERATION_PHASE_FINISHED = 4,
+  CONNECT_OPERATION_PHASE_FAILED = 5,
+  CONNECT_OPERATION_PHASE_CANCELED = 6,
+  CONNECT_OPERATION_PHASE_CLOSED = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function connectOperationPhaseFromJSON(object: any): ConnectOperationPhase {
+  switch (object) {
+    case 0:
+    case "CONNECT_OPERATION_PHASE_UNSPECIFIED":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_UNSPECIFIED;
+    case 1:
+    case "CONNECT_OPERATION_PHASE_STARTED":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_STARTED;
+    case 2:
+    case "CONNECT_OPERATION_PHASE_ANALYZED":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_ANALYZED;
+    case 3:
+    case "CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION;
+    case 4:
+    case "CONNECT_OPERATION_PHASE_FINISHED":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_FINISHED;
+    case 5:
+    case "CONNECT_OPERATION_PHASE_FAILED":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_FAILED;
+    case 6:
+    case "CONNECT_OPERATION_PHASE_CANCELED":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_CANCELED;
+    case 7:
+    case "CONNECT_OPERATION_PHASE_CLOSED":
+      return ConnectOperationPhase.CONNECT_OPERATION_PHASE_CLOSED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ConnectOperationPhase.UNRECOGNIZED;
+  }
+}
+
+export function connectOperationPhaseToJSON(object: ConnectOperationPhase): string {
+  switch (object) {
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_UNSPECIFIED:
+      return "CONNECT_OPERATION_PHASE_UNSPECIFIED";
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_STARTED:
+      return "CONNECT_OPERATION_PHASE_STARTED";
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_ANALYZED:
+      return "CONNECT_OPERATION_PHASE_ANALYZED";
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION:
+      return "CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION";
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_FINISHED:
+      return "CONNECT_OPERATION_PHASE_FINISHED";
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_FAILED:
+      return "CONNECT_OPERATION_PHASE_FAILED";
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_CANCELED:
+      return "CONNECT_OPERATION_PHASE_CANCELED";
+    case ConnectOperationPhase.CONNECT_OPERATION_PHASE_CLOSED:
+      return "CONNECT_OPERATION_PHASE_CLOSED";
+    case ConnectOperationPhase.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum ConnectSessionPhase {
+  CONNECT_SESSION_PHASE_UNSPECIFIED = 0,
+  CONNECT_SESSION_PHASE_STARTED = 1,
+  CONNECT_SESSION_PHASE_CLOSED = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function connectSessionPhaseFromJSON(object: any): ConnectSessionPhase {
+  switch (object) {
+    case 0:
+    case "CONNECT_SESSION_PHASE_UNSPECIFIED":
+      return ConnectSessionPhase.CONNECT_SESSION_PHASE_UNSPECIFIED;
+    case 1:
+    case "CONNECT_SESSION_PHASE_STARTED":
+      return ConnectSessionPhase.CONNECT_SESSION_PHASE_STARTED;
+    case 2:
+    case "CONNECT_SESSION_PHASE_CLOSED":
+      return ConnectSessionPhase.CONNECT_SESSION_PHASE_CLOSED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ConnectSessionPhase.UNRECOGNIZED;
+  }
+}
+
+export function connectSessionPhaseToJSON(object: ConnectSessionPhase): string {
+  switch (object) {
+    case ConnectSessionPhase.CONNECT_SESSION_PHASE_UNSPECIFIED:
+      return "CONNECT_SESSION_PHASE_UNSPECIFIED";
+    case ConnectSessionPhase.CONNECT_SESSION_PHASE_STARTED:
+      return "CONNECT_SESSION_PHASE_STARTED";
+    case ConnectSessionPhase.CONNECT_SESSION_PHASE_CLOSED:
+      return "CONNECT_SESSION_PHASE_CLOSED";
+    case ConnectSessionPhase.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface SparkEvent {
   /** Client-generated, unique per event and stable across resends: the sidecar dedupes on it. */
   eventId: string;
@@ -145,6 +257,8 @@ export interface SparkEvent {
     | { $case: "streamingProgress"; value: StreamingProgress }
     | { $case: "streamingQueryTerminated"; value: StreamingQueryTerminated }
     | { $case: "observation"; value: Observation }
+    | { $case: "connectOperation"; value: ConnectOperation }
+    | { $case: "connectSession"; value: ConnectSession }
     | undefined;
 }
 
@@ -456,6 +570,37 @@ export interface Observation_TextEntry {
   value: string;
 }
 
+export interface ConnectOperation {
+  phase: ConnectOperationPhase;
+  /** The server's tag on the operation's jobs, SparkConnect_OperationTag_User_<u>_Session_<s>_Operation_<o>. */
+  jobTag: string;
+  /** Same as the jobs' ConnectContext.operation_id: joins an operation to its jobs. */
+  operationId: string;
+  /**
+   * Spark puts session and user only on the started event; the client reads them from
+   * job_tag for the other phases, so every phase can be split per session and user.
+   */
+  sessionId: string;
+  userId: string;
+  /** Started only (Spark gives it nowhere else). */
+  userName: string;
+  /** Started only: the client's plan or SQL as Spark prints it, truncated like other free text. */
+  statementText: string;
+  /** Started only: the client's own tags (SparkSession.addTag) where Spark gives them (4.0+). */
+  jobTags: string[];
+  /** Failed only. */
+  errorMessage: string;
+  /** Finished only, and only when Spark counted the rows the operation returned. */
+  producedRowCount?: bigint | undefined;
+}
+
+/** A Spark Connect client session opened or closed on the server (SparkListenerConnectSession*). */
+export interface ConnectSession {
+  phase: ConnectSessionPhase;
+  sessionId: string;
+  userId: string;
+}
+
 function createBaseSparkEvent(): SparkEvent {
   return {
     eventId: "",
@@ -546,6 +691,12 @@ export const SparkEvent: MessageFns<SparkEvent> = {
         break;
       case "observation":
         Observation.encode(message.body.value, writer.uint32(202).fork()).join();
+        break;
+      case "connectOperation":
+        ConnectOperation.encode(message.body.value, writer.uint32(210).fork()).join();
+        break;
+      case "connectSession":
+        ConnectSession.encode(message.body.value, writer.uint32(218).fork()).join();
         break;
     }
     return writer;
@@ -757,6 +908,22 @@ export const SparkEvent: MessageFns<SparkEvent> = {
             message.body = { $case: "observation", value: Observation.decode(reader, reader.uint32()) };
             continue;
           }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.body = { $case: "connectOperation", value: ConnectOperation.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.body = { $case: "connectSession", value: ConnectSession.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -883,6 +1050,14 @@ export const SparkEvent: MessageFns<SparkEvent> = {
         }
         : isSet(object.observation)
         ? { $case: "observation", value: Observation.fromJSON(object.observation) }
+        : isSet(object.connectOperation)
+        ? { $case: "connectOperation", value: ConnectOperation.fromJSON(object.connectOperation) }
+        : isSet(object.connect_operation)
+        ? { $case: "connectOperation", value: ConnectOperation.fromJSON(object.connect_operation) }
+        : isSet(object.connectSession)
+        ? { $case: "connectSession", value: ConnectSession.fromJSON(object.connectSession) }
+        : isSet(object.connect_session)
+        ? { $case: "connectSession", value: ConnectSession.fromJSON(object.connect_session) }
         : undefined,
     };
   },
@@ -948,6 +1123,10 @@ export const SparkEvent: MessageFns<SparkEvent> = {
       obj.streamingQueryTerminated = StreamingQueryTerminated.toJSON(message.body.value);
     } else if (message.body?.$case === "observation") {
       obj.observation = Observation.toJSON(message.body.value);
+    } else if (message.body?.$case === "connectOperation") {
+      obj.connectOperation = ConnectOperation.toJSON(message.body.value);
+    } else if (message.body?.$case === "connectSession") {
+      obj.connectSession = ConnectSession.toJSON(message.body.value);
     }
     return obj;
   },
@@ -1076,6 +1255,18 @@ export const SparkEvent: MessageFns<SparkEvent> = {
       case "observation": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: "observation", value: Observation.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "connectOperation": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "connectOperation", value: ConnectOperation.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "connectSession": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "connectSession", value: ConnectSession.fromPartial(object.body.value) };
         }
         break;
       }
@@ -6744,6 +6935,380 @@ export const Observation_TextEntry: MessageFns<Observation_TextEntry> = {
     const message = createBaseObservation_TextEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseConnectOperation(): ConnectOperation {
+  return {
+    phase: 0,
+    jobTag: "",
+    operationId: "",
+    sessionId: "",
+    userId: "",
+    userName: "",
+    statementText: "",
+    jobTags: [],
+    errorMessage: "",
+    producedRowCount: undefined,
+  };
+}
+
+export const ConnectOperation: MessageFns<ConnectOperation> = {
+  encode(message: ConnectOperation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== 0) {
+      writer.uint32(8).int32(message.phase);
+    }
+    if (message.jobTag !== "") {
+      writer.uint32(18).string(message.jobTag);
+    }
+    if (message.operationId !== "") {
+      writer.uint32(26).string(message.operationId);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(34).string(message.sessionId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(42).string(message.userId);
+    }
+    if (message.userName !== "") {
+      writer.uint32(50).string(message.userName);
+    }
+    if (message.statementText !== "") {
+      writer.uint32(58).string(message.statementText);
+    }
+    for (const v of message.jobTags) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(74).string(message.errorMessage);
+    }
+    if (message.producedRowCount !== undefined) {
+      if (BigInt.asIntN(64, message.producedRowCount) !== message.producedRowCount) {
+        throw new globalThis.Error("value provided for field message.producedRowCount of type int64 too large");
+      }
+      writer.uint32(80).int64(message.producedRowCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectOperation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectOperation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.phase = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobTag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.userName = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.statementText = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.jobTags.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.producedRowCount = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectOperation {
+    return {
+      phase: isSet(object.phase) ? connectOperationPhaseFromJSON(object.phase) : 0,
+      jobTag: isSet(object.jobTag)
+        ? globalThis.String(object.jobTag)
+        : isSet(object.job_tag)
+        ? globalThis.String(object.job_tag)
+        : "",
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      userName: isSet(object.userName)
+        ? globalThis.String(object.userName)
+        : isSet(object.user_name)
+        ? globalThis.String(object.user_name)
+        : "",
+      statementText: isSet(object.statementText)
+        ? globalThis.String(object.statementText)
+        : isSet(object.statement_text)
+        ? globalThis.String(object.statement_text)
+        : "",
+      jobTags: globalThis.Array.isArray(object?.jobTags)
+        ? object.jobTags.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.job_tags)
+        ? object.job_tags.map((e: any) => globalThis.String(e))
+        : [],
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+      producedRowCount: isSet(object.producedRowCount)
+        ? BigInt(object.producedRowCount)
+        : isSet(object.produced_row_count)
+        ? BigInt(object.produced_row_count)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ConnectOperation): unknown {
+    const obj: any = {};
+    if (message.phase !== 0) {
+      obj.phase = connectOperationPhaseToJSON(message.phase);
+    }
+    if (message.jobTag !== "") {
+      obj.jobTag = message.jobTag;
+    }
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.userName !== "") {
+      obj.userName = message.userName;
+    }
+    if (message.statementText !== "") {
+      obj.statementText = message.statementText;
+    }
+    if (message.jobTags?.length) {
+      obj.jobTags = message.jobTags;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    if (message.producedRowCount !== undefined) {
+      obj.producedRowCount = message.producedRowCount.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectOperation>): ConnectOperation {
+    return ConnectOperation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectOperation>): ConnectOperation {
+    const message = createBaseConnectOperation();
+    message.phase = object.phase ?? 0;
+    message.jobTag = object.jobTag ?? "";
+    message.operationId = object.operationId ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.userId = object.userId ?? "";
+    message.userName = object.userName ?? "";
+    message.statementText = object.statementText ?? "";
+    message.jobTags = object.jobTags?.map((e) => e) || [];
+    message.errorMessage = object.errorMessage ?? "";
+    message.producedRowCount = (object.producedRowCount !== undefined && object.producedRowCount !== null)
+      ? BigInt(object.producedRowCount)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConnectSession(): ConnectSession {
+  return { phase: 0, sessionId: "", userId: "" };
+}
+
+export const ConnectSession: MessageFns<ConnectSession> = {
+  encode(message: ConnectSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.phase !== 0) {
+      writer.uint32(8).int32(message.phase);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectSession {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectSession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.phase = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectSession {
+    return {
+      phase: isSet(object.phase) ? connectSessionPhaseFromJSON(object.phase) : 0,
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ConnectSession): unknown {
+    const obj: any = {};
+    if (message.phase !== 0) {
+      obj.phase = connectSessionPhaseToJSON(message.phase);
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectSession>): ConnectSession {
+    return ConnectSession.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectSession>): ConnectSession {
+    const message = createBaseConnectSession();
+    message.phase = object.phase ?? 0;
+    message.sessionId = object.sessionId ?? "";
+    message.userId = object.userId ?? "";
     return message;
   },
 };

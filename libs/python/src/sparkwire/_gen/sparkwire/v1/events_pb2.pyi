@@ -21,6 +21,23 @@ class TaskLocality(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_LOCALITY_RACK_LOCAL: _ClassVar[TaskLocality]
     TASK_LOCALITY_NO_PREF: _ClassVar[TaskLocality]
     TASK_LOCALITY_ANY: _ClassVar[TaskLocality]
+
+class ConnectOperationPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONNECT_OPERATION_PHASE_UNSPECIFIED: _ClassVar[ConnectOperationPhase]
+    CONNECT_OPERATION_PHASE_STARTED: _ClassVar[ConnectOperationPhase]
+    CONNECT_OPERATION_PHASE_ANALYZED: _ClassVar[ConnectOperationPhase]
+    CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION: _ClassVar[ConnectOperationPhase]
+    CONNECT_OPERATION_PHASE_FINISHED: _ClassVar[ConnectOperationPhase]
+    CONNECT_OPERATION_PHASE_FAILED: _ClassVar[ConnectOperationPhase]
+    CONNECT_OPERATION_PHASE_CANCELED: _ClassVar[ConnectOperationPhase]
+    CONNECT_OPERATION_PHASE_CLOSED: _ClassVar[ConnectOperationPhase]
+
+class ConnectSessionPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONNECT_SESSION_PHASE_UNSPECIFIED: _ClassVar[ConnectSessionPhase]
+    CONNECT_SESSION_PHASE_STARTED: _ClassVar[ConnectSessionPhase]
+    CONNECT_SESSION_PHASE_CLOSED: _ClassVar[ConnectSessionPhase]
 JOB_RESULT_UNSPECIFIED: JobResult
 JOB_RESULT_SUCCEEDED: JobResult
 JOB_RESULT_FAILED: JobResult
@@ -30,9 +47,20 @@ TASK_LOCALITY_NODE_LOCAL: TaskLocality
 TASK_LOCALITY_RACK_LOCAL: TaskLocality
 TASK_LOCALITY_NO_PREF: TaskLocality
 TASK_LOCALITY_ANY: TaskLocality
+CONNECT_OPERATION_PHASE_UNSPECIFIED: ConnectOperationPhase
+CONNECT_OPERATION_PHASE_STARTED: ConnectOperationPhase
+CONNECT_OPERATION_PHASE_ANALYZED: ConnectOperationPhase
+CONNECT_OPERATION_PHASE_READY_FOR_EXECUTION: ConnectOperationPhase
+CONNECT_OPERATION_PHASE_FINISHED: ConnectOperationPhase
+CONNECT_OPERATION_PHASE_FAILED: ConnectOperationPhase
+CONNECT_OPERATION_PHASE_CANCELED: ConnectOperationPhase
+CONNECT_OPERATION_PHASE_CLOSED: ConnectOperationPhase
+CONNECT_SESSION_PHASE_UNSPECIFIED: ConnectSessionPhase
+CONNECT_SESSION_PHASE_STARTED: ConnectSessionPhase
+CONNECT_SESSION_PHASE_CLOSED: ConnectSessionPhase
 
 class SparkEvent(_message.Message):
-    __slots__ = ("event_id", "app_id", "app_name", "app_attempt_id", "event_time_ms", "emitted_time_ms", "labels", "application_start", "application_end", "job_start", "job_end", "stage_submitted", "stage_completed", "task_start", "task_end", "executor_added", "executor_removed", "sql_execution_start", "sql_execution_end", "streaming_query_started", "streaming_progress", "streaming_query_terminated", "observation")
+    __slots__ = ("event_id", "app_id", "app_name", "app_attempt_id", "event_time_ms", "emitted_time_ms", "labels", "application_start", "application_end", "job_start", "job_end", "stage_submitted", "stage_completed", "task_start", "task_end", "executor_added", "executor_removed", "sql_execution_start", "sql_execution_end", "streaming_query_started", "streaming_progress", "streaming_query_terminated", "observation", "connect_operation", "connect_session")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +91,8 @@ class SparkEvent(_message.Message):
     STREAMING_PROGRESS_FIELD_NUMBER: _ClassVar[int]
     STREAMING_QUERY_TERMINATED_FIELD_NUMBER: _ClassVar[int]
     OBSERVATION_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_OPERATION_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_SESSION_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     app_id: str
     app_name: str
@@ -86,7 +116,9 @@ class SparkEvent(_message.Message):
     streaming_progress: StreamingProgress
     streaming_query_terminated: StreamingQueryTerminated
     observation: Observation
-    def __init__(self, event_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., app_attempt_id: _Optional[str] = ..., event_time_ms: _Optional[int] = ..., emitted_time_ms: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., application_start: _Optional[_Union[ApplicationStart, _Mapping]] = ..., application_end: _Optional[_Union[ApplicationEnd, _Mapping]] = ..., job_start: _Optional[_Union[JobStart, _Mapping]] = ..., job_end: _Optional[_Union[JobEnd, _Mapping]] = ..., stage_submitted: _Optional[_Union[StageSubmitted, _Mapping]] = ..., stage_completed: _Optional[_Union[StageCompleted, _Mapping]] = ..., task_start: _Optional[_Union[TaskStart, _Mapping]] = ..., task_end: _Optional[_Union[TaskEnd, _Mapping]] = ..., executor_added: _Optional[_Union[ExecutorAdded, _Mapping]] = ..., executor_removed: _Optional[_Union[ExecutorRemoved, _Mapping]] = ..., sql_execution_start: _Optional[_Union[SqlExecutionStart, _Mapping]] = ..., sql_execution_end: _Optional[_Union[SqlExecutionEnd, _Mapping]] = ..., streaming_query_started: _Optional[_Union[StreamingQueryStarted, _Mapping]] = ..., streaming_progress: _Optional[_Union[StreamingProgress, _Mapping]] = ..., streaming_query_terminated: _Optional[_Union[StreamingQueryTerminated, _Mapping]] = ..., observation: _Optional[_Union[Observation, _Mapping]] = ...) -> None: ...
+    connect_operation: ConnectOperation
+    connect_session: ConnectSession
+    def __init__(self, event_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., app_attempt_id: _Optional[str] = ..., event_time_ms: _Optional[int] = ..., emitted_time_ms: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., application_start: _Optional[_Union[ApplicationStart, _Mapping]] = ..., application_end: _Optional[_Union[ApplicationEnd, _Mapping]] = ..., job_start: _Optional[_Union[JobStart, _Mapping]] = ..., job_end: _Optional[_Union[JobEnd, _Mapping]] = ..., stage_submitted: _Optional[_Union[StageSubmitted, _Mapping]] = ..., stage_completed: _Optional[_Union[StageCompleted, _Mapping]] = ..., task_start: _Optional[_Union[TaskStart, _Mapping]] = ..., task_end: _Optional[_Union[TaskEnd, _Mapping]] = ..., executor_added: _Optional[_Union[ExecutorAdded, _Mapping]] = ..., executor_removed: _Optional[_Union[ExecutorRemoved, _Mapping]] = ..., sql_execution_start: _Optional[_Union[SqlExecutionStart, _Mapping]] = ..., sql_execution_end: _Optional[_Union[SqlExecutionEnd, _Mapping]] = ..., streaming_query_started: _Optional[_Union[StreamingQueryStarted, _Mapping]] = ..., streaming_progress: _Optional[_Union[StreamingProgress, _Mapping]] = ..., streaming_query_terminated: _Optional[_Union[StreamingQueryTerminated, _Mapping]] = ..., observation: _Optional[_Union[Observation, _Mapping]] = ..., connect_operation: _Optional[_Union[ConnectOperation, _Mapping]] = ..., connect_session: _Optional[_Union[ConnectSession, _Mapping]] = ...) -> None: ...
 
 class ApplicationStart(_message.Message):
     __slots__ = ("start_time_ms", "spark_user", "spark_version", "traceparent", "spark_configs")
@@ -538,3 +570,37 @@ class Observation(_message.Message):
     query_id: str
     batch_id: int
     def __init__(self, name: _Optional[str] = ..., numeric: _Optional[_Mapping[str, float]] = ..., text: _Optional[_Mapping[str, str]] = ..., query_id: _Optional[str] = ..., batch_id: _Optional[int] = ...) -> None: ...
+
+class ConnectOperation(_message.Message):
+    __slots__ = ("phase", "job_tag", "operation_id", "session_id", "user_id", "user_name", "statement_text", "job_tags", "error_message", "produced_row_count")
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    JOB_TAG_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_NAME_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_TEXT_FIELD_NUMBER: _ClassVar[int]
+    JOB_TAGS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PRODUCED_ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    phase: ConnectOperationPhase
+    job_tag: str
+    operation_id: str
+    session_id: str
+    user_id: str
+    user_name: str
+    statement_text: str
+    job_tags: _containers.RepeatedScalarFieldContainer[str]
+    error_message: str
+    produced_row_count: int
+    def __init__(self, phase: _Optional[_Union[ConnectOperationPhase, str]] = ..., job_tag: _Optional[str] = ..., operation_id: _Optional[str] = ..., session_id: _Optional[str] = ..., user_id: _Optional[str] = ..., user_name: _Optional[str] = ..., statement_text: _Optional[str] = ..., job_tags: _Optional[_Iterable[str]] = ..., error_message: _Optional[str] = ..., produced_row_count: _Optional[int] = ...) -> None: ...
+
+class ConnectSession(_message.Message):
+    __slots__ = ("phase", "session_id", "user_id")
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    phase: ConnectSessionPhase
+    session_id: str
+    user_id: str
+    def __init__(self, phase: _Optional[_Union[ConnectSessionPhase, str]] = ..., session_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...

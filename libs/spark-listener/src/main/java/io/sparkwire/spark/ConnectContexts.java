@@ -25,6 +25,21 @@ final class ConnectContexts {
 
   private ConnectContexts() {}
 
+  /**
+   * User, session and operation of one server operation tag (a job's, or the jobTag of a
+   * SparkListenerConnectOperation* event), without client tags; null when it is not one.
+   */
+  static ConnectContext.Builder fromOperationTag(String tag) {
+    if (tag == null) {
+      return null;
+    }
+    Matcher m = OPERATION_TAG.matcher(tag.trim());
+    if (!m.matches()) {
+      return null;
+    }
+    return ConnectContext.newBuilder().setUserId(m.group(1)).setSessionId(m.group(2)).setOperationId(m.group(3));
+  }
+
   /** The Connect context of a job start's properties, or null when the job is not a Connect one. */
   static ConnectContext fromProperties(Properties p) {
     if (p == null) {
@@ -37,9 +52,8 @@ final class ConnectContexts {
     String[] tags = raw.split(",");
     ConnectContext.Builder b = null;
     for (String t : tags) {
-      Matcher m = OPERATION_TAG.matcher(t.trim());
-      if (m.matches()) {
-        b = ConnectContext.newBuilder().setUserId(m.group(1)).setSessionId(m.group(2)).setOperationId(m.group(3));
+      b = fromOperationTag(t);
+      if (b != null) {
         break;
       }
     }

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one mapping per core listener callback, each field's copy rule in one place (SQL, streaming and Connect have their own classes).
 package io.sparkwire.spark;
 
 import java.util.Map;

@@ -335,6 +335,11 @@ public class SparkwireListener extends SparkListener {
           return;
         }
         b = StreamingEvents.map(event, System.currentTimeMillis());
+      } else if (name.startsWith(ConnectEvents.PREFIX) && ConnectEvents.isConnectEvent(name)) {
+        if (!client.hasRoom()) {
+          return;
+        }
+        b = ConnectEvents.map(event, System.currentTimeMillis());
       } else {
         return;
       }

@@ -1,0 +1,8 @@
+package org.apache.spark.sql.connect.service;
+
+/** Test stand-in, see {@link SparkListenerConnectFakes}. */
+public class SparkListenerConnectOperationCanceled extends SparkListenerConnectFakes {
+  SparkListenerConnectOperationCanceled(String jobTag, String operationId, long time) {
+    super(jobTag, operationId, time);
+  }
+}
