@@ -98,8 +98,9 @@ describe('exact JSON (jsonText, parseJson)', () => {
   });
 });
 
-// sparkMeasure's field names and JSON types, from its KafkaSink/KafkaSinkExtended/V2
-// sources (../shared/reference/sparkmeasure-kafkasink-format.md). Independent of the encoder.
+// sparkMeasure's field names and JSON types, as its KafkaSink/KafkaSinkExtended/V2 sources
+// (ch.cern.sparkmeasure, v0.28) write them, summarized in docs/kafka-records.md. Written out
+// here, independent of the encoder.
 const METRICS = 'executorRunTime executorCpuTime executorDeserializeCpuTime executorDeserializeTime jvmGCTime memoryBytesSpilled peakExecutionMemory resultSerializationTime resultSize bytesRead recordsRead bytesWritten recordsWritten shuffleTotalBytesRead shuffleRemoteBytesRead shuffleRemoteBytesReadToDisk shuffleLocalBytesRead shuffleTotalBlocksFetched shuffleLocalBlocksFetched shuffleRemoteBlocksFetched shuffleRecordsRead shuffleFetchWaitTime shuffleBytesWritten shuffleRecordsWritten shuffleWriteTime'.split(' ');
 const num = 'number';
 const str = 'string';

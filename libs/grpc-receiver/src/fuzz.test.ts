@@ -247,7 +247,7 @@ describe('fuzz: the Stream handler', () => {
       dedupe: { batchWindow: 100_000, eventWindow: 1_000_000 },
       ackTimeoutMs: 10_000,
     });
-    receiver = await startReceiver({ host: '127.0.0.1', port: 0, maxBatchBytes: 8 * 1024 * 1024, maxInFlightPerStream: 64, pipeline, log: { info() {}, warn() {}, debug() {} }, sinkHealthName: 'sparkwire.memory' });
+    receiver = await startReceiver({ host: '127.0.0.1', port: 0, maxBatchBytes: 8 * 1024 * 1024, maxInFlightPerStream: 64, pipeline, log: { info() {}, warn() {}, error() {}, debug() {} }, sinkHealthName: 'sparkwire.memory' });
     raw = new RawGrpcClient(`127.0.0.1:${receiver.port}`);
   });
   afterAll(async () => {

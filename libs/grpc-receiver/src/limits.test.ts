@@ -8,7 +8,7 @@ import { MemorySink, syntheticApplication } from '@sparkwire/testkit';
 import { InFlightBudget, StreamRegistry } from './limits';
 import { startReceiver, type Receiver, type ReceiverOptions } from './receiver';
 
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const app = syntheticApplication({ appId: 'app-l', stagesPerJob: [2], tasksPerStage: 20, executors: 1, sqlExecutions: 1, failedTasks: 0, streamingProgress: 1, startMs: Date.now() - 60_000 });
 let receiver: Receiver | undefined;
 const clients: grpc.Client[] = [];

@@ -11,7 +11,7 @@ import { grpcFrame, MemorySink, PUBLISH_PATH, RawGrpcClient, STREAM_PATH, synthe
 import { canInspect } from './grpc-internals';
 import { startReceiver, type Receiver, type ReceiverOptions } from './receiver';
 
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const app = syntheticApplication({ appId: 'app-f', stagesPerJob: [2], tasksPerStage: 10, executors: 1, sqlExecutions: 1, failedTasks: 0, streamingProgress: 1, startMs: Date.now() - 60_000 });
 let receiver: Receiver | undefined;
 const closers: Array<() => void> = [];

@@ -2,18 +2,14 @@
 // acked in order, stream-handler.ts), sharing the limits over all calls (listener-context.ts).
 import type * as grpc from '@grpc/grpc-js';
 import { ListenerServiceService } from '@sparkwire/proto';
-import type { Pipeline } from '@sparkwire/pipeline';
+import type { ComponentLogger, Pipeline } from '@sparkwire/pipeline';
 import type { TokenCheck } from './auth';
 import { decodePublishRequest, type Decoded } from './decode';
 import { createListenerContext } from './listener-context';
 import { publishHandler } from './publish-handler';
 import { streamHandler } from './stream-handler';
 
-export interface ReceiverLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
+export type ReceiverLogger = ComponentLogger;
 
 export interface ListenerServiceOptions {
   pipeline: Pipeline;

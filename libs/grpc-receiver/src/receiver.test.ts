@@ -8,7 +8,7 @@ import { Pipeline } from '@sparkwire/pipeline';
 import { batches, MemorySink, syntheticApplication } from '@sparkwire/testkit';
 import { startReceiver, type Receiver } from './receiver';
 
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const app = syntheticApplication({ appId: 'app-r', stagesPerJob: [2], tasksPerStage: 5, executors: 1, sqlExecutions: 1, failedTasks: 1, streamingProgress: 1, startMs: Date.now() - 60_000 });
 let receiver: Receiver | undefined;
 const clients: grpc.Client[] = [];

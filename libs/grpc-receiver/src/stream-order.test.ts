@@ -10,7 +10,7 @@ import { Pipeline } from '@sparkwire/pipeline';
 import { MemorySink, syntheticApplication } from '@sparkwire/testkit';
 import { startReceiver, type Receiver } from './receiver';
 
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const app = syntheticApplication({ appId: 'app-o', stagesPerJob: [2], tasksPerStage: 10, executors: 1, sqlExecutions: 1, failedTasks: 0, streamingProgress: 1, startMs: Date.now() - 60_000 });
 let receiver: Receiver | undefined;
 let client: ListenerServiceClient | undefined;

@@ -10,7 +10,7 @@ import { Pipeline } from '@sparkwire/pipeline';
 import { makeTestPki, MemorySink, syntheticApplication, type TestPki } from '@sparkwire/testkit';
 import { startReceiver, type Receiver } from './receiver';
 
-const quiet = { info() {}, warn() {}, debug() {} };
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const app = syntheticApplication({ appId: 'app-tls', stagesPerJob: [1], tasksPerStage: 2, executors: 1, sqlExecutions: 0, failedTasks: 0, streamingProgress: 0, startMs: Date.now() - 60_000 });
 let pki: TestPki;
 let dir: string;

@@ -7,13 +7,9 @@
 // (e.g. MESSAGE_TOO_LARGE, NOT_COORDINATOR) be found in `type` on the error or on one of its
 // causes (`cause`, `originalError`): the sink and offsets classify failures by that name.
 
-/** Anything with the four levels; pino's loggers fit. */
-export interface KafkaLogger {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug?(obj: object, msg: string): void;
-}
+import type { ComponentLogger } from '@sparkwire/pipeline';
+
+export type KafkaLogger = ComponentLogger;
 
 /** lz4 and zstd only on the platformatic producer (zstd where node:zlib has it); the config check tells. */
 export type Compression = 'none' | 'gzip' | 'lz4' | 'zstd';

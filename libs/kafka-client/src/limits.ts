@@ -14,6 +14,7 @@
 // kafka.limitsRefreshMs, and at once after the broker refused a record for its size. Until
 // they are read (Kafka not reachable yet, or DescribeConfigs not allowed), Kafka's default
 // is assumed.
+import type { ComponentLogger } from '@sparkwire/pipeline';
 import type { Compression, ConfigResource, KafkaAdmin } from './client';
 
 /** Kafka's default message.max.bytes / max.message.bytes. */
@@ -27,10 +28,7 @@ export const BATCH_OVERHEAD_BYTES = 61;
  */
 export const RECORD_OVERHEAD_BYTES = 32;
 
-export interface LimitsLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+export type LimitsLogger = Pick<ComponentLogger, 'info' | 'warn'>;
 
 /**
  * Compression can make incompressible data slightly larger: room for that. gzip: deflate's

@@ -60,8 +60,8 @@ export interface KafkaSinkConfig
 export function kafkaSectionIssues(c: KafkaSectionConfig): { path: string[]; message: string }[] {
   const issues = kafkaConnectionIssues(c);
   if (c.tasksTopic && c.tasksTopic === c.topic) issues.push({ path: ['tasksTopic'], message: 'must differ from kafka.topic' });
-  if ((c.compression === 'lz4' || c.compression === 'zstd') && c.client !== 'platformatic') issues.push({ path: ['compression'], message: `kafka.compression ${c.compression} needs kafka.client platformatic (kafkajs has no ${c.compression} codec)` });
-  else if (c.compression === 'zstd' && !zstdAvailable()) issues.push({ path: ['compression'], message: `kafka.compression zstd needs Node 22.15+ (node:zlib zstd); this is Node ${process.versions.node}: use lz4 or gzip` });
+  if ((c.compression === 'lz4' || c.compression === 'zstd') && c.client !== 'platformatic') issues.push({ path: ['compression'], message: `${c.compression} needs kafka.client platformatic (kafkajs has no ${c.compression} codec)` });
+  else if (c.compression === 'zstd' && !zstdAvailable()) issues.push({ path: ['compression'], message: `zstd needs Node 22.15+ (node:zlib zstd), this is Node ${process.versions.node}: use lz4 or gzip` });
   return issues;
 }
 

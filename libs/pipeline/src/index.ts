@@ -8,3 +8,4 @@ export type { Sink, OutRecord, WriteMeta } from './sink';
 export { recordKey, recordBytes, RecordsRefusedError, isRecordsRefused } from './sink';
 export { PipelineStats, type ClientReport } from './stats';
 export { pipelineConfigShape, pipelineConfigSchema, pipelineSettings, type PipelineConfig, type PipelineConfigInput, type PipelineSettings } from './config';
+export type { ComponentLogger } from './logger';

@@ -1,6 +1,7 @@
 // The spool's public shapes: what SpoolingSink takes (options, logger, event hooks) and what
 // it reports (stats, the drainer's state), apart from the sink itself so readers of the stats
 // (metrics, health, the status page) need not read the sink.
+import type { ComponentLogger } from '@sparkwire/pipeline';
 import type { SpoolSectionSettings } from './config';
 import type { CorruptionReport } from './recovery';
 import type { DeadLetterEntry } from './dead-letter';
@@ -22,11 +23,7 @@ export interface SpoolOptions extends SpoolSectionSettings {
   removeDirWhenDrained?: boolean;
 }
 
-export interface SpoolLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type SpoolLogger = ComponentLogger;
 
 export interface SpoolEvents {
   /** The spool started or stopped accepting (the byte cap), for health. */

@@ -24,7 +24,11 @@ export const ARM_LABEL: Record<Arm, string> = {
   sparkmeasure: 'sparkMeasure KafkaSink + KafkaSinkExtended',
 };
 
-export const DEFAULT_SPARKMEASURE_JAR = '/work/shared/vendor/sparkmeasure/spark-measure_2.13-0.28.jar';
+/**
+ * sparkMeasure's jar is a comparator, never part of the repository: $SPARKWIRE_SPARKMEASURE_JAR,
+ * else the team's shared vendor folder beside the checkout (../shared/vendor/sparkmeasure/).
+ */
+export const DEFAULT_SPARKMEASURE_JAR = process.env.SPARKWIRE_SPARKMEASURE_JAR || path.resolve(import.meta.dirname, '../../../../shared/vendor/sparkmeasure/spark-measure_2.13-0.28.jar');
 export const KAFKA_CLIENTS = 'org.apache.kafka:kafka-clients:3.9.1';
 export const SPARKMEASURE_LISTENERS = ['ch.cern.sparkmeasure.KafkaSink', 'ch.cern.sparkmeasure.KafkaSinkExtended'];
 

@@ -229,8 +229,9 @@ npx tsx testing/bench/spark/run.ts --rounds 12
 \`\`\`
 
 Flags: \`--rounds\` (default 12: a multiple of 4 balances the Williams design), \`--arms\` (default all four), \`--tasks\` (50,000), \`--warmup-tasks\` (5,000),
-\`--order williams|random\` and \`--seed\`, \`--sparkmeasure-jar PATH\` (default the vendored
-\`/work/shared/vendor/sparkmeasure/spark-measure_2.13-0.28.jar\`; the arm is skipped when it is missing),
+\`--order williams|random\` and \`--seed\`, \`--sparkmeasure-jar PATH\` (default
+\`$SPARKWIRE_SPARKMEASURE_JAR\`, else \`../shared/vendor/sparkmeasure/spark-measure_2.13-0.28.jar\` beside the
+checkout; the arm is skipped when it is missing),
 \`--kafka-clients-jar PATH\` (default kafka-clients 3.9.1 from ~/.m2, fetched with \`mvn dependency:get\`),
 \`--output-json <path>\`, \`--no-docs\`, \`--nice N\`, \`--debug-threads\`.
 
