@@ -69,7 +69,7 @@ function snake(kind: string): string {
 const EVENT_KINDS = [
   'applicationStart', 'applicationEnd', 'jobStart', 'jobEnd', 'stageSubmitted', 'stageCompleted', 'taskStart', 'taskEnd',
   'executorAdded', 'executorRemoved', 'sqlExecutionStart', 'sqlExecutionEnd', 'streamingQueryStarted', 'streamingProgress',
-  'streamingQueryTerminated', 'observation',
+  'streamingQueryTerminated', 'observation', 'connectOperation', 'connectSession',
 ];
 const REJECT_STATUSES = ['INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED', 'UNAVAILABLE'];
 

@@ -36,6 +36,10 @@ export const TRUNCATABLE_FIELDS: Readonly<Record<string, ReadonlyArray<{ field: 
   sqlExecutionEnd: [{ field: 'error_message', path: ['errorMessage'] }],
   streamingQueryTerminated: [{ field: 'exception', path: ['exception'] }],
   observation: [{ field: 'text', path: ['text'] }],
+  connectOperation: [
+    { field: 'statement_text', path: ['statementText'] },
+    { field: 'error_message', path: ['errorMessage'] },
+  ],
 };
 
 /** What ends a truncated field: `<kept text>\n[... truncated by sparkwire: kept K of N bytes]`. */

@@ -3,7 +3,8 @@
 // Connect server (PySpark 4's bundled spark-connect jar, started with spark-submit --class
 // SparkConnectServer, as start-connect-server.sh does) and two concurrent PySpark Connect clients
 // (SparkSession.builder.remote, no JVM on the client side) with user ids alice and bob. The
-// sidecar writes to its file sink: no broker.
+// sidecar writes to its file sink: no broker. Besides the jobs, the server's own Connect
+// operation and session events (connect_operations, connect_sessions) carry each client's ids.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envWithout } from '@sparkwire/testkit';
 import { freePort, ROOT, runJob, SPARK_VENV, startSidecar, waitFor } from './harness';
+import { formatProblems } from './golden-format';
 
 const JAR = join(ROOT, 'libs/spark-listener/lines/spark4_2.13/target/sparkwire-spark-listener_2.13-0.1.0.jar');
 
@@ -138,6 +140,51 @@ describe('Spark Connect: the listener on the Connect server', () => {
     for (const end of records.filter((r) => r.name === 'jobs_ended' && r.connectSessionId)) {
       expect(started.get(end.jobId)).toMatchObject({ connectSessionId: end.connectSessionId, connectOperationId: end.connectOperationId, connectUserId: end.connectUserId });
     }
+
+    // The server's operation and session events (SparkListenerConnectOperation* / Session*):
+    // each operation of each client, with that client's session and user on every phase, and the
+    // job records' operation ids among those operations.
+    const ops = records.filter((r) => r.name === 'connect_operations');
+    // their fields and types are the golden vectors' (proto/golden/19-22)
+    expect(formatProblems(records.filter((r) => r.name.startsWith('connect_')))).toEqual([]);
+    for (const [user, run] of [['alice', alice], ['bob', bob]] as const) {
+      const mine = ops.filter((r) => r.connectSessionId === run.sessionId);
+      expect(mine.length, `connect_operations of ${user}'s session`).toBeGreaterThanOrEqual(2);
+      for (const r of mine) {
+        expect(r.connectUserId).toBe(user);
+        expect(r.connectOperationId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(r.connectJobTag).toBe(`SparkConnect_OperationTag_User_${user}_Session_${run.sessionId}_Operation_${r.connectOperationId}`);
+        expect(typeof r.phaseTime).toBe('number');
+      }
+      const phasesOf = (id: string) => mine.filter((r) => r.connectOperationId === id).map((r) => r.phase);
+      const started = mine.filter((r) => r.phase === 'Started');
+      expect(started.length, `${user}'s started operations`).toBeGreaterThanOrEqual(2); // the count and the collect
+      for (const r of started) {
+        expect(typeof r.statementText).toBe('string');
+        expect(r.statementText.length).toBeGreaterThan(0);
+        expect(r.jobTags).toEqual([`sparkwire-e2e-${user}`]);
+        // each operation's phases in Spark's order, Spark's times with them; both actions succeed
+        const phases = phasesOf(r.connectOperationId);
+        expect(phases[0]).toBe('Started');
+        expect(phases.at(-1)).toBe('Closed');
+        expect(phases).toContain('Finished');
+        const times = mine.filter((x) => x.connectOperationId === r.connectOperationId).map((x) => x.phaseTime);
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        const finished = mine.find((x) => x.connectOperationId === r.connectOperationId && x.phase === 'Finished');
+        expect(typeof finished?.producedRowCount).toBe('number');
+      }
+      // the operations the jobs ran for are operations the server reported for this session
+      const opIds = new Set(started.map((r) => r.connectOperationId));
+      const jobOps = records.filter((r) => r.name === 'jobs_started' && r.connectSessionId === run.sessionId).map((r) => r.connectOperationId);
+      expect(jobOps.length).toBeGreaterThanOrEqual(1);
+      for (const id of jobOps) expect(opIds.has(id), `job operation ${id} among ${user}'s operations`).toBe(true);
+      // the session's start (and its close, when the client's stop reached the server before it shut down)
+      const sessions = records.filter((r) => r.name === 'connect_sessions' && r.connectSessionId === run.sessionId);
+      expect(sessions.filter((r) => r.phase === 'Started'), `${user}'s session started`).toHaveLength(1);
+      for (const r of sessions) expect(r.connectUserId).toBe(user);
+    }
+    // every Connect operation record belongs to one of the two sessions
+    expect(new Set(ops.map((r) => r.connectSessionId))).toEqual(new Set([alice.sessionId, bob.sessionId]));
     console.log(`Spark Connect: ${records.length} records, ${records.filter((r) => r.name === 'jobs_started' && r.connectSessionId).length} Connect jobs (alice ${alice.sessionId}, bob ${bob.sessionId})`);
   }, 360_000);
 });

@@ -586,7 +586,7 @@ export interface ConnectOperation {
   userName: string;
   /** Started only: the client's plan or SQL as Spark prints it, truncated like other free text. */
   statementText: string;
-  /** Started only: the client's own tags (SparkSession.addTag) where Spark gives them (4.0+). */
+  /** Started only: the client's own tags (SparkSession.addTag), as the client set them. */
   jobTags: string[];
   /** Failed only. */
   errorMessage: string;
