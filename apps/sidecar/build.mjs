@@ -143,6 +143,9 @@ async function buildStandalone() {
       js: "#!/usr/bin/env node\nimport { createRequire as __swCreateRequire } from 'node:module';\nconst require = __swCreateRequire(import.meta.url);",
     },
     plugins: [embedFiles],
+    // @platformatic/kafka's wasm helpers read native.wasm from beside their own file; the
+    // package's /bundled entry carries the wasm inline, which a single-file build needs.
+    alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
   });
   chmodSync(outfile, 0o755);
   const inputs = Object.keys(result.metafile.inputs);

@@ -102,6 +102,10 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
       });
       producer = p;
       return p;
+    }, (err: Error) => {
+      // E.g. a bundle without @platformatic/wasm-utils' native.wasm: say what, and try again next time.
+      created = undefined;
+      throw new Error(`kafka.client platformatic: @platformatic/kafka does not load: ${err.message}`, { cause: err });
     }));
   let initialized = false;
   let sending = false;

@@ -16,6 +16,12 @@ const LOADGEN = join(ROOT, 'testing/fault-injection/src/loadgen.ts');
 /** SPARKWIRE_FAULTS_LONG=1 runs the long variants (e.g. the full 30 s broker outage). */
 export const LONG = process.env.SPARKWIRE_FAULTS_LONG === '1';
 
+/**
+ * SPARKWIRE_FAULTS_KAFKA_CLIENT=platformatic runs every scenario with that kafka.client (the
+ * sidecar itself never sees SPARKWIRE_* variables of the test's shell: the kit filters them).
+ */
+const KAFKA_CLIENT = process.env.SPARKWIRE_FAULTS_KAFKA_CLIENT;
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `sparkwire-fi-${prefix}-`));
 }
@@ -64,7 +70,8 @@ export class Sidecar {
   }
 
   async start(): Promise<void> {
-    const { args, env, port, spoolDir } = this.opts;
+    const { env, port, spoolDir } = this.opts;
+    const args = KAFKA_CLIENT && this.opts.args.some((a) => a.startsWith('--kafka-')) ? [...this.opts.args, '--kafka-client', KAFKA_CLIENT] : this.opts.args;
     this.s = await spawnSidecar({ args, env, port, spoolDir, startTimeoutMs: 60_000, sampleEveryMs: 100, onSample: () => this.sampleSpool() });
   }
 
