@@ -5,7 +5,7 @@
 //                     send time to the ack (so a stalled sidecar cannot hide behind a
 //                     generator that also stalled: no coordinated omission).
 import * as grpc from '@grpc/grpc-js';
-import { StreamSession } from '@sparkwire/testkit';
+import { sleep, StreamSession } from '@sparkwire/testkit';
 import { ListenerServiceService, type PublishAck, type PublishRequest } from '@sparkwire/proto';
 import { BatchBuilder, type TemplatePool } from './events';
 
@@ -316,6 +316,3 @@ function sum<T>(xs: T[], f: (x: T) => number): number {
   return xs.reduce((s, x) => s + f(x), 0);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
