@@ -51,6 +51,11 @@ def builder(app_name: str, master: str = "local[2]", conf: dict[str, str] | None
         .config("spark.ui.retainedJobs", "100000")
         .config("spark.ui.retainedStages", "100000")
         .config("spark.sql.ui.retainedExecutions", "100000")
+        # The REST counts are the oracle, so Spark's own status listener must see every
+        # event: its queue (default 10,000) can overflow on a loaded 2-core machine while a
+        # 20,000-task job runs, and one dropped task end makes Spark report one task fewer
+        # than it ran. sparkwire's listener is on the shared queue, checked separately.
+        .config("spark.scheduler.listenerbus.eventqueue.appStatus.capacity", "200000")
     )
     for k, v in (conf or {}).items():
         b = b.config(k, v)
