@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
-import { envWithout, freePort, holdPort, portIsFree, readTopic, type SidecarProcess, spawnSidecar, waitFor } from '@sparkwire/testkit';
+import { envWithout, freePort, holdPort, portIsFree, readTopic, type SidecarProcess, spawnSidecar, testStateDir, waitFor } from '@sparkwire/testkit';
 import { metricsAddress, scrape } from './otel-helpers';
 
 const REPO = resolve(import.meta.dirname, '../../..');
@@ -69,7 +69,7 @@ function publish(address: string, clientId: string, batchSeq: number, n: number)
 
 /** Runs `sparkwire serve` expecting it to end by itself; kills it (and fails) if it is still running after timeoutMs. */
 function runToExit(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; out: string; lines: string[] }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: envWithout(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...envWithout(), SPARKWIRE_STATE_DIR: testStateDir() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
