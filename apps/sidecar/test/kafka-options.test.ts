@@ -1,11 +1,18 @@
 // Kafka options against the real broker: the embedded SDK with protobuf encoding and
-// gzip, topic creation through the admin API, a separate task topic, SASL/PLAIN.
+// gzip, topic creation through the admin API, a separate task topic, SASL/PLAIN (the sidecar
+// and the operator commands).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { SparkEvent } from '@sparkwire/proto';
 import { createLogger, createPipeline } from '@sparkwire/sdk';
-import { readTopic, spawnSidecar, syntheticApplication, waitFor } from '@sparkwire/testkit';
+import { envWithout, readTopic, spawnSidecar, syntheticApplication, waitFor } from '@sparkwire/testkit';
+
+const BIN = resolve(import.meta.dirname, '../bin/sparkwire.js');
 
 let broker: Broker;
 const SASL_USER = 'sparkwire';
@@ -67,6 +74,29 @@ describe('SASL/PLAIN', () => {
       expect(s.logs.join('\n')).not.toContain(SASL_PASSWORD);
     } finally {
       await s.stop();
+    }
+  });
+
+  it('the operator commands read through SASL with the config file and a password file', async () => {
+    // The topic the test above wrote; the brokers, mechanism, user and password file come from
+    // the sidecar's own config file, as an operator next to a SASL cluster would pass it.
+    const dir = mkdtempSync(join(tmpdir(), 'sparkwire-cli-sasl-'));
+    try {
+      writeFileSync(join(dir, 'password'), `${SASL_PASSWORD}\n`);
+      writeFileSync(join(dir, 'sparkwire.json'), JSON.stringify({ kafka: { brokers: [broker.saslBootstrap], topic: 'sasl-events', saslMechanism: 'plain', saslUsername: SASL_USER, saslPasswordFile: join(dir, 'password') } }));
+      const tail = spawnSync(process.execPath, [BIN, 'tail', '--config', join(dir, 'sparkwire.json'), '--from-beginning', '--until-end', '-q'], { encoding: 'utf8', env: envWithout(), timeout: 60_000 });
+      expect(tail.stderr).toBe('');
+      expect(tail.status).toBe(0);
+      const got = tail.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).eventId);
+      expect(new Set(got)).toEqual(new Set(app.slice(0, 5).map((e) => e.eventId)));
+      // A wrong password: exit 1 with a message, no hang, and the password is not printed.
+      writeFileSync(join(dir, 'password'), 'not-the-password');
+      const bad = spawnSync(process.execPath, [BIN, 'tail', '--config', join(dir, 'sparkwire.json'), '--from-beginning', '--until-end', '-q'], { encoding: 'utf8', env: envWithout(), timeout: 60_000 });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/^sparkwire: .*(SASL|[Aa]uthentication)/m);
+      expect(bad.stderr + bad.stdout).not.toContain('not-the-password');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -2,7 +2,7 @@
 // become bigints here (-1 where kafkajs has none), exact up to 2^63 - 1.
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { ConfigResource, KafkaAdmin } from './client';
-import { readRanges } from './read-ranges';
+import { follow, readRanges } from './read-ranges';
 // kafkajs is CommonJS: values through the default export (Node's ESM named-export detection misses this one).
 const { ConfigResourceTypes } = kafkajs;
 
@@ -38,6 +38,14 @@ export function kafkajsAdmin(kafka: Kafka): KafkaAdmin {
       return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: long(p.offset), metadata: p.metadata ?? null })));
     },
     readRanges: (ranges, onRecord, opts) => readRanges(kafka, admin, ranges, onRecord, opts?.timeoutMs ?? 30_000),
+    follow: (topics, from, onRecord, until) => follow(kafka, admin, topics, from, onRecord, until),
+    async groupState(group) {
+      const [g] = (await admin.describeGroups([group])).groups;
+      return { state: g?.state ?? 'Dead', members: g?.members.length ?? 0 };
+    },
+    async setGroupOffsets(group, topic, offsets) {
+      await admin.setOffsets({ groupId: group, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) });
+    },
   };
 }
 

@@ -64,6 +64,22 @@ export interface OffsetRange {
   to: number;
 }
 
+/** Where a record read back sits in its partition, and its (producer or broker) timestamp in ms. */
+export interface RecordPosition {
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+/** Hands over one record read back; `at` is for readers that show or order by position. */
+export type OnRecord = (topic: string, key: Buffer | null, value: Buffer, at: RecordPosition) => void;
+
+/** A consumer group's state and how many members it has (0: nobody consumes, offsets may be changed). */
+export interface GroupState {
+  state: string;
+  members: number;
+}
+
 export type ConfigResource = 'broker' | 'topic';
 
 /** The idempotent producer: acks=all, one request in flight (the per-partition sequence numbers stay in order), no topic auto-creation. */
@@ -97,7 +113,15 @@ export interface KafkaAdmin {
    * Reads the records of the ranges (a throwaway consumer group, nothing committed, deleted
    * afterwards) and hands each one over; rejects when not all are read within timeoutMs.
    */
-  readRanges(ranges: OffsetRange[], onRecord: (topic: string, key: Buffer | null, value: Buffer) => void, opts?: { timeoutMs?: number }): Promise<void>;
+  readRanges(ranges: OffsetRange[], onRecord: OnRecord, opts?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Reads every partition of the topics on from `from` (partitions not named start at their
+   * log end) until `until` settles, as `tail --follow` does: a throwaway group, nothing committed.
+   */
+  follow(topics: string[], from: Array<{ topic: string; partition: number; offset: bigint }>, onRecord: OnRecord, until: Promise<void>): Promise<void>;
+  groupState(group: string): Promise<GroupState>;
+  /** Sets a group's committed offsets (the group must have no live members). */
+  setGroupOffsets(group: string, topic: string, offsets: PartitionOffset[]): Promise<void>;
 }
 
 /**

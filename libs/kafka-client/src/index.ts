@@ -1,5 +1,5 @@
 export * from './config';
-export type { KafkaClient, KafkaAdmin, KafkaProducer, KafkaGroupCommitter, KafkaLogger, Compression, ProducerRecord, NewTopic, PartitionOffsets, PartitionOffset, CommittedOffset, OffsetToCommit, OffsetRange, ConfigResource } from './client';
+export type { KafkaClient, KafkaAdmin, KafkaProducer, KafkaGroupCommitter, KafkaLogger, Compression, ProducerRecord, NewTopic, PartitionOffsets, PartitionOffset, CommittedOffset, OffsetToCommit, OffsetRange, ConfigResource, RecordPosition, OnRecord, GroupState } from './client';
 export { createKafkaClient } from './kafkajs-client';
 export { PlatformaticKafkaError } from './platformatic-errors';
 export { zstdAvailable } from './platformatic-producer';

@@ -7,3 +7,5 @@ export { createLogger, type Logger } from './logger';
 export { Pipeline, PipelineError, Status, type PublishResult, type Sink, type OutRecord } from '@sparkwire/pipeline';
 export * as proto from '@sparkwire/proto';
 export * as report from '@sparkwire/report';
+// What report.readRecords reads through: the Kafka client the sidecar itself uses.
+export { createKafkaClient, kafkaConnectionSettings, type KafkaClient, type KafkaAdmin, type KafkaConnectionSettings } from '@sparkwire/kafka-client';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { STATE_DIR_ENV } from '@sparkwire/spool';
 // The module itself, not the SDK's index: that would load the whole pipeline into every test.
-import { SIDECAR_READY_MESSAGE } from '@sparkwire/sdk/src/ready';
+import { SIDECAR_READY_MESSAGE } from '@sparkwire/sdk/ready';
 import { envWithout } from './env';
 import { healthClient, type HealthClient } from './health';
 import { SIDECAR_BIN } from './paths';

@@ -3,11 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import kafkajs, { type Kafka, type KafkaConfig } from 'kafkajs';
+import { createKafkaClient, kafkaConnectionSettings, type KafkaAdmin, type KafkaClient, type KafkaConnectionConfig } from '@sparkwire/kafka-client';
 import { ConfigError, parseConfig } from '@sparkwire/sdk';
 import { configFilePath, fromEnv, mergeSources, readConfigFile } from '../config-sources';
-
-const { Kafka: KafkaClient, logLevel } = kafkajs;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -39,7 +37,7 @@ export const EXIT_CODES_HELP = '\nExit codes: 0 ok, 1 failure (unreachable, not 
 // ---------------------------------------------------------------- Kafka
 
 export interface KafkaTarget {
-  kafka: Kafka;
+  client: KafkaClient;
   brokers: string[];
   topic: string;
   tasksTopic?: string;
@@ -75,33 +73,43 @@ export function kafkaTarget(opts: KafkaOpts, env: NodeJS.ProcessEnv): KafkaTarge
     .map((s: string) => s.trim())
     .filter(Boolean);
   for (const b of brokers) if (!/^[^\s:]+:\d+$/.test(b)) throw new UsageError(`--brokers: ${JSON.stringify(b)} is not host:port`);
-  const kc: KafkaConfig = {
-    clientId: 'sparkwire-cli',
+  // TLS and SASL from the config file's kafka section, through the one mapping the sidecar uses;
+  // a command gives up sooner than the sidecar does.
+  const conn = kafkaConnectionSettings({
+    ...(k as KafkaConnectionConfig | undefined),
     brokers,
-    connectionTimeout: 5000,
-    requestTimeout: 15000,
-    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
-    logLevel: logLevel.NOTHING,
-  };
-  if (k?.tls) {
-    kc.ssl = {
-      rejectUnauthorized: k.tlsRejectUnauthorized !== false,
-      ca: k.tlsCaFile ? [readFileSync(k.tlsCaFile, 'utf8')] : undefined,
-      cert: k.tlsCertFile ? readFileSync(k.tlsCertFile, 'utf8') : undefined,
-      key: k.tlsKeyFile ? readFileSync(k.tlsKeyFile, 'utf8') : undefined,
-    };
-  }
-  if (k?.saslMechanism) {
-    const password = k.saslPassword ?? (k.saslPasswordFile ? readFileSync(k.saslPasswordFile, 'utf8').trimEnd() : '');
-    kc.sasl = { mechanism: k.saslMechanism, username: k.saslUsername, password } as KafkaConfig['sasl'];
-  }
+    clientId: 'sparkwire-cli',
+    client: 'kafkajs',
+    connectTimeoutMs: 5000,
+    requestTimeoutMs: 15000,
+    retries: 2,
+    tls: Boolean(k?.tls),
+    tlsRejectUnauthorized: k?.tlsRejectUnauthorized !== false,
+    saslPassword: k?.saslPassword ?? (k?.saslPasswordFile ? readFileSync(k.saslPasswordFile, 'utf8').trimEnd() : undefined),
+  } as KafkaConnectionConfig);
   return {
-    kafka: new KafkaClient(kc),
+    client: createKafkaClient(conn, SILENT, CLI_TUNING),
     brokers,
     topic: (typeof opts.topic === 'string' ? opts.topic : undefined) ?? k?.topic ?? env.SPARKWIRE_KAFKA_TOPIC ?? 'spark-events',
     tasksTopic: opts.tasksTopic ?? k?.tasksTopic ?? env.SPARKWIRE_KAFKA_TASKS_TOPIC,
   };
 }
+
+/** Runs `fn` with a connected admin client of the target, disconnected afterwards whatever happens. */
+export async function withAdmin<T>(target: KafkaTarget, fn: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+  const admin = target.client.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+// A command says what failed in its own words (exit 1 with a message); the client's retry
+// chatter would only repeat it.
+const SILENT = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const CLI_TUNING = { retryInitialMs: 200, retryMaxMs: 2000, minLevel: 'error' as const };
 
 // ---------------------------------------------------------------- options
 

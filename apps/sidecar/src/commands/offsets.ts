@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as grpc from '@grpc/grpc-js';
 import { CommitResponse_Outcome, LagStatus, OffsetsServiceClient, StartPolicy, type CommitRequest, type FetchResponse, type LagResponse } from '@sparkwire/proto';
-import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, addKafkaOptions, kafkaTarget, outputFormat, positiveInt, toJson, UsageError, table, type CommandDeps } from './common';
+import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, EXIT_USAGE, addKafkaOptions, kafkaTarget, outputFormat, positiveInt, toJson, UsageError, table, withAdmin, type CommandDeps } from './common';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -192,27 +192,24 @@ export function addOffsetsCommands(program: Command, deps: CommandDeps): void {
       });
       if (io.stdoutIsTTY && !opts.yes && !opts.dryRun) throw new UsageError('resetting offsets moves what a consumer reads next: add --yes to confirm (or --dry-run to see the change)');
       const target = kafkaTarget(opts, io.env);
-      const admin = target.kafka.admin();
-      await admin.connect();
-      try {
-        const [desc] = (await admin.describeGroups([opts.group])).groups;
-        if (desc && desc.members.length > 0) {
-          io.err(`sparkwire offsets reset: group ${opts.group} has ${desc.members.length} live member(s) (state ${desc.state}): stop its consumers first\n`);
+      return withAdmin(target, async (admin) => {
+        const group = await admin.groupState(opts.group);
+        if (group.members > 0) {
+          io.err(`sparkwire offsets reset: group ${opts.group} has ${group.members} live member(s) (state ${group.state}): stop its consumers first\n`);
           return EXIT_FAILED;
         }
         const plan: Array<{ topic: string; partition: number; from: string; to: string }> = [];
         for (const topic of opts.topic as string[]) {
-          const high = await admin.fetchTopicOffsets(topic);
-          const committed = (await admin.fetchOffsets({ groupId: opts.group, topics: [topic] }))[0]?.partitions ?? [];
-          for (const h of high) {
+          const committed = await admin.committedOffsets(opts.group, [topic]);
+          for (const h of await admin.topicOffsets(topic)) {
             if (onlyParts.length && !onlyParts.includes(h.partition)) continue;
-            const dest = to === 'earliest' ? h.low : to === 'latest' ? h.high : String(Math.min(Math.max(Number(to), Number(h.low)), Number(h.high)));
-            plan.push({ topic, partition: h.partition, from: committed.find((c) => c.partition === h.partition)?.offset ?? '-1', to: dest });
+            const dest = to === 'earliest' ? h.low : to === 'latest' ? h.high : clamp(BigInt(to), h.low, h.high);
+            plan.push({ topic, partition: h.partition, from: String(committed.find((c) => c.partition === h.partition)?.offset ?? -1n), to: String(dest) });
           }
         }
         if (!opts.dryRun) {
           for (const topic of new Set(plan.map((p) => p.topic))) {
-            await admin.setOffsets({ groupId: opts.group, topic, partitions: plan.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, offset: p.to })) });
+            await admin.setGroupOffsets(opts.group, topic, plan.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, offset: BigInt(p.to) })));
           }
         }
         if (opts.output === 'json') io.out(`${toJson({ group: opts.group, dryRun: Boolean(opts.dryRun), partitions: plan })}\n`);
@@ -222,11 +219,13 @@ export function addOffsetsCommands(program: Command, deps: CommandDeps): void {
           io.out(`group ${opts.group}${opts.dryRun ? ' (dry run, nothing changed)' : ''}\n${t.toString()}\n`);
         }
         return EXIT_OK;
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
+      });
     });
   });
+}
+
+function clamp(v: bigint, low: bigint, high: bigint): bigint {
+  return v < low ? low : v > high ? high : v;
 }
 
 /** The groups of the sparkwire_offsets_group_lag series on a Prometheus page. */

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { buildReport, decodeValue, formatBytes, formatDuration, stageMetricsText, type AppReport, type SmRecord } from '@sparkwire/report';
 import { readRecords } from '@sparkwire/report';
-import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, addKafkaOptions, kafkaTarget, outputFormat, positiveInt, progress, toJson, UsageError, table, type CommandDeps } from './common';
+import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK, addKafkaOptions, kafkaTarget, outputFormat, positiveInt, progress, toJson, UsageError, table, withAdmin, type CommandDeps } from './common';
 
 export function addReportCommand(program: Command, deps: CommandDeps): void {
   const { io } = deps;
@@ -29,7 +29,7 @@ export function addReportCommand(program: Command, deps: CommandDeps): void {
       let undecodable = 0;
       const bar = progress(io, `reading ${topics.join(', ')}`, { enabled: opts.progress });
       try {
-        await readRecords(target.kafka, topics, {
+        await withAdmin(target, (admin) => readRecords(admin, topics, {
           timeoutMs: opts.timeoutMs,
           onProgress: (p) => bar.update(p.read, p.total),
           onRecord: (r) => {
@@ -41,7 +41,7 @@ export function addReportCommand(program: Command, deps: CommandDeps): void {
               undecodable++;
             }
           },
-        });
+        }));
       } finally {
         bar.stop();
       }

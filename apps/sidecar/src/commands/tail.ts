@@ -1,12 +1,12 @@
 // `sparkwire tail`: follows the topic(s) and prints records, decoded from either encoding,
 // filtered by application id, application name, label, record name.
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { decodeValue, type Decoded, type SmRecord } from '@sparkwire/report';
 import { readRecords, type ReadRecord } from '@sparkwire/report';
 import { SparkEvent } from '@sparkwire/proto';
 import { jsonText } from '@sparkwire/encoding';
-import { EXIT_CODES_HELP, EXIT_OK, addKafkaOptions, kafkaTarget, parseDuration, positiveInt, progress, toJson, UsageError, type CommandDeps } from './common';
+import type { KafkaAdmin } from '@sparkwire/kafka-client';
+import { EXIT_CODES_HELP, EXIT_OK, addKafkaOptions, kafkaTarget, parseDuration, positiveInt, progress, toJson, UsageError, withAdmin, type CommandDeps } from './common';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -89,18 +89,22 @@ export function addTailCommand(program: Command, deps: CommandDeps): void {
       if (opts.untilEnd) {
         const bar = progress(io, `reading ${topics.join(', ')}`, { enabled: !opts.quiet });
         try {
-          await Promise.race([
-            readRecords(target.kafka, topics, { sinceMs: opts.fromBeginning ? undefined : (sinceMs ?? Date.now()), onRecord: print, onProgress: (p) => bar.update(p.read, p.total) }),
-            stopped,
-          ]);
+          await withAdmin(target, async (admin) => {
+            const reading = readRecords(admin, topics, { sinceMs: opts.fromBeginning ? undefined : (sinceMs ?? Date.now()), onRecord: print, onProgress: (p) => bar.update(p.read, p.total) });
+            // Stopped at --limit: what is still being read no longer matters, nor how it ends.
+            reading.catch(() => undefined);
+            await Promise.race([reading, stopped]);
+          });
         } finally {
           bar.stop();
         }
         return EXIT_OK;
       }
-      await follow(target.kafka, topics, { fromBeginning: Boolean(opts.fromBeginning), sinceMs }, print, stopped, (from) => {
-        if (!opts.quiet) io.err(`sparkwire tail: following ${topics.join(', ')} from ${from} (Ctrl-C to stop)\n`);
-      });
+      await withAdmin(target, (admin) =>
+        follow(admin, topics, { fromBeginning: Boolean(opts.fromBeginning), sinceMs }, print, stopped, (from) => {
+          if (!opts.quiet) io.err(`sparkwire tail: following ${topics.join(', ')} from ${from} (Ctrl-C to stop)\n`);
+        }),
+      );
       return EXIT_OK;
     });
   });
@@ -111,17 +115,13 @@ function pretty(r: SmRecord): string {
 }
 
 async function follow(
-  kafka: import('kafkajs').Kafka,
+  admin: KafkaAdmin,
   topics: string[],
   start: { fromBeginning: boolean; sinceMs?: number },
   onRecord: (r: ReadRecord) => void,
   stopped: Promise<void>,
   onReady?: (from: string) => void,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const groupId = `sparkwire-tail-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
   const onSignal = () => stopSelf();
   let stopSelf: () => void = () => undefined;
   const signalled = new Promise<void>((r) => (stopSelf = r));
@@ -131,33 +131,25 @@ async function follow(
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length) throw new Error(`no such topic: ${missing.join(', ')}`);
-    // Offsets set before the group joins: where the read starts is deterministic.
+    // Where the read starts is fixed before "following" is said: the log start, the first
+    // record at or after --since, or (by default) the log end as it is now.
+    const from: Array<{ topic: string; partition: number; offset: bigint }> = [];
     for (const topic of topics) {
-      const high = await admin.fetchTopicOffsets(topic);
-      const since = start.sinceMs !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, start.sinceMs) : undefined;
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: high.map((h) => ({ partition: h.partition, offset: start.fromBeginning ? h.low : since ? (since.find((s) => s.partition === h.partition)?.offset ?? h.high) : h.high })),
-      });
+      if (start.sinceMs !== undefined && !start.fromBeginning) {
+        for (const o of await admin.topicOffsetsByTimestamp(topic, start.sinceMs)) from.push({ topic, partition: o.partition, offset: o.offset });
+      } else {
+        for (const h of await admin.topicOffsets(topic)) from.push({ topic, partition: h.partition, offset: start.fromBeginning ? h.low : h.high });
+      }
     }
     onReady?.(start.fromBeginning ? 'the beginning' : start.sinceMs !== undefined ? new Date(start.sinceMs).toISOString() : 'now');
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: false });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          onRecord({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key ? m.key.toString() : null, value: m.value ?? Buffer.alloc(0) });
-        }
-      },
-    });
-    await Promise.race([stopped, signalled]);
+    await admin.follow(
+      topics,
+      from,
+      (topic, key, value, at) => onRecord({ topic, partition: at.partition, offset: at.offset, timestamp: at.timestamp, key: key ? key.toString() : null, value }),
+      Promise.race([stopped, signalled]),
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await consumer.disconnect().catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
   }
 }
