@@ -8,14 +8,16 @@ const positive = z.number().int().positive();
 /** The client libraries a producer can be built on (kafka.client). */
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
+/** The producer's library when kafka.client is not set (also for settings built without `client`). */
+export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = 'platformatic';
 
 export const kafkaConnectionShape = {
   brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).describe("Kafka bootstrap brokers, host:port (comma-separated); setting any kafka.* value selects the Kafka sink."),
   clientId: z.string().min(1).default('sparkwire').describe("Kafka client id of the producer."),
-  client: z.enum(KAFKA_CLIENTS).default('kafkajs').describe("Kafka client library of the producer: kafkajs, or platformatic (@platformatic/kafka: about half the CPU per record; needed for kafka.compression lz4 and zstd). Admin and offset calls use kafkajs either way."),
+  client: z.enum(KAFKA_CLIENTS).default(DEFAULT_KAFKA_CLIENT).describe("Kafka client library of the producer: platformatic (@platformatic/kafka, the default: about half kafkajs's CPU per record; needed for kafka.compression lz4 and zstd), or kafkajs. Admin and offset calls use kafkajs either way."),
   connectTimeoutMs: positive.default(3_000).describe("Timeout of a broker connection attempt."),
   requestTimeoutMs: positive.default(30_000).describe("Timeout of one Kafka request."),
-  retries: z.number().int().min(0).max(100).default(5).describe("Retries of a failed Kafka request before the spool drainer backs off and tries again."),
+  retries: z.number().int().min(0).max(100).default(5).describe("Retries of a failed Kafka request before the spool drainer backs off and tries again. 0 (each request sent once) only with kafka.client platformatic: kafkajs's idempotent producer needs at least 1."),
   tls: z.boolean().default(false).describe("TLS to the brokers."),
   tlsCaFile: z.string().optional().describe("PEM CA bundle the brokers are verified against (default: the system CAs)."),
   tlsCertFile: z.string().optional().describe("PEM client certificate (mutual TLS to the brokers)."),
@@ -51,7 +53,7 @@ export interface KafkaSasl {
 export interface KafkaConnectionSettings {
   brokers: string[];
   clientId: string;
-  /** Library of the producer (admin and offset calls are on kafkajs either way); default kafkajs. */
+  /** Library of the producer (admin and offset calls are on kafkajs either way); default DEFAULT_KAFKA_CLIENT. */
   client?: KafkaClientKind;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
@@ -67,6 +69,19 @@ export interface KafkaConnectionSettings {
  */
 export function kafkaConnectionIssues(c: KafkaConnectionConfig): { path: string[]; message: string }[] {
   if (c.saslMechanism && (!c.saslUsername || !(c.saslPassword || c.saslPasswordFile))) return [{ path: ['saslUsername'], message: 'SASL needs saslUsername and saslPassword' }];
+  return [];
+}
+
+/** The smallest kafka.retries the producer of each client library honours (kafkajs refuses 0 for its idempotent producer). */
+export const MIN_PRODUCER_RETRIES: Readonly<Record<KafkaClientKind, number>> = { kafkajs: 1, platformatic: 0 };
+
+/**
+ * Settings the producer of the chosen library cannot honour, paths relative to the section
+ * (for components that build a producer: the sink). The schema allows what some library takes.
+ */
+export function kafkaProducerIssues(c: Pick<KafkaConnectionConfig, 'client' | 'retries'>): { path: string[]; message: string }[] {
+  const min = MIN_PRODUCER_RETRIES[c.client];
+  if (c.retries < min) return [{ path: ['retries'], message: `${c.retries} is not possible with kafka.client ${c.client}: its idempotent producer needs at least ${min} (kafka.client platformatic sends each request once with 0)` }];
   return [];
 }
 

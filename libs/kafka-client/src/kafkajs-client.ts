@@ -4,7 +4,7 @@
 // the same settings); admin, read-ranges and the group committer stay on kafkajs in this step.
 import { Kafka } from 'kafkajs';
 import type { KafkaClient, KafkaLogger } from './client';
-import type { KafkaConnectionSettings } from './config';
+import { DEFAULT_KAFKA_CLIENT, MIN_PRODUCER_RETRIES, type KafkaConnectionSettings } from './config';
 import { kafkajsConfig, type ClientTuning } from './connection';
 import { kafkajsAdmin } from './admin';
 import { kafkajsProducer } from './producer';
@@ -15,7 +15,12 @@ export function createKafkaClient(conn: KafkaConnectionSettings, log: KafkaLogge
   const kafka = new Kafka(kafkajsConfig(conn, log, tuning));
   return {
     admin: () => kafkajsAdmin(kafka),
-    producer: () => (conn.client === 'platformatic' ? platformaticProducer(conn, log, tuning) : kafkajsProducer(kafka)),
+    producer: () => {
+      const kind = conn.client ?? DEFAULT_KAFKA_CLIENT;
+      // What the config check (kafkaProducerIssues) refuses, for settings built by hand: say which setting, not kafkajs's own words.
+      if (conn.retries < MIN_PRODUCER_RETRIES[kind]) throw new Error(`kafka.retries ${conn.retries} is not possible with kafka.client ${kind}: its idempotent producer needs at least ${MIN_PRODUCER_RETRIES[kind]}`);
+      return kind === 'platformatic' ? platformaticProducer(conn, log, tuning) : kafkajsProducer(kafka);
+    },
     groupCommitter: () => groupCommitter(kafka),
   };
 }

@@ -1,6 +1,7 @@
-// KafkaProducer on @platformatic/kafka (kafka.client: platformatic): the same contract as
-// producer.ts (idempotent, acks=all, one request in flight, no topic auto-creation), about
-// half of kafkajs's CPU per record (docs/benchmarks.md, "Kafka client comparison").
+// KafkaProducer on @platformatic/kafka (kafka.client: platformatic, the default): the same
+// contract as producer.ts (idempotent, acks=all, one request in flight, no topic
+// auto-creation), about half of kafkajs's CPU per record (docs/benchmarks.md, "Kafka client
+// comparison").
 //
 // Where it differs from the kafkajs producer, and why:
 //   - The producer is built non-idempotent and every send() asks for idempotence itself: built
@@ -18,7 +19,7 @@
 //     CLOSE_GRACE_MS (a broker that stopped reading would otherwise hold it).
 //   - Compression: none, gzip (node:zlib), lz4 (its wasm codec), zstd (node:zlib, where the
 //     runtime has it: Node 22.15+; the config check refuses it elsewhere).
-//   - @platformatic/kafka is loaded on the first connect() or send(), not with this module: with
+//   - @platformatic/kafka is loaded when a producer is built, not with this module: with
 //     kafka.client kafkajs it is never loaded (its wasm codecs are read from a file next to
 //     @platformatic/wasm-utils at import; a bundle must provide it or alias the package's
 //     ./bundled entry, which inlines them).
@@ -107,6 +108,11 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
       created = undefined;
       throw new Error(`kafka.client platformatic: @platformatic/kafka does not load: ${err.message}`, { cause: err });
     }));
+  // Start loading now (the sink builds its producer first, then connects its admin and reads
+  // the limits): the import is several times kafkajs's (1.6 s against 0.3 s on a loaded 2-core
+  // machine) and would otherwise all delay the first connect(), and so a (re)started sidecar's
+  // listening. A failure is reported by connect() or send().
+  get().catch(() => undefined);
   let initialized = false;
   let sending = false;
   let closing: Promise<void> | undefined;

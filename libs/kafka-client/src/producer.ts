@@ -1,4 +1,5 @@
-// KafkaProducer on kafkajs: the idempotent producer, acks=all, one request in flight.
+// KafkaProducer on kafkajs (kafka.client: kafkajs; the default is platformatic-producer.ts): the
+// idempotent producer, acks=all, one request in flight.
 import { CompressionTypes, Partitioners, type Kafka, type Message, type TopicMessages } from 'kafkajs';
 import type { KafkaProducer, ProducerRecord } from './client';
 

@@ -182,6 +182,28 @@ describe.each(KAFKA_CLIENTS)('the producer on %s against a real broker', (kind) 
     expect(d.ms).toBeLessThan(3_000);
   });
 
+  it('kafka.retries 0: platformatic sends each request once; kafkajs refuses it, naming the setting', async () => {
+    const make = (over: Partial<KafkaConnectionSettings> = {}) => createKafkaClient(settings({ client: kind, retries: 0, ...over }), quiet).producer();
+    if (kind === 'kafkajs') {
+      expect(() => make()).toThrow(/kafka\.retries 0 is not possible with kafka\.client kafkajs/);
+      return;
+    }
+    const p = make();
+    try {
+      await p.connect();
+      await p.send([{ topic, key: 'once', value: 'retries 0' }], 'none');
+    } finally {
+      await p.disconnect();
+    }
+    // No broker there: one attempt, no retry.
+    const down = make({ brokers: [`127.0.0.1:${await closedPort()}`] });
+    const c = await timed(() => down.connect().then(() => undefined, (e: Error) => e));
+    await down.disconnect();
+    expect(c.value).toBeInstanceOf(Error);
+    console.log(`[${kind}] connect to a closed port with retries 0 failed after ${c.ms} ms: ${(c.value as Error).message}`);
+    expect((c.value as Error).message).not.toMatch(/failed \d+ times/);
+  });
+
   it('compression: lz4 on platformatic only; zstd where node:zlib has it', async () => {
     const lz4 = producer.send([{ topic, key: 'lz4', value: 'lz4 '.repeat(100) }], 'lz4');
     if (kind === 'platformatic') await lz4;

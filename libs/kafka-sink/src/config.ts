@@ -2,7 +2,7 @@
 // `kafka` section is one strict object of these and the connection settings every Kafka
 // component shares (libs/kafka-client/src/config.ts).
 import { z } from 'zod';
-import { kafkaConnectionIssues, kafkaConnectionSettings, kafkaConnectionShape, zstdAvailable, type KafkaConnectionSettings } from '@sparkwire/kafka-client';
+import { kafkaConnectionIssues, kafkaConnectionSettings, kafkaProducerIssues, kafkaConnectionShape, zstdAvailable, type KafkaConnectionSettings } from '@sparkwire/kafka-client';
 
 export type { KafkaTls, KafkaSasl } from '@sparkwire/kafka-client';
 
@@ -58,7 +58,7 @@ export interface KafkaSinkConfig
 
 /** Checks across the section's settings (connection and sink), paths relative to it; see kafkaConnectionIssues. */
 export function kafkaSectionIssues(c: KafkaSectionConfig): { path: string[]; message: string }[] {
-  const issues = kafkaConnectionIssues(c);
+  const issues = [...kafkaConnectionIssues(c), ...kafkaProducerIssues(c)];
   if (c.tasksTopic && c.tasksTopic === c.topic) issues.push({ path: ['tasksTopic'], message: 'must differ from kafka.topic' });
   if ((c.compression === 'lz4' || c.compression === 'zstd') && c.client !== 'platformatic') issues.push({ path: ['compression'], message: `${c.compression} needs kafka.client platformatic (kafkajs has no ${c.compression} codec)` });
   else if (c.compression === 'zstd' && !zstdAvailable()) issues.push({ path: ['compression'], message: `zstd needs Node 22.15+ (node:zlib zstd), this is Node ${process.versions.node}: use lz4 or gzip` });

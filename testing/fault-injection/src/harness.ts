@@ -17,8 +17,10 @@ const LOADGEN = join(ROOT, 'testing/fault-injection/src/loadgen.ts');
 export const LONG = process.env.SPARKWIRE_FAULTS_LONG === '1';
 
 /**
- * SPARKWIRE_FAULTS_KAFKA_CLIENT=platformatic runs every scenario with that kafka.client (the
- * sidecar itself never sees SPARKWIRE_* variables of the test's shell: the kit filters them).
+ * SPARKWIRE_FAULTS_KAFKA_CLIENT=kafkajs|platformatic runs every scenario with a Kafka sink on
+ * that kafka.client; unset, the sidecar's own default (kafka.client in
+ * libs/kafka-client/src/config.ts). The sidecar itself never sees SPARKWIRE_* variables of the
+ * test's shell: the kit filters them, so the choice is passed as --kafka-client.
  */
 const KAFKA_CLIENT = process.env.SPARKWIRE_FAULTS_KAFKA_CLIENT;
 

@@ -4,35 +4,22 @@
 // stays up and its memory bounded.
 import { join } from 'node:path';
 import type * as http2 from 'node:http2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { ListenerServiceClient, PublishRequest, type PublishAck, type SparkEvent } from '@sparkwire/proto';
 import { templateEvents } from '../src/loadgen';
-import { cleanup, countRecords, expectedRecords, Loadgen, loadgenOptions, MiB, readAll, RSS_BOUND, Sidecar, sleep, tempDir, waitFor, waitForTopic } from '../src/harness';
+import { countRecords, expectedRecords, Loadgen, loadgenOptions, MiB, readAll, RSS_BOUND, Sidecar, sleep, waitFor, waitForTopic } from '../src/harness';
+import { brokerPerFile } from './broker-per-file';
 import { grpcFrame, PUBLISH_PATH, randomGarbage, rawTcp, RawGrpc, STREAM_PATH } from '../src/raw-clients';
 import { recordResult } from '../src/report';
 
-let broker: Broker;
-let dir: string;
-const sidecars: Sidecar[] = [];
-const loadgens: Loadgen[] = [];
-
-beforeAll(async () => {
-  dir = tempDir('abuse');
-  broker = await startBroker({ dataDir: join(dir, 'kafka'), numPartitions: 3 });
-});
-afterAll(async () => {
-  for (const l of loadgens) l.proc.kill('SIGKILL');
-  for (const s of sidecars) await s.stop('SIGKILL');
-  await broker?.stop();
-  cleanup(dir);
-});
+const fi = brokerPerFile('abuse');
+const { sidecars, loadgens } = fi;
 
 async function sidecar(topic: string, extra: string[] = []): Promise<Sidecar> {
   const s = await Sidecar.start({
-    args: ['--extended', '--kafka-brokers', broker.bootstrap, '--kafka-topic', topic, '--kafka-partitions', '3', ...extra],
-    spoolDir: join(dir, `${topic}-spool`),
+    args: ['--extended', '--kafka-brokers', fi.broker.bootstrap, '--kafka-topic', topic, '--kafka-partitions', '3', ...extra],
+    spoolDir: join(fi.dir, `${topic}-spool`),
   });
   sidecars.push(s);
   await waitFor('kafka reachable', () => s.logs.some((l) => l.includes('"kafka reachable"')));
@@ -68,7 +55,7 @@ describe('clients that misbehave', () => {
     const s = await sidecar(topic);
     const port = Number(s.address.split(':').pop());
     const t0 = Date.now();
-    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's4', dir, rate: 3000, total: 3000 * 20 }));
+    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's4', dir: fi.dir, rate: 3000, total: 3000 * 20 }));
     loadgens.push(lg);
 
     // a) Half a batch, then the stream is reset or the TCP connection dropped.
@@ -140,8 +127,8 @@ describe('clients that misbehave', () => {
     raw.close();
 
     const acked = [...lg.ackedEvents(), ...resendEvents];
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(acked));
-    const records = await readAll(broker.bootstrap, topic, expectedRecords(acked));
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(acked));
+    const records = await readAll(fi.broker.bootstrap, topic, expectedRecords(acked));
     const count = countRecords(records.filter((r) => !r.value.toString().includes('"rogue-')), acked.map((e) => e.eventId));
     const tornInKafka = records.filter((r) => r.value.toString().includes('"torn-')).length;
     const alive = s.alive;
@@ -182,7 +169,7 @@ describe('clients that misbehave', () => {
     const s = await sidecar(topic);
     const port = Number(s.address.split(':').pop());
     const t0 = Date.now();
-    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's5', dir, rate: 2000, total: 2000 * 25 }));
+    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's5', dir: fi.dir, rate: 2000, total: 2000 * 25 }));
     loadgens.push(lg);
     const PER_KIND = 2500;
 
@@ -212,8 +199,8 @@ describe('clients that misbehave', () => {
 
     const summary = await lg.done;
     const acked = lg.ackedEvents();
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(acked));
-    const records = await readAll(broker.bootstrap, topic, expectedRecords(acked));
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(acked));
+    const records = await readAll(fi.broker.bootstrap, topic, expectedRecords(acked));
     const count = countRecords(records, acked.map((e) => e.eventId));
     const alive = s.alive;
     const malformedCounted = await s.metric('sparkwire_grpc_malformed_frames_total');
@@ -262,7 +249,7 @@ describe('clients that misbehave', () => {
     const s = await sidecar(topic, ['--server-idle-stream-timeout-ms', String(idleMs), '--server-max-streams-per-client', '8', '--server-max-streams', '400']);
     const port = Number(s.address.split(':').pop());
     const t0 = Date.now();
-    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's6', dir, rate: 2000, total: 2000 * 15 }));
+    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's6', dir: fi.dir, rate: 2000, total: 2000 * 15 }));
     loadgens.push(lg);
 
     // Idle streams: opened, nothing sent.
@@ -328,8 +315,8 @@ describe('clients that misbehave', () => {
     for (const c of [...idleClients, greedyClient]) c.close();
 
     const acked = lg.ackedEvents();
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(acked));
-    const records = await readAll(broker.bootstrap, topic, expectedRecords(acked));
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(acked));
+    const records = await readAll(fi.broker.bootstrap, topic, expectedRecords(acked));
     const count = countRecords(records, acked.map((e) => e.eventId));
     const alive = s.alive;
     const idleUnavailable = idleResults.filter((r) => r.code === grpc.status.UNAVAILABLE).length;

@@ -5,11 +5,9 @@
 import { cpSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '@sparkwire/kafka-broker';
+import { describe, expect, it } from 'vitest';
 import { decodePayload, EntryReader, recover } from '@sparkwire/spool';
 import {
-  cleanup,
   countInKafka,
   countRecords,
   expectedRecords,
@@ -22,30 +20,17 @@ import {
   RSS_BOUND,
   Sidecar,
   sleep,
-  tempDir,
   waitFor,
   waitForTopic,
 } from '../src/harness';
+import { brokerPerFile } from './broker-per-file';
 import { recordResult } from '../src/report';
 
-let broker: Broker;
-let dir: string;
-const sidecars: Sidecar[] = [];
-const loadgens: Loadgen[] = [];
-
-beforeAll(async () => {
-  dir = tempDir('delivery');
-  broker = await startBroker({ dataDir: join(dir, 'kafka'), numPartitions: 3 });
-});
-afterAll(async () => {
-  for (const l of loadgens) l.proc.kill('SIGKILL');
-  for (const s of sidecars) await s.stop('SIGKILL');
-  await broker?.stop();
-  cleanup(dir);
-});
+const fi = brokerPerFile('delivery');
+const { sidecars, loadgens } = fi;
 
 function kafkaArgs(topic: string, extra: string[] = []): string[] {
-  return ['--extended', '--kafka-brokers', broker.bootstrap, '--kafka-topic', topic, '--kafka-partitions', '3', '--kafka-connect-timeout-ms', '1000', '--log-level', 'info', ...extra];
+  return ['--extended', '--kafka-brokers', fi.broker.bootstrap, '--kafka-topic', topic, '--kafka-partitions', '3', '--kafka-connect-timeout-ms', '1000', '--log-level', 'info', ...extra];
 }
 
 async function sidecar(opts: ConstructorParameters<typeof Sidecar>[0]): Promise<Sidecar> {
@@ -61,13 +46,13 @@ describe('delivery through faults', () => {
     const outageS = LONG ? 30 : 8;
     const rate = 4000;
     const topic = 'fi-broker-outage';
-    const s = await sidecar({ args: kafkaArgs(topic, ['--spool-segment-bytes', String(4 * MiB)]), spoolDir: join(dir, 's1-spool') });
+    const s = await sidecar({ args: kafkaArgs(topic, ['--spool-segment-bytes', String(4 * MiB)]), spoolDir: join(fi.dir, 's1-spool') });
     await waitFor('kafka reachable', () => kafkaUp(s));
-    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's1', dir, rate, total: rate * (outageS + 14) }));
+    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's1', dir: fi.dir, rate, total: rate * (outageS + 14) }));
     loadgens.push(lg);
     await waitFor('load flowing', () => lg.ackedCount >= rate * 2, 60_000);
     const t0 = Date.now();
-    await broker.stop();
+    await fi.broker.stop();
     const stoppedAt = Date.now();
     const ackedAtStop = lg.ackedCount;
     await sleep(outageS * 1000);
@@ -78,13 +63,13 @@ describe('delivery through faults', () => {
     const restartAt = Date.now();
     // Everything acked up to the restart, i.e. what piled up in the spool during the outage.
     const backlog = expectedRecords(lg.ackedEvents());
-    await broker.restart();
+    await fi.broker.restart();
     const brokerBackMs = Date.now() - restartAt;
-    const drainMs = await waitForTopic(broker.bootstrap, topic, backlog);
+    const drainMs = await waitForTopic(fi.broker.bootstrap, topic, backlog);
     const summary = await lg.done;
     const acked = lg.ackedEvents();
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(acked));
-    const count = await countInKafka(broker.bootstrap, topic, acked);
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(acked));
+    const count = await countInKafka(fi.broker.bootstrap, topic, acked);
     const alive = s.alive;
     const passed = count.lost === 0 && count.duplicates === 0 && count.outOfOrder === 0 && alive && s.maxRssBytes < RSS_BOUND && summary.refusedBatches === 0 && healthInOutage === 'SERVING / NOT_SERVING';
     recordResult({
@@ -126,11 +111,11 @@ describe('delivery through faults', () => {
     const rate = 4000;
     const topic = 'fi-sidecar-kill';
     const port = await freePort();
-    const spoolDir = join(dir, 's2-spool');
+    const spoolDir = join(fi.dir, 's2-spool');
     const args = kafkaArgs(topic, ['--spool-segment-bytes', String(2 * MiB)]);
     let s = await sidecar({ args, port, spoolDir });
     await waitFor('kafka reachable', () => kafkaUp(s));
-    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's2', dir, rate, total: rate * (8 + kills * 6) }));
+    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's2', dir: fi.dir, rate, total: rate * (8 + kills * 6) }));
     loadgens.push(lg);
     const t0 = Date.now();
     let maxRss = 0;
@@ -151,9 +136,9 @@ describe('delivery through faults', () => {
     }
     const summary = await lg.done;
     const acked = lg.ackedEvents();
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(acked));
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(acked));
     const readBacks = sidecars.flatMap((x) => x.logged('read back what the last process had already published'));
-    const count = await countInKafka(broker.bootstrap, topic, acked);
+    const count = await countInKafka(fi.broker.bootstrap, topic, acked);
     maxRss = Math.max(maxRss, s.maxRssBytes);
     const alive = s.alive;
     await s.stop();
@@ -190,16 +175,16 @@ describe('delivery through faults', () => {
   it('2b. power loss: a damaged entry and a torn tail in the spool are found by CRC, reported and skipped, the rest delivered, no crash loop', async () => {
     const topic = 'fi-corrupt';
     const port = await freePort();
-    const spoolDir = join(dir, 's2b-spool');
+    const spoolDir = join(fi.dir, 's2b-spool');
     const args = kafkaArgs(topic, ['--spool-segment-bytes', String(1 * MiB)]);
     const s = await sidecar({ args, port, spoolDir });
     await waitFor('kafka reachable', () => kafkaUp(s));
-    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's2b', dir, rate: 4000, total: 4000 * 30 }));
+    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's2b', dir: fi.dir, rate: 4000, total: 4000 * 30 }));
     loadgens.push(lg);
     const t0 = Date.now();
     await waitFor('load flowing', () => lg.ackedCount >= 8000, 60_000);
     // Kafka goes away, the spool fills with entries not yet published; then the power goes.
-    await broker.stop();
+    await fi.broker.stop();
     await sleep(2500);
     await s.stop('SIGKILL');
     lg.proc.kill('SIGTERM');
@@ -207,7 +192,7 @@ describe('delivery through faults', () => {
     const acked = lg.ackedEvents();
 
     // Find the unpublished entries as they are on disk (on a copy: recovery may cut a torn tail).
-    const copy = join(dir, 's2b-copy');
+    const copy = join(fi.dir, 's2b-copy');
     cpSync(spoolDir, copy, { recursive: true });
     const rec = await recover(copy, { idWindow: 0 });
     const entries: Array<{ segment: string; offset: number; size: number; seq: number; ids: string[] }> = [];
@@ -229,14 +214,14 @@ describe('delivery through faults', () => {
     truncateSync(join(spoolDir, torn.segment), torn.offset + Math.floor(torn.size / 2));
     const damagedIds = new Set([...victim.ids, ...torn.ids]);
 
-    await broker.restart();
+    await fi.broker.restart();
     const restarted = await sidecar({ args, port, spoolDir });
     await waitFor('kafka reachable', () => kafkaUp(restarted));
     const reports = restarted.logged('spool: damaged data found and skipped');
     const expected = acked.filter((e) => !damagedIds.has(e.eventId));
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(expected), 120_000);
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(expected), 120_000);
     await sleep(1000);
-    const records = await readAll(broker.bootstrap, topic, expectedRecords(expected));
+    const records = await readAll(fi.broker.bootstrap, topic, expectedRecords(expected));
     const count = countRecords(records, expected.map((e) => e.eventId));
     const damagedInKafka = records.filter((r) => damagedIds.has(JSON.parse(r.value.toString()).eventId)).length;
     const aliveAfterFirst = restarted.alive;
@@ -284,14 +269,14 @@ describe('delivery through faults', () => {
     const rate = 4000;
     const topic = 'fi-disk-cap';
     const cap = 8 * MiB;
-    const spoolDir = join(dir, 's3-spool');
+    const spoolDir = join(fi.dir, 's3-spool');
     const s = await sidecar({ args: kafkaArgs(topic, ['--spool-max-bytes', String(cap), '--spool-segment-bytes', String(cap / 8)]), spoolDir });
     await waitFor('kafka reachable', () => kafkaUp(s));
-    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's3', dir, rate, total: rate * 20, buffer: 100_000 }));
+    const lg = new Loadgen(loadgenOptions({ address: s.address, name: 's3', dir: fi.dir, rate, total: rate * 20, buffer: 100_000 }));
     loadgens.push(lg);
     const t0 = Date.now();
     await waitFor('load flowing', () => lg.ackedCount >= rate, 60_000);
-    await broker.stop();
+    await fi.broker.stop();
     // Until the spool is at its cap: clients then hear UNAVAILABLE and hold their batches.
     const toCapMs = await waitFor('spool full', () => s.logs.some((l) => l.includes('spool full: refusing')), 120_000);
     await sleep(3000);
@@ -302,13 +287,13 @@ describe('delivery through faults', () => {
     const spoolPeak = s.maxSpoolBytes;
     const restartAt = Date.now();
     const backlog = expectedRecords(lg.ackedEvents());
-    await broker.restart();
-    await waitForTopic(broker.bootstrap, topic, backlog);
+    await fi.broker.restart();
+    await waitForTopic(fi.broker.bootstrap, topic, backlog);
     const drainMs = Date.now() - restartAt;
     const summary = await lg.done;
     const acked = lg.ackedEvents();
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(acked));
-    const count = await countInKafka(broker.bootstrap, topic, acked);
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(acked));
+    const count = await countInKafka(fi.broker.bootstrap, topic, acked);
     const alive = s.alive;
     // The cap holds to within one batch (appends already admitted when it was reached).
     const capHeld = spoolPeak <= cap + 2 * MiB;

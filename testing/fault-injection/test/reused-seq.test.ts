@@ -5,37 +5,24 @@
 // already published ids with new ones, their resends, and batch_seq values above 2^53.
 // Ends with the count by event id: every acked event in Kafka, none twice.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '@sparkwire/kafka-broker';
+import { describe, expect, it } from 'vitest';
 import { ListenerClient } from '@sparkwire/testkit';
 import type { PublishAck, SparkEvent } from '@sparkwire/proto';
 import { batchEvents, templateEvents } from '../src/loadgen';
-import { cleanup, countInKafka, expectedRecords, Loadgen, loadgenOptions, MiB, RSS_BOUND, Sidecar, tempDir, waitFor, waitForTopic } from '../src/harness';
+import { countInKafka, expectedRecords, Loadgen, loadgenOptions, MiB, RSS_BOUND, Sidecar, waitFor, waitForTopic } from '../src/harness';
+import { brokerPerFile } from './broker-per-file';
 import { recordResult } from '../src/report';
 
-let broker: Broker;
-let dir: string;
-const sidecars: Sidecar[] = [];
-const loadgens: Loadgen[] = [];
-
-beforeAll(async () => {
-  dir = tempDir('reused-seq');
-  broker = await startBroker({ dataDir: join(dir, 'kafka'), numPartitions: 3 });
-});
-afterAll(async () => {
-  for (const l of loadgens) l.proc.kill('SIGKILL');
-  for (const s of sidecars) await s.stop('SIGKILL');
-  await broker?.stop();
-  cleanup(dir);
-});
+const fi = brokerPerFile('reused-seq');
+const { sidecars, loadgens } = fi;
 
 describe('reused batch_seq', () => {
   it('8. reused batch_seq with new ids: published, partial duplicates publish exactly the new ids, 0 acked events missing', async () => {
     const t0 = Date.now();
     const topic = 'fi-reused-seq';
     const s = await Sidecar.start({
-      args: ['--extended', '--kafka-brokers', broker.bootstrap, '--kafka-topic', topic, '--kafka-partitions', '3', '--kafka-connect-timeout-ms', '1000', '--log-level', 'info'],
-      spoolDir: join(dir, 's8-spool'),
+      args: ['--extended', '--kafka-brokers', fi.broker.bootstrap, '--kafka-topic', topic, '--kafka-partitions', '3', '--kafka-connect-timeout-ms', '1000', '--log-level', 'info'],
+      spoolDir: join(fi.dir, 's8-spool'),
     });
     sidecars.push(s);
     await waitFor('kafka reachable', () => s.logs.some((l) => l.includes('"kafka reachable"')));
@@ -47,7 +34,7 @@ describe('reused batch_seq', () => {
     const batchSize = 100;
     const runs: Loadgen[] = [];
     for (const name of ['s8-run1', 's8-run2']) {
-      const lg = new Loadgen(loadgenOptions({ address: s.address, name, dir, clientId, appId, rate: 4000, batchSize, total }));
+      const lg = new Loadgen(loadgenOptions({ address: s.address, name, dir: fi.dir, clientId, appId, rate: 4000, batchSize, total }));
       loadgens.push(lg);
       runs.push(lg);
       await lg.done;
@@ -85,8 +72,8 @@ describe('reused batch_seq', () => {
 
     const mixedFresh = mixed.flatMap((m) => m.fresh);
     const acked = [...run1Events, ...run2Events, ...mixedFresh, ...big.flatMap((b) => b.events)];
-    await waitForTopic(broker.bootstrap, topic, expectedRecords(acked));
-    const count = await countInKafka(broker.bootstrap, topic, acked);
+    await waitForTopic(fi.broker.bootstrap, topic, expectedRecords(acked));
+    const count = await countInKafka(fi.broker.bootstrap, topic, acked);
     const run2Ids = new Set(run2Events.map((e) => e.eventId));
     const reusedMetric = await s.metric('sparkwire_batches_reused_seq_total');
     const mixedOk = mixed.every((m) => m.ack.errorCode === 0 && m.ack.accepted === 50 && m.ack.duplicates === 50 && m.resend.duplicates === 100);
