@@ -128,6 +128,8 @@ function createSpool(config: SparkwireConfig, backend: Sink, log: Logger, hooks:
       publishMaxBytes: config.kafka?.maxRequestBytes ?? 4 * 1024 * 1024,
       recoverEventIds: config.dedupeEventWindow,
       closeDrainMs: Math.max(500, config.shutdownDeadlineMs - 1000),
+      // Kafka sends bytes: the spool hands it the spooled bytes, not the strings (no second UTF-8 encoding).
+      valuesAsBytes: backend instanceof KafkaSink,
     },
     log.child({ component: 'spool' }),
     { onAcceptingChange: hooks.onAcceptingChange },

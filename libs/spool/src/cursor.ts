@@ -85,6 +85,8 @@ export class SpoolCursor {
     private readonly cache: EntryCache,
     private readonly onBad: (segment: string, bad: BadRange) => void,
     private readonly onUndecodable: (segment: string, offset: number, err: Error) => void,
+    /** Values as views of the bytes read (SpooledRecord), as the cache holds them with valuesAsBytes. */
+    private readonly views = false,
   ) {}
 
   /** The next entry that is durable, or undefined when the reader is at the end of what was appended. */
@@ -112,7 +114,7 @@ export class SpoolCursor {
         this.lastSeq = e.seq;
         this.diskReads++;
         try {
-          const { records } = decodePayload(e.payload);
+          const { records } = decodePayload(e.payload, { views: this.views });
           return { seq: e.seq, timeMs: e.timeMs, records, segment: seg, offset: e.offset, size: e.size };
         } catch (err) {
           this.onUndecodable(seg.name, e.offset, err as Error);

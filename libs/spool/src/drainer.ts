@@ -25,6 +25,7 @@ import { recordRequestBytes, RequestBudget } from '@sparkwire/kafka-client';
 import type { Checkpoint } from './checkpoint';
 import type { SpoolCursor, SpoolEntry } from './cursor';
 import { deadLetterEntry, type DeadLetterEntry, type DeadLetterError, type DeadLetterStore } from './dead-letter';
+import { asWritten } from './entry-codec';
 
 export interface Group {
   records: OutRecord[];
@@ -254,7 +255,8 @@ export class Drainer {
    * nothing behind it goes first, and it may yet fit a limit raised meanwhile.
    */
   private async setAside(g: Group, iso: Isolation, i: number, error: DeadLetterError): Promise<void> {
-    const entry = deadLetterEntry(g.records[i], { seq: g.seqs[i], index: g.indexes[i], appendedAtMs: g.times[i] }, error);
+    // asWritten: a text record handed out as bytes (valuesAsBytes) is stored as the text it is.
+    const entry = deadLetterEntry(asWritten(g.records[i]), { seq: g.seqs[i], index: g.indexes[i], appendedAtMs: g.times[i] }, error);
     let file: string;
     try {
       file = await this.opts.deadLetter!.add([entry]);

@@ -23,6 +23,31 @@ export interface EntryContent {
   eventIds: string[];
 }
 
+/**
+ * A record the spool hands its drainer when values go out as bytes (SpoolOptions.valuesAsBytes):
+ * the value is a view of the spooled bytes; `text` says it was UTF-8 text (a JSON record), so
+ * what needs the text (the dead-letter store) can have it back.
+ */
+export interface SpooledRecord extends OutRecord {
+  text: boolean;
+}
+
+/** The records of an entry with their values as views of `values` (encodeEntry), text flagged. */
+export function spooledRecords(records: OutRecord[], values: Buffer[]): SpooledRecord[] {
+  const out: SpooledRecord[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    out[i] = { topic: r.topic, key: r.key, value: values[i], text: typeof r.value === 'string' };
+  }
+  return out;
+}
+
+/** The record as the pipeline wrote it: a text value back as a string. */
+export function asWritten(r: OutRecord): OutRecord {
+  const s = r as Partial<SpooledRecord>;
+  return s.text === true ? { topic: r.topic, key: r.key, value: (r.value as Buffer).toString('utf8') } : r;
+}
+
 export class PayloadError extends Error {
   constructor(message: string) {
     super(message);
@@ -31,49 +56,71 @@ export class PayloadError extends Error {
 }
 
 export function encodePayload(records: OutRecord[], eventIds: readonly string[] = []): Buffer {
+  return writePayload(records, eventIds, 0).buf;
+}
+
+/**
+ * The entry's payload written behind `headerBytes` bytes left free for its frame header
+ * (segment-format.ts, frameInPlace: the framing then copies nothing), and views of each
+ * record's value bytes in it. Why views: a Kafka client sends bytes, so records the drainer
+ * hands it as these views are not encoded to UTF-8 again (nor measured again), and the text
+ * leaves the V8 heap as soon as it is written here.
+ */
+export function encodeEntry(records: OutRecord[], eventIds: readonly string[], headerBytes: number): { buf: Buffer; values: Buffer[] } {
+  const values: Buffer[] = new Array(records.length);
+  return { buf: writePayload(records, eventIds, headerBytes, values).buf, values };
+}
+
+// Payloads are written here first, then copied out at their exact size: sizing them first would
+// take a Buffer.byteLength pass over every string value, slower than the copy.
+// Kept for the next entry up to SCRATCH_MAX (a larger batch gets a buffer of its own).
+const SCRATCH_MAX = 4 * 1024 * 1024;
+let scratch = Buffer.allocUnsafe(1024 * 1024);
+
+function writePayload(records: OutRecord[], eventIds: readonly string[], at: number, values?: Buffer[]): { buf: Buffer } {
   const topics: string[] = [];
   const topicIndex = new Map<string, number>();
-  let size = 1 + 4 + 1 + 4;
-  for (const id of eventIds) size += 2 + Buffer.byteLength(id);
+  // An upper bound: a UTF-16 code unit is at most 3 UTF-8 bytes.
+  let bound = at + 1 + 4 + 1 + 4;
+  for (const id of eventIds) bound += 2 + id.length * 3;
   for (const r of records) {
     if (!topicIndex.has(r.topic)) {
       if (topics.length === 255) throw new PayloadError('an entry holds at most 255 topics');
       topicIndex.set(r.topic, topics.length);
       topics.push(r.topic);
-      size += 2 + Buffer.byteLength(r.topic);
+      bound += 2 + r.topic.length * 3;
     }
-    size += 1 + 1 + 4 + (r.key === null ? 0 : 4 + Buffer.byteLength(r.key));
-    size += typeof r.value === 'string' ? Buffer.byteLength(r.value) : r.value.length;
+    bound += 1 + 1 + 4 + (r.key === null ? 0 : 4 + r.key.length * 3);
+    bound += typeof r.value === 'string' ? r.value.length * 3 : r.value.length;
   }
-  const buf = Buffer.allocUnsafe(size);
-  let o = buf.writeUInt8(VERSION, 0);
-  o = buf.writeUInt32LE(eventIds.length, o);
-  for (const id of eventIds) o = writeShortString(buf, o, id);
-  o = buf.writeUInt8(topics.length, o);
-  for (const t of topics) o = writeShortString(buf, o, t);
-  o = buf.writeUInt32LE(records.length, o);
-  for (const r of records) {
+  if (scratch.length < bound && bound <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(bound, scratch.length * 2)));
+  const s = scratch.length >= bound ? scratch : Buffer.allocUnsafe(bound);
+  let o = s.writeUInt8(VERSION, at);
+  o = s.writeUInt32LE(eventIds.length, o);
+  for (const id of eventIds) o = writeShortString(s, o, id);
+  o = s.writeUInt8(topics.length, o);
+  for (const t of topics) o = writeShortString(s, o, t);
+  o = s.writeUInt32LE(records.length, o);
+  const starts: number[] | undefined = values ? new Array(records.length) : undefined;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
     const binary = typeof r.value !== 'string';
-    o = buf.writeUInt8((r.key === null ? 0 : KEY) | (binary ? BINARY : 0), o);
-    o = buf.writeUInt8(topicIndex.get(r.topic)!, o);
+    o = s.writeUInt8((r.key === null ? 0 : KEY) | (binary ? BINARY : 0), o);
+    o = s.writeUInt8(topicIndex.get(r.topic)!, o);
     if (r.key !== null) {
-      const n = buf.write(r.key, o + 4, 'utf8');
-      buf.writeUInt32LE(n, o);
+      const n = s.write(r.key, o + 4, 'utf8');
+      s.writeUInt32LE(n, o);
       o += 4 + n;
     }
-    if (binary) {
-      const v = r.value as Buffer;
-      buf.writeUInt32LE(v.length, o);
-      v.copy(buf, o + 4);
-      o += 4 + v.length;
-    } else {
-      const n = buf.write(r.value as string, o + 4, 'utf8');
-      buf.writeUInt32LE(n, o);
-      o += 4 + n;
-    }
+    const n = binary ? (r.value as Buffer).copy(s, o + 4) : s.write(r.value as string, o + 4, 'utf8');
+    s.writeUInt32LE(n, o);
+    if (starts) starts[i] = o + 4;
+    o += 4 + n;
   }
-  if (o !== size) throw new PayloadError(`internal: encoded ${o} bytes, expected ${size}`);
-  return buf;
+  const buf = Buffer.allocUnsafe(o);
+  s.copy(buf, at, at, o);
+  if (values && starts) for (let i = 0; i < records.length; i++) values[i] = buf.subarray(starts[i], starts[i] + buf.readUInt32LE(starts[i] - 4));
+  return { buf };
 }
 
 function writeShortString(buf: Buffer, o: number, s: string): number {
@@ -84,7 +131,7 @@ function writeShortString(buf: Buffer, o: number, s: string): number {
 }
 
 /** Decodes a payload; throws PayloadError when it is not one (the CRC matched, so: a bug or a foreign file). */
-export function decodePayload(buf: Buffer, want: { records?: boolean } = {}): EntryContent {
+export function decodePayload(buf: Buffer, want: { records?: boolean; views?: boolean } = {}): EntryContent {
   const r = new Reader(buf);
   const version = r.u8();
   if (version !== VERSION) throw new PayloadError(`unknown payload version ${version}`);
@@ -103,7 +150,8 @@ export function decodePayload(buf: Buffer, want: { records?: boolean } = {}): En
     if (topic === undefined) throw new PayloadError(`record ${i}: topic index out of range`);
     const key = flags & KEY ? r.bytes(r.u32()).toString('utf8') : null;
     const v = r.bytes(r.u32());
-    records[i] = { topic, key, value: flags & BINARY ? Buffer.from(v) : v.toString('utf8') };
+    // views: every value as a view of `buf` (SpooledRecord), as the cache holds appended entries.
+    records[i] = want.views ? ({ topic, key, value: v, text: !(flags & BINARY) } as SpooledRecord) : { topic, key, value: flags & BINARY ? Buffer.from(v) : v.toString('utf8') };
   }
   if (r.offset !== buf.length) throw new PayloadError(`${buf.length - r.offset} trailing bytes`);
   return { records, eventIds };

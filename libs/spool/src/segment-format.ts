@@ -42,14 +42,20 @@ export function validFileHeader(b: Buffer): boolean {
 /** One framed entry, ready to write. */
 export function frameEntry(seq: number, timeMs: number, payload: Buffer): Buffer {
   const b = Buffer.allocUnsafe(ENTRY_HEADER_BYTES + payload.length);
+  payload.copy(b, ENTRY_HEADER_BYTES);
+  return frameInPlace(b, seq, timeMs);
+}
+
+/** Frames the payload at b[ENTRY_HEADER_BYTES..] in place: writes the header into b's first bytes. */
+export function frameInPlace(b: Buffer, seq: number, timeMs: number): Buffer {
+  const payloadLength = b.length - ENTRY_HEADER_BYTES;
   b.writeUInt32LE(ENTRY_MAGIC, 0);
-  b.writeUInt32LE(payload.length, 4);
+  b.writeUInt32LE(payloadLength, 4);
   b.writeUInt32LE(0, 12);
   b.writeUInt32LE(seq % 0x1_0000_0000, 16);
   b.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), 20);
   b.writeDoubleLE(timeMs, 24);
-  payload.copy(b, ENTRY_HEADER_BYTES);
-  b.writeUInt32LE(entryCrc(b, payload.length), 8);
+  b.writeUInt32LE(entryCrc(b, payloadLength), 8);
   return b;
 }
 

@@ -21,6 +21,13 @@ export interface SpoolOptions extends SpoolSectionSettings {
   readbackLimit?: number;
   /** Remove the directory itself when close() leaves the spool empty (a per-process directory). */
   removeDirWhenDrained?: boolean;
+  /**
+   * Hand the inner sink every record value as bytes (a view of the spooled entry), text ones
+   * too, instead of the strings the pipeline wrote: for a sink that sends bytes anyway (Kafka),
+   * which then neither encodes nor measures them again. Not for a sink that writes text values
+   * as text (the file sink). Default false.
+   */
+  valuesAsBytes?: boolean;
 }
 
 export type SpoolLogger = ComponentLogger;

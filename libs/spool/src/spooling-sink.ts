@@ -18,7 +18,8 @@ import { EntryCache, SpoolCursor } from './cursor';
 import { spoolConfigSchema } from './config';
 import { DeadLetterStore, type DeadLetterEntry } from './dead-letter';
 import { Drainer, type Group } from './drainer';
-import { encodePayload } from './entry-codec';
+import { encodeEntry, spooledRecords } from './entry-codec';
+import { ENTRY_HEADER_BYTES } from './segment-format';
 import { acquireLock } from './lock';
 import { recover, type CorruptionReport, type RecoveryResult } from './recovery';
 import type { DrainerState, SpoolEvents, SpoolLogger, SpoolOptions, SpoolStats } from './spool-types';
@@ -96,6 +97,7 @@ export class SpoolingSink implements Sink {
         this.reportCorruption({ segment, ...bad, action: 'skipped' });
       },
       (segment, offset, err) => this.reportCorruption({ segment, offset, length: 0, reason: `undecodable payload: ${err.message}`, action: 'skipped' }),
+      this.opts.valuesAsBytes ?? false,
     );
     this.checkpointed = rec.position;
     this.drainer = new Drainer(
@@ -144,8 +146,9 @@ export class SpoolingSink implements Sink {
   async write(records: OutRecord[], meta?: WriteMeta): Promise<void> {
     if (!this.wal || this.closing) throw new Error('spool is closed');
     if (this.wal.bytes >= this.opts.maxBytes) throw new Error(this.unavailableReason());
-    const payload = encodePayload(records, meta?.eventIds ?? []);
-    await this.wal.append(payload, { records });
+    const { buf, values } = encodeEntry(records, meta?.eventIds ?? [], ENTRY_HEADER_BYTES);
+    // With valuesAsBytes the drainer (and the cache) gets views of the spooled bytes, not the strings.
+    await this.wal.append(buf, { records: this.opts.valuesAsBytes ? spooledRecords(records, values) : records });
     this.updateAccepting();
   }
 

@@ -16,7 +16,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from './checkpoint';
 import type { SegmentInfo } from './recovery';
-import { fileHeader, FILE_HEADER_BYTES, frameEntry, segmentName } from './segment-format';
+import { fileHeader, FILE_HEADER_BYTES, frameInPlace, segmentName } from './segment-format';
 
 export type FsyncPolicy = 'batch' | 'interval';
 
@@ -43,7 +43,8 @@ export interface Visible<T> {
 }
 
 interface Pending<T> {
-  payload: Buffer;
+  /** The entry: its payload behind ENTRY_HEADER_BYTES of room for the header, filled in at write time. */
+  frame: Buffer;
   tag: T;
   resolve: (v: Visible<T>) => void;
   reject: (e: Error) => void;
@@ -103,10 +104,14 @@ export class WriteAheadLog<T> {
     return this.nextSeq - 1;
   }
 
-  append(payload: Buffer, tag: T): Promise<Visible<T>> {
+  /**
+   * Appends one entry: `frame` holds its payload at ENTRY_HEADER_BYTES (entry-codec.ts
+   * encodeEntry leaves that room); the header is written into it when its sequence number is known.
+   */
+  append(frame: Buffer, tag: T): Promise<Visible<T>> {
     if (this.closed) return Promise.reject(new Error('spool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ payload, tag, resolve, reject });
+      this.queue.push({ frame, tag, resolve, reject });
       this.loop ??= this.writeLoop().finally(() => (this.loop = undefined));
     });
   }
@@ -150,9 +155,10 @@ export class WriteAheadLog<T> {
           const now = Date.now();
           let i = done;
           for (; i < round.length; i++) {
-            const frame = frameEntry(this.nextSeq, now, round[i].payload);
+            const frame = round[i].frame;
             // An entry goes behind what is there if it fits; an empty segment takes any one entry.
             if (size + frame.length > this.opts.segmentBytes && (placed.length > 0 || this.active.entries > 0)) break;
+            frameInPlace(frame, this.nextSeq, now);
             placed.push({ seq: this.nextSeq++, offset: size, size: frame.length, timeMs: now, tag: round[i].tag });
             bufs.push(frame);
             size += frame.length;
@@ -161,8 +167,8 @@ export class WriteAheadLog<T> {
             await this.roll();
             continue;
           }
-          const buf = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs, size - start);
-          await writeFully(this.fh, buf, start);
+          // One positional writev of the round's frames: no copy into one buffer.
+          await writeAllv(this.fh, bufs, start);
           this.active.size = size;
           if (this.opts.fsync === 'batch') {
             await this.fh.datasync();
@@ -253,4 +259,17 @@ async function writeFully(fh: FileHandle, buf: Buffer, position: number): Promis
     if (bytesWritten <= 0) throw new Error('short write');
     off += bytesWritten;
   }
+}
+
+/** Writes all of bufs at `position` (writev; what a short write leaves is written after it). */
+async function writeAllv(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  if (bufs.length === 1) return writeFully(fh, bufs[0], position);
+  let total = 0;
+  for (const b of bufs) total += b.length;
+  const { bytesWritten } = await fh.writev(bufs, position);
+  if (bytesWritten >= total) return;
+  if (bytesWritten < 0) throw new Error('short write');
+  // Rare (a signal, a full disk): the rest as one buffer.
+  const rest = Buffer.concat(bufs, total).subarray(bytesWritten);
+  await writeFully(fh, rest, position + bytesWritten);
 }

@@ -165,6 +165,8 @@ export interface BenchResult {
     recordsAcked: number;
     drained: boolean;
     how: string;
+    /** Sidecar CPU (user + system, all threads) from the first send until the spool drained, per event acked in the phase (us). */
+    sidecarCpuUsPerEvent: number;
     /** Largest spool depth seen (sparkwire_spool_pending_entries / _bytes), over the whole run. */
     spoolMaxPendingEntries?: number;
     spoolMaxBytes?: number;
@@ -287,6 +289,10 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     } else {
       snaps.push(sampler.snapshot());
     }
+    // Sidecar CPU from the first send until the spool has drained, over every event acked in the
+    // phase: CPU per event end to end (gRPC in -> in Kafka), whatever the drainer's lag.
+    const e2eCpuStart = sampler.snapshot();
+    const eventsAckedBefore = clients.reduce((s, c) => s + c.eventsAcked, 0);
     const tp = await throughputPhase(clients, {
       batchSize: o.batchSize,
       window: o.window,
@@ -315,6 +321,9 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     const tpRecords = clients.reduce((s, c) => s + c.recordsAcked, 0);
     log(`drain: waiting for the spool to drain into Kafka (${fmtInt(tpRecords)} records acked; deadline ${o.drainTimeoutS} s)`);
     const tpDrain: DrainResult = await progress.waitDrained(drainOpts(tpRecords));
+    const e2eCpuEnd = sampler.snapshot();
+    const phaseEvents = clients.reduce((s, c) => s + c.eventsAcked, 0) - eventsAckedBefore;
+    const sidecarCpuUsPerEvent = tpDrain.drained && phaseEvents > 0 ? ((e2eCpuEnd.sidecarMs - e2eCpuStart.sidecarMs) * 1000) / phaseEvents : NaN;
     log(
       `drain: at the last ack the topic held ${fmtInt(tpDrain.first.records)} of the ${fmtInt(tpRecords)} acked records ` +
         `(${tpDrain.first.pending ?? '?'} batches still in the spool): what a count taken then reads`,
@@ -331,12 +340,14 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       recordsAcked: tpRecords,
       drained: tpDrain.drained,
       how: tpDrain.how,
+      sidecarCpuUsPerEvent,
       timeline: progress.timeline,
     };
     log(
       tpDrain.drained
         ? `in Kafka: ${fmtInt(endToEnd.eventsPerSec)} events/s end to end (${fmtInt(tp.eventsAcked)} events, first send -> all acked records in the topic ${spanS.toFixed(1)} s, ` +
-            `of which ${endToEnd.drainAfterAcksS.toFixed(1)} s draining after the last ack; ${fmtInt(tpDrain.records)} records in the topic; spool max ${fmtInt(progress.maxPending)} entries, ${mb(progress.maxBytes)})`
+            `of which ${endToEnd.drainAfterAcksS.toFixed(1)} s draining after the last ack; ${fmtInt(tpDrain.records)} records in the topic; spool max ${fmtInt(progress.maxPending)} entries, ${mb(progress.maxBytes)}); ` +
+            `sidecar CPU ${sidecarCpuUsPerEvent.toFixed(1)} us per event (first send -> drained, ${fmtInt(phaseEvents)} events)`
         : `drain: ${tpDrain.how}; ${fmtInt(tpDrain.records)} of ${fmtInt(tpRecords)} records in the topic`,
     );
 
@@ -358,9 +369,11 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       lsnaps.push(sampler.snapshot());
       latency = { ...lat, cpu: lsnaps.length === 2 ? cpuBetween(lsnaps[0], lsnaps[1]) : undefined, peakRssBytes: sampler.phasePeak };
       const l = lat.latencyMs;
+      const lcpu = latency.cpu;
       log(
         `latency: p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms over ${l.count} batches; ` +
-          `achieved ${fmtInt(lat.achievedRate)} events/s; peak RSS ${mb(sampler.phasePeak)}`,
+          `achieved ${fmtInt(lat.achievedRate)} events/s; peak RSS ${mb(sampler.phasePeak)}` +
+          (lcpu && lat.achievedRate > 0 ? `; sidecar CPU ${((lcpu.sidecar * 1e6) / lat.achievedRate).toFixed(1)} us per event (${lcpu.sidecar.toFixed(2)} cores)` : ''),
       );
     }
 

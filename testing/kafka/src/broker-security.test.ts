@@ -40,7 +40,9 @@ afterAll(async () => {
 });
 
 async function roundTrip(bootstrap: string, extra: Partial<KafkaConfig>, topic: string): Promise<string[]> {
-  const kafka = new Kafka({ clientId: 'security-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 2 }, ...extra });
+  // retries 5 (kafkajs backoff from 300 ms, ~10 s): the first send auto-creates the broker's first
+  // topic, which took several seconds at a load average of 25-35 (retries 2, ~1 s, failed there).
+  const kafka = new Kafka({ clientId: 'security-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 5 }, ...extra });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
