@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything a run needs, from the project's own files, on a fresh machine:
-# npm packages, the Python venvs (.venv with PySpark 4, .venv-spark35 with PySpark 3.5) with
-# the sparkwire package, the JVM listener jars (Maven, one per Spark line) and their Maven
-# repository, and the Kafka broker jars (Maven Central, cached in .cache/).
+# npm packages, the Python venvs (.venv with PySpark 4.0, .venv-spark35 with PySpark 3.5,
+# .venv-spark43 with the newest PySpark) with the sparkwire package, the JVM listener jars
+# (Maven, one per Spark line) and their Maven repository, and the Kafka broker jars and Spark
+# 3.5's Connect server jar (Maven Central, cached in .cache/).
 # Safe to run again: each step is quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,9 +76,11 @@ if [ -f libs/python/pyproject.toml ]; then
   if [ -f libs/python/tools/copy_jar.py ]; then .venv/bin/python libs/python/tools/copy_jar.py; fi
   .venv/bin/python -m pip install -q -e 'libs/python[test]'
 
-  # One venv per further Spark line, sharing the sparkwire sources (editable) and pip's cache:
-  # .venv-spark35 (PySpark 3.5, libs/python's test-spark35 extra) always; more with
-  # SPARKWIRE_MORE_PYSPARK="4.1.4 4.3.0" (.venv-pyspark-<version>, for smoke runs).
+  # One venv per further Spark line, sharing the sparkwire sources (editable) and pip's cache.
+  # testing/spark-e2e runs its full suite on the oldest and the newest supported lines and a
+  # smoke on the ones in between (its vitest.config.ts): .venv-spark35 (PySpark 3.5, libs/python's
+  # test-spark35 extra) and .venv-spark43 (the newest PySpark, test-spark43) always; more with
+  # SPARKWIRE_MORE_PYSPARK="4.1.4 4.2.1" (.venv-pyspark-<version>, a smoke each).
   spark_venv() { # dir, pip requirement(s)
     local dir=$1 stamp=$1/.sparkwire-setup want
     shift
@@ -90,10 +93,30 @@ if [ -f libs/python/pyproject.toml ]; then
   }
   step "Python venv for Spark 3.5 (.venv-spark35)"
   spark_venv .venv-spark35 -e 'libs/python[test-spark35]'
+  step "Python venv for the newest Spark (.venv-spark43)"
+  spark_venv .venv-spark43 -e 'libs/python[test-spark43]'
   for v in ${SPARKWIRE_MORE_PYSPARK:-}; do
     step "Python venv for PySpark $v (.venv-pyspark-$v)"
     spark_venv ".venv-pyspark-$v" -e libs/python pytest "pyspark==$v"
   done
+
+  # PySpark 3.5 has no Spark Connect server (PySpark 4 bundles one): Spark 3.5's
+  # start-connect-server.sh adds org.apache.spark:spark-connect_2.12 from Maven Central (one
+  # shaded jar; its pom brings nothing else). For testing/spark-e2e's Connect test on 3.5. 3.5.7 is
+  # the newest 3.5 build Maven Central has (none for 3.5.8 and 3.5.9).
+  SPARK35_CONNECT_VERSION=3.5.7
+  connect_jar=$CACHE_DIR/spark-connect/spark-connect_2.12-$SPARK35_CONNECT_VERSION.jar
+  if [ ! -f "$connect_jar" ]; then
+    step "Spark Connect server $SPARK35_CONNECT_VERSION for Spark 3.5 (Maven Central, $connect_jar)"
+    url=https://repo1.maven.org/maven2/org/apache/spark/spark-connect_2.12/$SPARK35_CONNECT_VERSION/spark-connect_2.12-$SPARK35_CONNECT_VERSION.jar
+    mkdir -p "$(dirname "$connect_jar")"
+    curl -fsSL --retry 3 -o "$connect_jar.part" "$url"
+    if [ "$(sha1sum < "$connect_jar.part" | cut -c1-40)" != "$(curl -fsSL --retry 3 "$url.sha1" | cut -c1-40)" ]; then
+      echo "setup: $url does not match its .sha1" >&2
+      exit 1
+    fi
+    mv "$connect_jar.part" "$connect_jar"
+  fi
 fi
 
 step "setup done"

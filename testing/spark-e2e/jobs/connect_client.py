@@ -19,7 +19,7 @@ def main() -> None:
     spark.addTag(s["tag"])
     rows = int(s.get("rows", 1000))
     df = spark.range(rows).withColumn("k", F.col("id") % 3)
-    count = df.count()
+    count = int(df.count())  # PySpark 3.5's Connect client returns a numpy.int64 here, 4.x an int
     groups = sorted(r["k"] for r in df.groupBy("k").count().collect())
     # An observation from the client: no JVM here, the app id comes from the server's conf
     # (spark.app.id over Connect); the session is attached as a label by the caller.

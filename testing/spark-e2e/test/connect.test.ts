@@ -1,7 +1,8 @@
 // Spark Connect: the listener runs on the Connect server (spark.extraListeners there), and every
 // client's work reaches the sidecar attributed to its Connect session and user. A real local
-// Connect server (PySpark 4's bundled spark-connect jar, started with spark-submit --class
-// SparkConnectServer, as start-connect-server.sh does) and two concurrent PySpark Connect clients
+// Connect server (PySpark 4's bundled spark-connect jar; on Spark 3.5 the spark-connect_2.12 jar
+// from Maven Central; started with spark-submit --class SparkConnectServer, as
+// start-connect-server.sh does) and two concurrent PySpark Connect clients
 // (SparkSession.builder.remote, no JVM on the client side) with user ids alice and bob. The
 // sidecar writes to its file sink: no broker. Besides the jobs, the server's own Connect
 // operation and session events (connect_operations, connect_sessions) carry each client's ids.
@@ -12,20 +13,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envWithout } from '@sparkwire/testkit';
-import { freePort, ROOT, runJob, SPARK_VENV, startSidecar, waitFor } from './harness';
+import { CACHE_DIR, freePort, LINE_NAME, ROOT, runJob, SPARK, startSidecar, waitFor } from './harness';
 import { formatProblems } from './golden-format';
 
-const JAR = join(ROOT, 'libs/spark-listener/lines/spark4_2.13/target/sparkwire-spark-listener_2.13-0.1.0.jar');
-
-/** The venv's pip-installed Spark (its pyspark folder), when it is a Spark 4 with the Connect server jar. */
-function connectSparkHome(): string | undefined {
-  const lib = join(SPARK_VENV, 'lib');
-  if (!existsSync(lib)) return undefined;
-  for (const py of readdirSync(lib)) {
-    const home = join(lib, py, 'site-packages', 'pyspark');
-    if (existsSync(join(home, 'jars')) && readdirSync(join(home, 'jars')).some((n) => /^spark-connect_2\.13-4\./.test(n))) return home;
+/**
+ * The Connect server of this Spark line and the listener jar to put on it. PySpark 4 bundles the
+ * server (pyspark/jars/spark-connect_2.13-4.*.jar); PySpark 3.5 does not, and Spark 3.5's
+ * start-connect-server.sh adds org.apache.spark:spark-connect_2.12 from Maven Central, which
+ * tools/setup.sh fetches into the cache (the newest 3.5 build there, which may be older than
+ * the venv's Spark 3.5 patch release).
+ */
+function connectServer(): { sparkHome: string; listenerJar: string; serverJars: string[]; serverVersion: string } | { skip: string } {
+  if (!SPARK) return { skip: `${LINE_NAME}: no PySpark in the venv` };
+  const { sparkHome, sparkVersion, scala } = SPARK;
+  if (sparkVersion.startsWith('4.')) {
+    const bundled = readdirSync(join(sparkHome, 'jars')).find((n) => /^spark-connect_2\.13-4\..*\.jar$/.test(n));
+    if (!bundled) return { skip: `${LINE_NAME}: this PySpark 4 has no bundled spark-connect jar` };
+    return { sparkHome, listenerJar: join(ROOT, 'libs/spark-listener/lines/spark4_2.13/target/sparkwire-spark-listener_2.13-0.1.0.jar'), serverJars: [], serverVersion: bundled.slice('spark-connect_2.13-'.length, -4) };
   }
-  return undefined;
+  if (sparkVersion.startsWith('3.5.') && scala === '2.12') {
+    const dir = join(CACHE_DIR, 'spark-connect');
+    const jar = existsSync(dir) ? readdirSync(dir).filter((n) => /^spark-connect_2\.12-3\.5\.\d+\.jar$/.test(n)).sort().at(-1) : undefined;
+    if (!jar) throw new Error(`${LINE_NAME}: no Spark 3.5 Connect server jar in ${dir}: run \`npm run setup\` (it fetches org.apache.spark:spark-connect_2.12 from Maven Central)`);
+    return { sparkHome, listenerJar: join(ROOT, 'libs/spark-listener/lines/spark35_2.12/target/sparkwire-spark-listener_2.12-0.1.0.jar'), serverJars: [join(dir, jar)], serverVersion: jar.slice('spark-connect_2.12-'.length, -4) };
+  }
+  return { skip: `${LINE_NAME}: Spark Connect is tested on Spark 3.5 with Scala 2.12 and on Spark 4` };
 }
 
 function fileRecords(dir: string): Record<string, any>[] {
@@ -50,22 +62,25 @@ afterAll(() => {
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 });
 
-const SPARK_HOME = connectSparkHome();
+const SERVER = connectServer();
 
-describe('Spark Connect: the listener on the Connect server', () => {
-  it.skipIf(!SPARK_HOME || !existsSync(JAR))('attributes each client session’s jobs to its session, operation and user', async () => {
+describe(`Spark Connect: the listener on the Connect server (${LINE_NAME})`, () => {
+  it('attributes each client session’s jobs to its session, operation and user', async (ctx) => {
+    if ('skip' in SERVER) return ctx.skip(SERVER.skip);
+    const { sparkHome, listenerJar, serverJars, serverVersion } = SERVER;
+    if (!existsSync(listenerJar)) throw new Error(`${listenerJar} missing: run \`npm run setup\``);
     const tmp = mkdtempSync(join(tmpdir(), 'sparkwire-connect-'));
     tmpDirs.push(tmp);
     const events = join(tmp, 'events');
     const sidecar = await startSidecar({ bootstrap: '', topic: '', extended: false, fileDir: events });
     const port = await freePort();
     const env = envWithout(['SPARKWIRE_', 'PYSPARK_']);
-    env.SPARK_HOME = SPARK_HOME!;
+    env.SPARK_HOME = sparkHome;
     // prettier-ignore
-    const server: ChildProcess = spawn(join(SPARK_HOME!, 'bin/spark-submit'), [
+    const server: ChildProcess = spawn(join(sparkHome, 'bin/spark-submit'), [
       '--master', 'local[2]',
       '--name', 'sparkwire-connect-server',
-      '--jars', JAR,
+      '--jars', [listenerJar, ...serverJars].join(','),
       '--conf', 'spark.extraListeners=io.sparkwire.spark.SparkwireListener',
       '--conf', `spark.sparkwire.endpoint=${sidecar.address}`,
       '--conf', `spark.connect.grpc.binding.port=${port}`,
@@ -185,6 +200,6 @@ describe('Spark Connect: the listener on the Connect server', () => {
     }
     // every Connect operation record belongs to one of the two sessions
     expect(new Set(ops.map((r) => r.connectSessionId))).toEqual(new Set([alice.sessionId, bob.sessionId]));
-    console.log(`Spark Connect: ${records.length} records, ${records.filter((r) => r.name === 'jobs_started' && r.connectSessionId).length} Connect jobs (alice ${alice.sessionId}, bob ${bob.sessionId})`);
+    console.log(`Spark Connect on ${LINE_NAME}, server ${serverVersion}: ${records.length} records, ${records.filter((r) => r.name === 'jobs_started' && r.connectSessionId).length} Connect jobs (alice ${alice.sessionId}, bob ${bob.sessionId})`);
   }, 360_000);
 });

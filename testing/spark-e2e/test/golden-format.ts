@@ -75,3 +75,20 @@ export function formatProblems(records: Record<string, unknown>[]): string[] {
   }
   return [...problems].map(([p, n]) => `${p} (${n} records)`);
 }
+
+/**
+ * For each record name, how many of the records carry each of its optional fields: what a Spark
+ * line reports or not (e.g. applications_ended.exitCode, which Spark 3.5 does not have).
+ */
+export function optionalFieldsPresent(records: Record<string, unknown>[]): Record<string, Record<string, number>> {
+  const shapes = goldenShapes();
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of records) {
+    const name = r.name as string;
+    for (const k of shapes.get(name)?.optional ?? []) {
+      const byField = (out[name] ??= Object.fromEntries([...shapes.get(name)!.optional].map((f) => [f, 0])));
+      if (k in r) byField[k]++;
+    }
+  }
+  return out;
+}

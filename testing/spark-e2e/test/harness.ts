@@ -1,8 +1,8 @@
 // Runs the real parts: the sidecar as its own process (from the bundle, as users run it),
 // PySpark job scripts as subprocesses with the project venv, and reads Kafka back.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { delimiter, join, relative, resolve } from 'node:path';
 import { freePort, healthStatus, readTopic, spawnSidecar, waitFor } from '@sparkwire/testkit';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -12,6 +12,40 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
  */
 export const SPARK_VENV = resolve(ROOT, process.env.SPARKWIRE_SPARK_VENV || '.venv');
 export const PYTHON = join(SPARK_VENV, 'bin/python');
+/**
+ * How much of the suite this Spark line's project runs (vitest.config.ts): `full` on the oldest
+ * and newest supported lines, `smoke` on the ones in between.
+ */
+export const E2E_LEVEL: 'full' | 'smoke' = process.env.SPARKWIRE_E2E_LEVEL === 'smoke' ? 'smoke' : 'full';
+/** The project's cache (tools/setup.sh): $SPARKWIRE_CACHE, else <repo>/.cache. */
+export const CACHE_DIR = resolve(process.env.SPARKWIRE_CACHE || join(ROOT, '.cache'));
+
+/** A venv's pip-installed Spark: its pyspark folder (a SPARK_HOME) and versions, from spark-core's jar. */
+export interface SparkInstall {
+  venv: string;
+  sparkHome: string;
+  sparkVersion: string;
+  scala: string;
+}
+
+export function sparkInstall(venv: string = SPARK_VENV): SparkInstall | undefined {
+  const lib = resolve(ROOT, venv, 'lib');
+  if (!existsSync(lib)) return undefined;
+  for (const py of readdirSync(lib)) {
+    const sparkHome = join(lib, py, 'site-packages', 'pyspark');
+    if (!existsSync(join(sparkHome, 'jars'))) continue;
+    for (const n of readdirSync(join(sparkHome, 'jars'))) {
+      const m = n.match(/^spark-core_(\d+\.\d+)-(\d+\.\d+\.\d+[^/]*)\.jar$/);
+      if (m) return { venv, sparkHome, sparkVersion: m[2], scala: m[1] };
+    }
+  }
+  return undefined;
+}
+
+/** This project's Spark line (the venv's PySpark). */
+export const SPARK = sparkInstall();
+/** "PySpark 3.5.9 (.venv-spark35)": names the line in logs and skip reasons. */
+export const LINE_NAME = `PySpark ${SPARK?.sparkVersion ?? '?'} (${relative(ROOT, SPARK_VENV) || SPARK_VENV})`;
 export const JOBS = resolve(import.meta.dirname, '../jobs');
 /**
  * The freshly built listener jars, one per Spark line (libs/spark-listener/lines/<line>/target),
@@ -48,6 +82,8 @@ export interface Sidecar {
   logs: string[];
   /** SIGTERM (graceful: flushes in-flight batches), resolves with the shutdown stats. */
   stop(): Promise<SidecarStats>;
+  /** Events received so far (its Prometheus sparkwire_events_received_total, every kind). */
+  eventsReceived(): Promise<number>;
 }
 
 export interface SidecarOptions {
@@ -71,6 +107,11 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     address: s.address,
     port: s.port,
     logs: s.logs,
+    async eventsReceived() {
+      let n = 0;
+      for (const [k, v] of await s.scrape()) if (k.startsWith('sparkwire_events_received_total')) n += v;
+      return n;
+    },
     async stop() {
       const code = await s.stop();
       if (code !== 0) throw new Error(`sidecar exited with ${code}:\n${s.logs.slice(-20).join('\n')}`);

@@ -8,20 +8,17 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { envWithout, type OtlpReceiver, startOtlpReceiver } from '@sparkwire/testkit';
 import { ROOT, readRecords, runJob, startSidecar, type KafkaRecord } from './harness';
+import { broker, topic } from './broker';
 
-let broker: Broker;
 let receiver: OtlpReceiver;
 
 beforeAll(async () => {
-  broker = await startBroker();
   receiver = await startOtlpReceiver();
 });
 afterAll(async () => {
   await receiver?.close();
-  await broker?.stop();
 });
 
 /** Fields a replayed record cannot have as the live one has them (docs/replay.md). */
@@ -103,7 +100,7 @@ const sumOf = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a
 describe('sparkwire replay of a real PySpark event log', () => {
   it('reproduces the live records (zstd, rolling folder), sends traces, and publishes nothing the second time', async () => {
     const eventLogDir = mkdtempSync(join(tmpdir(), 'sparkwire-e2e-eventlog-'));
-    const sidecar = await startSidecar({ bootstrap: broker.bootstrap, topic: 'replay-live', extended: true });
+    const sidecar = await startSidecar({ bootstrap: broker.bootstrap, topic: topic('replay-live'), extended: true });
     const run = await runJob('replay_job.py', {
       app: 'sparkwire-e2e-replay',
       tasks: 4,
@@ -124,11 +121,11 @@ describe('sparkwire replay of a real PySpark event log', () => {
     expect(readdirSync(join(eventLogDir, logName)).some((n) => /^events_1_.*\.zstd$/.test(n))).toBe(true);
 
     const liveExpected = sumOf(stats.published) + (stats.published.stageCompleted ?? 0) + (stats.published.taskEnd ?? 0);
-    const live = await readRecords(broker.bootstrap, 'replay-live', liveExpected);
+    const live = await readRecords(broker.bootstrap, topic('replay-live'), liveExpected);
     expect(live.records.length).toBe(liveExpected);
 
     // Replay into a second topic, with traces to a real OTLP receiver.
-    const replayArgs = ['replay', join(eventLogDir, logName), '--kafka-brokers', broker.bootstrap, '--kafka-topic', 'replay-replayed', '--kafka-partitions', '1', '--extended', '--output', 'json'];
+    const replayArgs = ['replay', join(eventLogDir, logName), '--kafka-brokers', broker.bootstrap, '--kafka-topic', topic('replay-replayed'), '--kafka-partitions', '1', '--extended', '--output', 'json'];
     const first = await sparkwire([...replayArgs, '--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc']);
     expect(first.code, first.stderr).toBe(0);
     const s1 = JSON.parse(first.stdout);
@@ -138,7 +135,7 @@ describe('sparkwire replay of a real PySpark event log', () => {
     expect(s1.logs).toMatchObject([{ appId, codec: 'zstd', files: 1 }]);
     console.log(`replay: ${s1.eventsRead} events read, ${s1.mapped} mapped, ${s1.published} published in ${first.ms} ms (process), ${s1.ms} ms (replay)`);
 
-    const replayed = await readRecords(broker.bootstrap, 'replay-replayed', liveExpected);
+    const replayed = await readRecords(broker.bootstrap, topic('replay-replayed'), liveExpected);
     const liveByKey = byKey(live.records);
     const replayedByKey = byKey(replayed.records);
     // Every live record has its twin, and the replay adds nothing the live run did not send.
@@ -170,7 +167,7 @@ describe('sparkwire replay of a real PySpark event log', () => {
     expect(s2.published).toBe(0);
     expect(s2.duplicates).toBe(s1.published);
     expect(s2.readBack.replayedIds).toBe(s1.published);
-    const again = await readRecords(broker.bootstrap, 'replay-replayed', replayed.raw.length);
+    const again = await readRecords(broker.bootstrap, topic('replay-replayed'), replayed.raw.length);
     expect(again.raw.length).toBe(replayed.raw.length);
     console.log(`second replay: ${s2.duplicates} duplicates, read back ${s2.readBack.records} records in ${s2.readBack.ms} ms, ${second.ms} ms (process)`);
   });

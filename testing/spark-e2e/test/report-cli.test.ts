@@ -5,13 +5,12 @@
 // The CLI is run as users run it (bin/sparkwire.js), once with --output json and once as text.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '@sparkwire/kafka-broker';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { envWithout } from '@sparkwire/testkit';
 import { ROOT, runJob, startSidecar, type JobRun } from './harness';
+import { broker, topic } from './broker';
 
 const BIN = join(ROOT, 'apps/sidecar/bin/sparkwire.js');
-let broker: Broker;
 let run: JobRun;
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -25,16 +24,12 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 beforeAll(async () => {
-  broker = await startBroker();
-  const sidecar = await startSidecar({ bootstrap: broker.bootstrap, topic: 'report-events', extended: true, extraArgs: ['--kafka-tasks-topic', 'report-tasks'] });
+  const sidecar = await startSidecar({ bootstrap: broker.bootstrap, topic: topic('report-events'), extended: true, extraArgs: ['--kafka-tasks-topic', topic('report-tasks')] });
   try {
     run = await runJob('report_job.py', { app: 'e2e-report', sparkwire: { endpoint: sidecar.address, extended: true } });
   } finally {
     await sidecar.stop();
   }
-});
-afterAll(async () => {
-  await broker?.stop();
 });
 
 const restTime = (t: string) => Date.parse(t.replace('GMT', 'Z'));
@@ -48,7 +43,7 @@ describe('sparkwire report', () => {
   it("holds the same figures as Spark's REST API for the same run", async () => {
     const appId: string = run.result.spark.appId;
     const rest: any[] = run.result.stagesRest;
-    const kafka = ['--brokers', broker.bootstrap, '--topic', 'report-events', '--tasks-topic', 'report-tasks'];
+    const kafka = ['--brokers', broker.bootstrap, '--topic', topic('report-events'), '--tasks-topic', topic('report-tasks')];
     const res = await cli(['report', '--app', appId, '--output', 'json', '--no-progress', ...kafka]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);

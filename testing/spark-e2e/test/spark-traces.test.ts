@@ -3,20 +3,17 @@
 // Spark itself reported (REST API), Spark's own timings, the failed task's ERROR status,
 // the caller's traceparent link and the streaming batch spans.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@sparkwire/testkit';
 import { runJob, startSidecar } from './harness';
+import { broker, topic } from './broker';
 
-let broker: Broker;
 let receiver: OtlpReceiver;
 
 beforeAll(async () => {
-  broker = await startBroker();
   receiver = await startOtlpReceiver();
 });
 afterAll(async () => {
   await receiver?.close();
-  await broker?.stop();
 });
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -26,7 +23,7 @@ describe('real PySpark job as a trace', () => {
   it('application > sql > job > stage > task with Spark times, errors, traceparent and streaming batches', async () => {
     const sidecar = await startSidecar({
       bootstrap: broker.bootstrap,
-      topic: 'trace-events',
+      topic: topic('trace-events'),
       extended: true,
       extraArgs: ['--otel-traces-endpoint', receiver.grpcUrl, '--otel-traces-protocol', 'grpc', '--metrics-port', '0'],
     });
