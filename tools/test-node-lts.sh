@@ -10,6 +10,7 @@
 # status, lag, replay: kafkajs clients, ~130 s), and everything that does not
 # depend on the Node line: JVM, Python, PySpark, npm installs, the manifests' Go test.
 # Usage: tools/test-node-lts.sh [major ...]   (default: every line tools/node-lts.sh installs)
+# The whole suite on one of these lines instead: tools/test-all.sh --node <major> (which skips this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UNIT="libs/sdk libs/pipeline libs/encoding libs/file-sink libs/spool libs/otel-traces libs/otel-metrics testing/kit:src/synthetic-app.test.ts"
