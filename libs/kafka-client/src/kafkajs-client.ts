@@ -10,8 +10,10 @@ import { kafkajsAdmin } from './admin';
 import { kafkajsProducer } from './producer';
 import { platformaticProducer } from './platformatic-producer';
 import { groupCommitter } from './offset-commit';
+import { dropKafkajsTimeoutWarning } from './kafkajs-timeout-warning';
 
 export function createKafkaClient(conn: KafkaConnectionSettings, log: KafkaLogger, tuning?: ClientTuning): KafkaClient {
+  dropKafkajsTimeoutWarning();
   const kafka = new Kafka(kafkajsConfig(conn, log, tuning));
   return {
     admin: () => kafkajsAdmin(kafka),
