@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordBytes, RecordsRefusedError, type OutRecord } from '@sparkwire/pipeline';
-import { MemorySink } from '@sparkwire/testkit';
+import { MemorySink, spoolTestOptions, waitFor } from '@sparkwire/testkit';
 import { readCheckpoint } from './checkpoint';
 import { DeadLetterFullError, DeadLetterStore, deadLetterEntry, entryRecord, redrive } from './dead-letter';
-import { SpoolingSink, type SpoolOptions } from './spooling-sink';
+import { SpoolingSink } from './spooling-sink';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -53,25 +53,9 @@ let n = 0;
 const rec = (pad = 50, marker = ''): OutRecord => ({ topic: 'events', key: 'app-1', value: JSON.stringify({ eventId: `ev-${++n}`, marker, pad: 'p'.repeat(pad) }) });
 const idOf = (r: OutRecord) => JSON.parse(r.value as string).eventId as string;
 
-const opts = (dir: string, o: Partial<SpoolOptions> = {}): SpoolOptions => ({
-  dir,
-  maxBytes: 10 * 1024 * 1024,
-  segmentBytes: 64 * 1024,
-  fsync: 'batch',
-  fsyncIntervalMs: 50,
-  publishMaxRecords: 500,
-  publishMaxBytes: 256 * 1024,
-  closeDrainMs: 2000,
-  ...o,
-});
+const opts = spoolTestOptions;
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) => waitFor(what, check, ms, 20);
 
 describe('dead-letter store', () => {
   it('writes one NDJSON file per run, named after its first record, with everything needed to re-drive', async () => {

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordKey, type OutRecord } from '@sparkwire/pipeline';
-import { MemorySink } from '@sparkwire/testkit';
+import { MemorySink, spoolTestOptions, waitFor } from '@sparkwire/testkit';
 import { readCheckpoint } from './checkpoint';
-import { SpoolingSink, type SpoolOptions } from './spooling-sink';
+import { SpoolingSink } from './spooling-sink';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -35,17 +35,7 @@ class ReadableSink extends MemorySink {
   }
 }
 
-const opts = (dir: string, o: Partial<SpoolOptions> = {}): SpoolOptions => ({
-  dir,
-  maxBytes: 10 * 1024 * 1024,
-  segmentBytes: 64 * 1024,
-  fsync: 'batch',
-  fsyncIntervalMs: 50,
-  publishMaxRecords: 500,
-  publishMaxBytes: 256 * 1024,
-  closeDrainMs: 2000,
-  ...o,
-});
+const opts = spoolTestOptions;
 
 let n = 0;
 const batch = (size: number, topic = 'events'): { records: OutRecord[]; ids: string[] } => {
@@ -60,13 +50,7 @@ const batch = (size: number, topic = 'events'): { records: OutRecord[]; ids: str
 };
 const idsOf = (records: OutRecord[]) => records.map((r) => JSON.parse(r.value as string).eventId as string);
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) => waitFor(what, check, ms, 10);
 
 const segmentsIn = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.swl'));
 

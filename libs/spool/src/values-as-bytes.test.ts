@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordBytes, RecordsRefusedError, type OutRecord } from '@sparkwire/pipeline';
-import { MemorySink } from '@sparkwire/testkit';
+import { MemorySink, spoolTestOptions, waitFor } from '@sparkwire/testkit';
 import { DeadLetterStore } from './dead-letter';
 import { SpoolingSink, type SpoolOptions } from './spooling-sink';
 
@@ -18,26 +18,9 @@ const tmp = () => {
   return d;
 };
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const opts = (dir: string, o: Partial<SpoolOptions> = {}): SpoolOptions => ({
-  dir,
-  maxBytes: 10 * 1024 * 1024,
-  segmentBytes: 64 * 1024,
-  fsync: 'batch',
-  fsyncIntervalMs: 50,
-  publishMaxRecords: 500,
-  publishMaxBytes: 256 * 1024,
-  closeDrainMs: 2000,
-  valuesAsBytes: true,
-  ...o,
-});
+const opts = (dir: string, o: Partial<SpoolOptions> = {}): SpoolOptions => spoolTestOptions(dir, { valuesAsBytes: true, ...o });
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) => waitFor(what, check, ms, 10);
 
 let n = 0;
 const records = (k: number): OutRecord[] =>

@@ -17,3 +17,4 @@ export * from './raw-grpc';
 export * from './frame-gen';
 export { syntheticApplication, taskMetrics, zeroMetrics, batches, ISSUE_SPEC, type SyntheticAppSpec } from './synthetic-app';
 export { ListenerClient, StreamSession, type ClientOptions } from './listener-client';
+export { spoolTestOptions } from './spool-options';
