@@ -8,6 +8,7 @@ import { serve } from './serve';
 import { addDeadLetterCommand } from './dead-letter';
 import { addReplayCommand } from './replay';
 import { VERSION } from './version';
+import { pinYoungGeneration } from './young-generation';
 import { checkHealth } from './health-check';
 import { addOperatorCommands } from './commands';
 import { settingHelp } from './commands/setting-help';
@@ -62,6 +63,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   serveCmd.action((opts) => {
     action = async () => {
       const config = resolveConfig(collectFlags(opts, serveAttrs), configFilePath(opts.config, io.env), io.env);
+      // Only for the real process (tests call main in their own): once the configuration is
+      // known to be usable, so a bad one exits at once.
+      if (io === defaultIo) pinYoungGeneration();
       return serve(config);
     };
   });

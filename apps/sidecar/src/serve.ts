@@ -8,11 +8,13 @@
 // So under npm the sidecar also watches its parent, and shuts down as if signalled when the
 // parent is gone (only under npm: `nohup sparkwire serve &` must outlive its shell).
 import { createLogger, startSidecar, type SparkwireConfig } from '@sparkwire/sdk';
+import { getHeapStatistics } from 'node:v8';
 import { redacted } from './redact';
+import { heapSummary } from './young-generation';
 
 export async function serve(config: SparkwireConfig): Promise<number> {
   const log = createLogger(config.logLevel);
-  log.info({ config: redacted(config) }, 'starting sparkwire sidecar');
+  log.info({ config: redacted(config), runtime: heapSummary(getHeapStatistics(), process.execArgv, process.env.NODE_OPTIONS) }, 'starting sparkwire sidecar');
   const sidecar = await startSidecar(config, log);
   const statsTimer = setInterval(() => log.info({ stats: sidecar.built.pipeline.stats.snapshot(), spool: sidecar.built.spool?.stats() }, 'sparkwire stats'), 60_000);
   statsTimer.unref();
