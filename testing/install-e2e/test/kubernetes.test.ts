@@ -25,6 +25,14 @@ const secrets = parseAllDocuments(readFileSync(join(K8S, 'sparkwire-secrets.exam
 const sidecar = pod.spec.initContainers.find((c: { name: string }) => c.name === contract.sidecarContainer);
 const manifestConfig = parseYaml(configMap.data['sparkwire.yaml']);
 const TOKEN = 'k8s-test-token-0123456789abcdef';
+const MiB = 2 ** 20;
+const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, Ki: 2 ** 10, Mi: MiB, Gi: 2 ** 30 };
+/** A Kubernetes memory quantity ("768Mi", "1G") in bytes. */
+function quantityBytes(q: string): number {
+  const m = /^(\d+)(k|M|G|Ki|Mi|Gi)?$/.exec(String(q));
+  if (!m) throw new Error(`memory quantity ${q}: not understood by this test`);
+  return Number(m[1]) * UNITS[m[2] ?? ''];
+}
 const PASSWORD = 'scram-password-from-the-secret';
 
 async function portFree(port: number): Promise<boolean> {
@@ -99,6 +107,15 @@ describe('the driver pod template, run', () => {
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(sidecar[probe].grpc.port).toBe(c.server.port);
     expect(c.metrics.port).toBe(sidecar.ports.find((p: { name: string }) => p.name === 'metrics').containerPort);
     expect(c.shutdownDeadlineMs + contract.graceMarginSeconds * 1000).toBeLessThanOrEqual(pod.spec.terminationGracePeriodSeconds * 1000);
+  });
+
+  it("the heap the manifest's NODE_OPTIONS gives, on this Node, stays below the container's memory limit", () => {
+    const runtime = JSON.parse(s.logs.find((l) => l.includes('"starting sparkwire sidecar"'))!).runtime;
+    const nodeOptions: string = env.NODE_OPTIONS ?? '';
+    // The semi-space is the manifest's choice: the sidecar keeps it (no restart with its own).
+    expect(runtime.semiSpaceMiB).toBe(/--max-semi-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+    const limit = quantityBytes(sidecar.resources.limits.memory);
+    expect(runtime.heapLimitMiB * MiB, `heap limit ${runtime.heapLimitMiB} MiB on Node ${runtime.node}`).toBeLessThan(limit);
   });
 
   it('every probe answers SERVING on its service; the reported health names are exactly the contract', async () => {
