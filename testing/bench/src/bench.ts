@@ -11,6 +11,7 @@ import { summarizeProfile, type ProfileSummary } from './cpu-profile';
 import { KafkaProgress, type DrainResult, type ProgressSample } from './drain';
 import { IntegrityChecker, kafkaClient, ledgerOf, readTopicRange, recordsSince, topicOffsets, type IntegrityResult, type Offsets } from './integrity';
 import { buildTemplatePool, selfCheck, type Encoding, type TemplatePool } from './events';
+import { dirtyBytes, flushPageCache, type PageCacheFlush } from './page-cache';
 import { BenchClient, latencyPhase, throughputPhase, type LatencyResult, type ThroughputResult } from './load';
 import { spawnSidecar, type SidecarProcess } from '@sparkwire/testkit';
 import { cpuBetween, ProcessSampler, REPO_ROOT, type CpuSnapshot, type CpuUsage } from './sidecar-process';
@@ -68,6 +69,8 @@ export interface BenchOptions {
   drainTimeoutS: number;
   /** Give up waiting earlier when neither the spool nor the topic moved for this long. */
   drainStallS: number;
+  /** sync(1) before the latency phase, so it does not run during the writeback of the previous phase's dirty pages. */
+  syncBeforeLatency: boolean;
   /** Read the topic back and check every record by event id (false: count only). */
   verifyIds: boolean;
   log: (line: string) => void;
@@ -102,6 +105,7 @@ export const DEFAULTS: Omit<BenchOptions, 'log'> = {
   build: true,
   drainTimeoutS: 300,
   drainStallS: 60,
+  syncBeforeLatency: true,
   verifyIds: true,
 };
 
@@ -144,7 +148,7 @@ export interface BenchResult {
   };
   sidecar: { pid: number; startMs: number; idleRssBytes: number; peakRssBytes: number; hwmBytes: number; rssTimeline: Array<{ t: number; rss: number }>; exitCode: number | null };
   throughput: ThroughputResult & { cpu?: CpuUsage; peakRssBytes: number; mbPerSec: number };
-  latency?: LatencyResult & { cpu?: CpuUsage; peakRssBytes: number };
+  latency?: LatencyResult & { cpu?: CpuUsage; peakRssBytes: number; pageCache?: PageCacheFlush & { synced: boolean } };
   topic: { name: string; recordsExpected: number; recordsInTopic: number };
   /**
    * Events present in Kafka per second: from the first send of the throughput phase to the
@@ -355,6 +359,9 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     let latency: BenchResult['latency'];
     if (o.rate > 0 && o.latencyDurationS > 0 && tpDrain.drained) {
       log(`latency: ${fmtInt(o.rate)} events/s paced, batches of ${o.latencyBatchSize}, ${o.latencyWarmupS} s warm-up + ${o.latencyDurationS} s measured`);
+      // The previous phase's dirty pages written back first (page-cache.ts).
+      const pageCache = o.syncBeforeLatency ? { ...(await flushPageCache()), synced: true } : { dirtyBeforeBytes: dirtyBytes(), syncMs: 0, synced: false };
+      if (pageCache.synced) log(`latency: synced ${pageCache.dirtyBeforeBytes === undefined ? '?' : mb(pageCache.dirtyBeforeBytes)} of dirty pages the previous phase left, in ${(pageCache.syncMs / 1000).toFixed(1)} s`);
       sampler.resetPhase();
       const lsnaps: CpuSnapshot[] = [];
       const lt = setTimeout(() => lsnaps.push(sampler!.snapshot()), o.latencyWarmupS * 1000);
@@ -367,7 +374,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       });
       clearTimeout(lt);
       lsnaps.push(sampler.snapshot());
-      latency = { ...lat, cpu: lsnaps.length === 2 ? cpuBetween(lsnaps[0], lsnaps[1]) : undefined, peakRssBytes: sampler.phasePeak };
+      latency = { ...lat, cpu: lsnaps.length === 2 ? cpuBetween(lsnaps[0], lsnaps[1]) : undefined, peakRssBytes: sampler.phasePeak, pageCache };
       const l = lat.latencyMs;
       const lcpu = latency.cpu;
       log(

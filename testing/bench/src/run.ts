@@ -27,6 +27,7 @@ Load
   --rate N                  events/s of the paced latency phase; 0 = unthrottled only, no latency phase (default ${DEFAULTS.rate})
   --latency-batch-size N    events per batch in the latency phase (default: --batch-size)
   --latency-duration-s S    latency measured window (default ${DEFAULTS.latencyDurationS}, after ${DEFAULTS.latencyWarmupS} s warm-up)
+  --no-sync-before-latency  do not write the dirty page cache back (sync) before the latency phase
 Sidecar and Kafka
   --encoding json|protobuf  sidecar kafka.encoding (default ${DEFAULTS.encoding})
   --compression none|gzip   sidecar kafka.compression, and ProducerPerformance's (default ${DEFAULTS.compression})
@@ -89,6 +90,7 @@ export function parseOptions(argv: string[]): {
       rate: { type: 'string' },
       'latency-batch-size': { type: 'string' },
       'latency-duration-s': { type: 'string' },
+      'no-sync-before-latency': { type: 'boolean' },
       encoding: { type: 'string' },
       compression: { type: 'string' },
       partitions: { type: 'string' },
@@ -136,6 +138,7 @@ export function parseOptions(argv: string[]): {
     rate: num(values.rate, 'rate', DEFAULTS.rate),
     latencyBatchSize: num(values['latency-batch-size'], 'latency-batch-size', batchSize),
     latencyDurationS: num(values['latency-duration-s'], 'latency-duration-s', DEFAULTS.latencyDurationS),
+    syncBeforeLatency: !values['no-sync-before-latency'],
     encoding,
     compression,
     partitions: num(values.partitions, 'partitions', DEFAULTS.partitions),
