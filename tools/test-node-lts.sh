@@ -1,31 +1,48 @@
 #!/usr/bin/env bash
-# Runs the sidecar's and the SDK's tests again on the other Node LTS lines (22 and 24, from
-# tools/node-lts.sh, installed by tools/setup.sh); the main run (tools/test-all.sh) is on the
-# machine's node (20). To keep the extra CI time to a few minutes, the unit projects of the
-# libraries the SDK is made of run on both lines and each integration suite (real brokers, the
-# sidecar as its own process) on one of them: the sidecar and the standalone build on 24 (the
-# container image's Node), offsets and the gRPC receiver on 22. Left out of these runs (they
-# run on 20 only): the Kafka sink's broker suite (84 s; its producer runs on 24 inside the
-# sidecar's Kafka tests, and the whole suite passed on 22: README), the receiver's fuzz test
-# (pure decoding), the sidecar's offsets file (the offsets library's own Kafka suite runs on
-# 22) and operator-CLI files (tail, status, lag, replay: kafkajs clients, ~130 s), and
-# everything that does not depend on the Node line: JVM, Python, PySpark, npm installs, the
-# manifests' Go test.
-# Usage: tools/test-node-lts.sh [major ...]   (default: every line tools/node-lts.sh installs)
-# The whole suite on one of these lines instead: tools/test-all.sh --node <major> (which skips this).
+# Runs the sidecar's and the SDK's tests again on the Node lines the whole suite did not run
+# on: tools/test-all.sh runs the whole suite on Node 24 (the active LTS line, the container
+# image's Node), then this on the machine's node (20: the package's `engines` floor) and on 22
+# (both from tools/node-lts.sh and the machine; 22 and 24 are installed by tools/setup.sh).
+# To keep the extra CI time to a few minutes, the unit projects of the libraries the SDK is
+# made of run on every line and each integration suite (real brokers, the sidecar as its own
+# process) on one of them: the sidecar and the standalone build on 20, offsets and the gRPC
+# receiver on 22. Left out of these runs (they run in the whole suite only): the Kafka sink's
+# broker suite (84 s; its producer runs on 20 inside the sidecar's Kafka tests), the
+# receiver's fuzz test (pure decoding), the sidecar's offsets file (the offsets library's own
+# Kafka suite runs on 22) and operator-CLI files (tail, status, lag, replay: kafkajs clients,
+# ~130 s), and everything that does not depend on the Node line: JVM, Python, PySpark, npm
+# installs, the manifests' Go test.
+# Usage: tools/test-node-lts.sh [--except <version>] [major ...]
+#   (default: every line of tools/node-lts.sh and the machine's node, $SPARKWIRE_MACHINE_NODE
+#   or the node on PATH; --except: not the line the whole suite just ran on)
+# The whole suite on one line instead: tools/test-all.sh --node <major>|machine (which skips this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UNIT="libs/sdk libs/pipeline libs/encoding libs/file-sink libs/spool libs/otel-traces libs/otel-metrics testing/kit:src/synthetic-app.test.ts"
 # Each entry: a project directory, then (after a colon) vitest arguments, commas for spaces.
 declare -A RUNS=(
+  [20]="$UNIT apps/sidecar:--exclude=test/offsets-sidecar.test.ts,--exclude=test/operator-cli.test.ts,--exclude=test/replay-kafka.test.ts testing/install-e2e:test/standalone.test.ts"
   [22]="$UNIT libs/offsets libs/grpc-receiver:--exclude=src/fuzz.test.ts"
   [24]="$UNIT apps/sidecar:--exclude=test/offsets-sidecar.test.ts,--exclude=test/operator-cli.test.ts,--exclude=test/replay-kafka.test.ts testing/install-e2e:test/standalone.test.ts"
 )
+except=
+if [ "${1:-}" = "--except" ]; then except=${2:?--except needs a version}; shift 2; fi
+machine=${SPARKWIRE_MACHINE_NODE:-$(command -v node)}
+# The machine's node first (the oldest line), then the pinned ones; one per major.
+nodes=()
+declare -A seen=()
+for node in "$machine" $(bash tools/node-lts.sh --print); do
+  [ -x "$node" ] || { [ "$node" = "$machine" ] || { echo "test-node-lts: $node is missing: run tools/setup.sh" >&2; exit 1; }; continue; }
+  v=$("$node" --version); major=${v#v}; major=${major%%.*}
+  [ -n "${seen[$major]:-}" ] && continue
+  seen[$major]=1
+  [ "$v" = "$except" ] && continue
+  nodes+=("$major:$node")
+done
 failed=()
-for node in $(bash tools/node-lts.sh --print); do
-  major=$(basename "$(dirname "$(dirname "$node")")"); major=${major#node-}
+for entry in "${nodes[@]}"; do
+  major=${entry%%:*}; node=${entry#*:}
   if [ $# -gt 0 ] && [[ " $* " != *" $major "* ]]; then continue; fi
-  if [ ! -x "$node" ]; then echo "test-node-lts: $node is missing: run tools/setup.sh" >&2; exit 1; fi
   v=$("$node" --version)
   printf '\n==> tests on Node %s (%s)\n' "$v" "$node"
   start=$SECONDS
@@ -45,4 +62,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "test-node-lts: failed: ${failed[*]}" >&2
   exit 1
 fi
-echo "test-node-lts: passed on $(for n in $(bash tools/node-lts.sh --print); do "$n" --version; done | xargs)"
+echo "test-node-lts: passed on $(for e in "${nodes[@]}"; do "${e#*:}" --version; done | xargs)"

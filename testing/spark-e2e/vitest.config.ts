@@ -25,12 +25,13 @@ const SMOKE = ['test/smoke.test.ts'];
 /** What a full line does not run: spark-clients checks all the smoke does, at scale; golden-format has its own project. */
 const NOT_FULL = ['test/smoke.test.ts', 'test/golden-format.test.ts'];
 /**
- * What the `core` line leaves out besides: what does not depend on the Spark line. `sparkwire
- * report` reads Kafka records, not Spark (its figures against the REST API run on the newest
- * line; the oldest line's records are checked against its REST API by spark-clients); the
- * client's outage tests inside spark-clients skip themselves (harness.ts, E2E_LEVEL).
+ * What the `core` line leaves out besides: what does not depend on the Spark line, once the
+ * line's records are checked against its REST API (spark-clients). `sparkwire report` reads
+ * Kafka records, and the trace tree is built by the sidecar from those events; both run on
+ * the newest line. The client's outage tests inside spark-clients skip themselves (harness.ts,
+ * E2E_LEVEL).
  */
-const NOT_CORE = [...NOT_FULL, 'test/report-cli.test.ts'];
+const NOT_CORE = [...NOT_FULL, 'test/report-cli.test.ts', 'test/spark-traces.test.ts'];
 
 /** The PySpark version pip installed in a venv (its dist-info folder), if any. */
 function pysparkVersion(venv: string): string | undefined {

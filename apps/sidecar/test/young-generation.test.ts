@@ -1,7 +1,8 @@
 // `sparkwire serve` pins V8's semi-space (src/young-generation.ts) on every Node that can
 // re-exec itself, and leaves a size the operator chose alone. Checked on the real process: its
-// start log, its command line in /proc, and the PID the caller holds still serving. Runs on the
-// machine's Node (20: no process.execve, V8's default kept) and, in tools/test-node-lts.sh, on 24.
+// start log, its command line in /proc, and the PID the caller holds still serving. Runs on
+// Node 24 in the whole suite and, in tools/test-node-lts.sh, on the machine's Node (20: no
+// process.execve, V8's default kept).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
