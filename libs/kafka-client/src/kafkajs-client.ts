@@ -11,9 +11,11 @@ import { kafkajsProducer } from './producer';
 import { platformaticProducer } from './platformatic-producer';
 import { groupCommitter } from './offset-commit';
 import { dropKafkajsTimeoutWarning } from './kafkajs-timeout-warning';
+import { fixKafkajsIdleTimer } from './kafkajs-idle-timer';
 
 export function createKafkaClient(conn: KafkaConnectionSettings, log: KafkaLogger, tuning?: ClientTuning): KafkaClient {
   dropKafkajsTimeoutWarning();
+  fixKafkajsIdleTimer();
   const kafka = new Kafka(kafkajsConfig(conn, log, tuning));
   return {
     admin: () => kafkajsAdmin(kafka),

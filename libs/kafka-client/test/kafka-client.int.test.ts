@@ -3,7 +3,8 @@
 // SASL_SSL made from the settings alone (CA file read, SCRAM), refused with a wrong password.
 // The producer part runs on both producers (kafka.client kafkajs and platformatic): the same
 // partitions for the same keys, the broker's error names on what send() throws, no topic
-// auto-creation, connect() failing fast and disconnect() returning with no broker there.
+// auto-creation, connect() failing fast and disconnect() returning with no broker there. An idle
+// kafkajs connection keeps no timer loop.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { makeTestPki } from '@sparkwire/testkit';
 import { createServer } from 'node:net';
 import { Partitioners } from 'kafkajs';
+import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 import { createKafkaClient, KAFKA_CLIENTS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, zstdAvailable, type KafkaAdmin, type KafkaClient, type KafkaConnectionSettings, type KafkaProducer } from '../src/index';
 
 const SCRAM = { carol: 'carol-scram-secret' };
@@ -49,6 +51,27 @@ describe('KafkaClient (admin and offsets on kafkajs) against a real broker', () 
     expect(ids).toHaveLength(1);
     expect(await admin.describeConfig('broker', String(ids[0]), 'message.max.bytes')).toBe(String(KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
     expect(await admin.describeConfig('topic', 'kc-events', 'max.message.bytes')).toBe(String(KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
+  });
+
+  it('an idle connection keeps no timer loop (kafkajs-idle-timer.ts), and the next call still goes through', async () => {
+    // kafkajs 2.2.4 re-arms a 1 ms check of its request queue for ever once a connection was
+    // used: about 1,000 checks a second per connection. Counted on kafkajs's own class while
+    // the admin above sits idle, connected.
+    await admin.createTopics([{ name: 'kc-idle', partitions: 1, replicationFactor: 1 }]);
+    const proto = RequestQueue.prototype;
+    const check = proto.checkPendingRequests;
+    let checks = 0;
+    proto.checkPendingRequests = function (this: unknown) {
+      checks++;
+      return check.call(this);
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(checks).toBeLessThan(5);
+      expect(await admin.partitionCounts(['kc-idle'])).toEqual(new Map([['kc-idle', 1]])); // requests still answered
+    } finally {
+      proto.checkPendingRequests = check;
+    }
   });
 
   it('connects over SASL_SSL from the settings: CA file, SCRAM; a wrong password is refused', async () => {
