@@ -5,8 +5,8 @@
 // the delay is minus a timestamp (Node runs it after 1 ms; Node 23+ also warns, see
 // kafkajs-timeout-warning.ts), and the check arms the next one (tulios/kafkajs#1556, #1704; the
 // fix, #1667, was never released). The sidecar holds kafkajs connections for its admin calls
-// (limits, health, topics) whatever the producer: measured on an idle sidecar, 7.5% of a core on
-// its main thread and about 1,600 event-loop wakeups a second.
+// (limits, health, topics) whatever the producer: measured on an idle sidecar, 4.5% of a core
+// (1.75% with this fix) and about 1,600 event-loop wakeups a second (docs/benchmarks.md).
 //
 // The replacement arms the timer only while requests wait, with kafkajs's own delay (the end of
 // a throttle, else 10 ms). Nothing waiting is left unchecked: push() calls it right after
