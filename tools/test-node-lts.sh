@@ -21,10 +21,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 UNIT="libs/sdk libs/pipeline libs/encoding libs/file-sink libs/spool libs/otel-traces libs/otel-metrics testing/kit:src/synthetic-app.test.ts"
 # Each entry: a project directory, then (after a colon) vitest arguments, commas for spaces.
+# The sidecar's main path, lifecycle and units, and the standalone build: on the floor line
+# (and on 24 when the whole suite ran on another line).
+SIDECAR="apps/sidecar:test/sidecar-kafka.test.ts,test/lifecycle.test.ts,test/young-generation.test.ts,src/ testing/install-e2e:test/standalone.test.ts,--testNamePattern=^(?!.*Kubernetes.shutdown)"
 declare -A RUNS=(
-  [20]="$UNIT apps/sidecar:test/sidecar-kafka.test.ts,test/lifecycle.test.ts,test/young-generation.test.ts,src/ testing/install-e2e:test/standalone.test.ts,--testNamePattern=^(?!.*Kubernetes.shutdown)"
+  [20]="$UNIT $SIDECAR"
   [22]="$UNIT"
-  [24]="$UNIT apps/sidecar:test/sidecar-kafka.test.ts,test/lifecycle.test.ts,test/young-generation.test.ts,src/ testing/install-e2e:test/standalone.test.ts,--testNamePattern=^(?!.*Kubernetes.shutdown)"
+  [24]="$UNIT $SIDECAR"
 )
 except=
 if [ "${1:-}" = "--except" ]; then except=${2:?--except needs a version}; shift 2; fi
