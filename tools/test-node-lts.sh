@@ -44,10 +44,12 @@ for node in "$machine" $(bash tools/node-lts.sh --print); do
   nodes+=("$major:$node")
 done
 failed=()
+ran=()
 for entry in "${nodes[@]}"; do
   major=${entry%%:*}; node=${entry#*:}
   if [ $# -gt 0 ] && [[ " $* " != *" $major "* ]]; then continue; fi
   v=$("$node" --version)
+  ran+=("$v")
   printf '\n==> tests on Node %s (%s)\n' "$v" "$node"
   start=$SECONDS
   for run in ${RUNS[$major]:-$UNIT}; do
@@ -66,4 +68,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "test-node-lts: failed: ${failed[*]}" >&2
   exit 1
 fi
-echo "test-node-lts: passed on $(for e in "${nodes[@]}"; do "${e#*:}" --version; done | xargs)"
+echo "test-node-lts: passed on ${ran[*]:-no line}"
