@@ -197,6 +197,28 @@ describe('direct task JSON', () => {
     expect(n).toBeGreaterThan(60);
   });
 
+  it('keeps each event its own application fields when applications, attempts and labels alternate', () => {
+    // task-json.ts keeps the last application's fields: every change must show.
+    const task = syntheticApplication({ appId: 'app-x', stagesPerJob: [1], tasksPerStage: 1, executors: 1, sqlExecutions: 0, failedTasks: 0, streamingProgress: 0 }).find((e) => e.body?.$case === 'taskEnd')!;
+    const variants: Array<Partial<SparkEvent>> = [
+      { appName: 'a', appAttemptId: '1', labels: { team: 'x' } },
+      { appName: 'a', appAttemptId: '1', labels: { team: 'y' } },
+      { appName: 'a', appAttemptId: '1', labels: { team: 'y', env: 'p' } },
+      { appName: 'a', appAttemptId: '1', labels: { team: 'y' } },
+      { appName: 'a', appAttemptId: '1', labels: {} },
+      { appName: 'a', appAttemptId: '2', labels: {} },
+      { appName: 'b', appAttemptId: '2', labels: {} },
+      { appName: 'b', appAttemptId: '2', labels: { env: 'y' } },
+      { appName: 'a', appAttemptId: '1', labels: { team: 'x' } },
+    ];
+    for (const [i, v] of variants.entries()) {
+      const ev: SparkEvent = { ...task, ...v, eventId: `e${i}` };
+      const lines = sparkMeasureJsonEncoder.encode(ev) as string[];
+      expect(lines.map((l) => parseJson(l))).toEqual(toSparkMeasureRecords(ev));
+      expect(parseJson(lines[1])).toMatchObject({ appName: v.appName, appAttemptId: v.appAttemptId, labels: v.labels, eventId: `e${i}` });
+    }
+  });
+
   it('writes task longs above 2^53 with their exact digits', () => {
     const events = syntheticApplication({ appId: 'app-big', stagesPerJob: [1], tasksPerStage: 1, executors: 1, sqlExecutions: 0, failedTasks: 0, streamingProgress: 0 });
     const end = events.find((e) => e.body?.$case === 'taskEnd')!;

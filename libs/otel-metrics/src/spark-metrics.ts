@@ -50,6 +50,8 @@ type GaugeName = 'running' | 'executors' | 'batchRows' | 'inputRate' | 'processe
 export class SparkMetricsObserver implements EventObserver {
   readonly name = 'otel-metrics';
   private readonly apps = new Map<string, AppState>();
+  /** The newest entry of `apps` (the application of the last event), found without building its key. */
+  private lastApp: { appId: string; attemptId: string; app: AppState } | undefined;
   /**
    * Series to report as 0 once at the next collection: the SDK keeps the last value of a
    * series no callback observes any more, so an ended application or stopped query would
@@ -226,6 +228,7 @@ export class SparkMetricsObserver implements EventObserver {
 
   private forget(key: string, app: AppState): void {
     this.apps.delete(key);
+    if (this.lastApp?.app === app) this.lastApp = undefined;
     this.zeroes.push({ gauge: 'running', attrs: app.attrs }, { gauge: 'executors', attrs: app.attrs });
     for (const q of app.queries.values()) this.zeroQuery(q);
     // Bounded like everything else: a backlog no collection ever reads is cut.
@@ -233,6 +236,12 @@ export class SparkMetricsObserver implements EventObserver {
   }
 
   private appFor(ev: SparkEvent): AppState {
+    // Events come in runs of one application: the newest entry of the LRU map needs no move.
+    const last = this.lastApp;
+    if (last && last.appId === ev.appId && last.attemptId === ev.appAttemptId) {
+      last.app.lastSeen = this.now();
+      return last.app;
+    }
     const key = appKey(ev);
     let app = this.apps.get(key);
     if (app) this.apps.delete(key);
@@ -245,6 +254,7 @@ export class SparkMetricsObserver implements EventObserver {
     }
     app.lastSeen = this.now();
     this.apps.set(key, app);
+    this.lastApp = { appId: ev.appId, attemptId: ev.appAttemptId, app };
     return app;
   }
 

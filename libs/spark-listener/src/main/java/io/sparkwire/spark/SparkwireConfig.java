@@ -39,6 +39,15 @@ public final class SparkwireConfig {
   public static final String DEFAULT_ENDPOINT = "127.0.0.1:50551";
 
   /**
+   * How long a partial batch waits for more events. Not shorter: the sidecar spends 1.5-2 ms of
+   * CPU per batch whatever its size, and on a small driver host that CPU is taken from Spark. At
+   * the 2,400 task events/s of a busy local[2] job, 150 ms gives batches of about 330 and cost
+   * 44-48 us of sidecar CPU per event, against 60-71 us with 50 ms (batches of 110); longer gave
+   * no more (docs/benchmarks.md). A full batch (batchSize) goes at once, and a flush does not wait.
+   */
+  public static final long DEFAULT_LINGER_MS = 150;
+
+  /**
    * sparkMeasure's own settings, read when sparkwire's are absent (drop-in from sparkMeasure's
    * KafkaSinkV2): {@code spark.sparkmeasure.appLabels.<key>} become labels
    * ({@code spark.sparkwire.labels.<key>} wins on a clash). Its Kafka settings belong to the
@@ -145,7 +154,7 @@ public final class SparkwireConfig {
     this.tlsCaCert = trimToNull(conf.get(TLS_CA_CERT));
     this.bufferSize = (int) number(conf, BUFFER_SIZE, 100_000, 1, 10_000_000, warn);
     this.batchSize = (int) number(conf, BATCH_SIZE, 500, 1, 10_000, warn);
-    this.lingerMs = number(conf, LINGER_MS, 50, 0, 60_000, warn);
+    this.lingerMs = number(conf, LINGER_MS, DEFAULT_LINGER_MS, 0, 60_000, warn);
     this.flushTimeoutMs = number(conf, FLUSH_TIMEOUT_MS, 10_000, 0, 600_000, warn);
     this.maxUnackedBatches = (int) number(conf, MAX_UNACKED_BATCHES, 64, 1, 100_000, warn);
     this.maxOfflineMs = number(conf, MAX_OFFLINE_MS, 120_000, 0, Long.MAX_VALUE / 4, warn);

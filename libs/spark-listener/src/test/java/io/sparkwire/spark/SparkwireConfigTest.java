@@ -28,7 +28,7 @@ class SparkwireConfigTest {
     assertFalse(c.tls);
     assertEquals(100_000, c.bufferSize);
     assertEquals(500, c.batchSize);
-    assertEquals(50, c.lingerMs);
+    assertEquals(150, c.lingerMs);
     assertEquals(10_000, c.flushTimeoutMs);
     assertEquals(64, c.maxUnackedBatches);
     assertEquals(120_000, c.maxOfflineMs);
@@ -83,7 +83,7 @@ class SparkwireConfigTest {
     SparkwireConfig c = SparkwireConfig.from(m);
     assertEquals(100_000, c.bufferSize);
     assertEquals(500, c.batchSize);
-    assertEquals(50, c.lingerMs);
+    assertEquals(150, c.lingerMs);
     assertFalse(c.extended);
     assertTrue(c.enabled);
     assertEquals("127.0.0.1:50551", c.endpoint);
