@@ -12,7 +12,8 @@ import { runBench, safeMaxBatchRecords, type BenchResult } from './bench';
 import { BatchBuilder, benchEventId, buildTemplatePool, parseBenchEventId, selfCheck, type Encoding, type TemplatePool } from './events';
 import { IntegrityChecker, ledgerOf, recordIdentity } from './integrity';
 import { formatConsole, formatMarkdown } from './report';
-import { failureOf } from './run';
+import { failureOf, parseOptions } from './run';
+import { parseVariants } from './variants';
 import { parsePromSamples, testStateDir } from '@sparkwire/testkit';
 import { defaultSpoolDir, STATE_DIR_ENV } from '@sparkwire/spool';
 import { summarize } from './load';
@@ -151,6 +152,20 @@ describe('integrity check', () => {
     expect(failureOf({ ...r, integrity: { ...r.integrity, ok: true } } as BenchResult)).toBeUndefined();
     // Saved results from before the check: the count alone decides.
     expect(failureOf({ ...r, integrity: undefined, topic: { recordsExpected: 10, recordsInTopic: 9 } } as unknown as BenchResult)).toBeDefined();
+  });
+});
+
+describe('options', () => {
+  it('takes every compression the sidecar has, and names what it refuses', () => {
+    for (const c of ['none', 'gzip', 'lz4']) expect(parseOptions(['--compression', c]).bench.compression).toBe(c);
+    expect(() => parseOptions(['--compression', 'snappy'])).toThrow(/none, gzip, lz4 or zstd/);
+    expect(parseVariants('json/none,protobuf/lz4,json')).toEqual([
+      { encoding: 'json', compression: 'none' },
+      { encoding: 'protobuf', compression: 'lz4' },
+      { encoding: 'json', compression: 'none' },
+    ]);
+    expect(() => parseVariants('json/snappy')).toThrow(/compression must be/);
+    expect(() => parseVariants('avro/none')).toThrow(/encoding must be/);
   });
 });
 

@@ -31,7 +31,8 @@ export interface BenchOptions {
   latencyWarmupS: number;
   latencyDurationS: number;
   encoding: Encoding;
-  compression: 'none' | 'gzip';
+  /** kafka.compression of the sidecar and compression.type of ProducerPerformance (zstd: Node 22.15+). */
+  compression: 'none' | 'gzip' | 'lz4' | 'zstd';
   partitions: number;
   /** Tasks per stage of each client's synthetic application (the template pool). */
   tasksPerStage: number;

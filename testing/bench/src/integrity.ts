@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs, { type Admin } from 'kafkajs';
 import { SparkEvent } from '@sparkwire/proto';
 import { parseBenchEventId, type Encoding, type TemplatePool } from './events';
+import { lz4js, zlibZstd } from './kafka-clients/codecs';
 
 /** What one client sent and had acked, as the checker needs it. */
 export interface ClientLedger {
@@ -209,7 +210,32 @@ function popcount(x: number): number {
 export type Offsets = Map<number, { low: number; high: number }>;
 
 function kafkaClient(bootstrap: string) {
+  registerReadCodecs();
   return new kafkajs.Kafka({ clientId: 'sparkwire-bench-check', brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+}
+
+let codecsRegistered = false;
+/**
+ * kafkajs reads gzip by itself; the lz4 and zstd record batches of a `--compression lz4|zstd`
+ * run need codecs (decompression only: the check never produces), the ones the Kafka client
+ * comparison gives kafkajs. Without them the read-back would fail on the first batch.
+ */
+function registerReadCodecs(): void {
+  if (codecsRegistered) return;
+  codecsRegistered = true;
+  const lz4 = lz4js();
+  if (lz4) kafkajs.CompressionCodecs[kafkajs.CompressionTypes.LZ4] = () => readOnlyCodec(lz4.decompress);
+  const zstd = zlibZstd();
+  if (zstd) kafkajs.CompressionCodecs[kafkajs.CompressionTypes.ZSTD] = () => readOnlyCodec(zstd.decompress);
+}
+
+function readOnlyCodec(decompress: (b: Buffer) => Buffer) {
+  return {
+    compress: async (): Promise<Buffer> => {
+      throw new Error('the bench reads compressed batches, it never writes them');
+    },
+    decompress: async (b: Buffer) => decompress(b),
+  };
 }
 
 /** Low and high watermark per partition; empty when the topic does not exist. */

@@ -170,17 +170,18 @@ npx tsx testing/bench/src/run.ts
 
 (or \`npx nx run bench:bench\`). Flags: \`--clients\`, \`--batch-size\`, \`--events\` (per client; 0 = timed),
 \`--rate\` (events/s of the paced latency phase; 0 = skip it), \`--duration-s\`, \`--encoding json|protobuf\`,
-\`--compression none|gzip\`, \`--output-json <path>\`, \`--profile auto|always|never\`, \`--no-docs\`; see \`--help\`.
+\`--compression none|gzip|lz4|zstd\`, \`--output-json <path>\`, \`--profile auto|always|never\`, \`--no-docs\`; see \`--help\`.
 
 ${BLOCK_START}
 ${BLOCK_END}
 `;
 
 /** Replaces the generated block of the doc (creating the doc when missing). */
-export function updateDoc(file: string, markdown: string): void {
+/** Replaces the generated block between `block`'s markers (run.ts's by default), appending it when absent. */
+export function updateDoc(file: string, markdown: string, block: { start: string; end: string } = { start: BLOCK_START, end: BLOCK_END }): void {
   const current = existsSync(file) ? readFileSync(file, 'utf8') : DOC_TEMPLATE;
-  const base = current.includes(BLOCK_START) && current.includes(BLOCK_END) ? current : `${current.trimEnd()}\n\n${BLOCK_START}\n${BLOCK_END}\n`;
-  const start = base.indexOf(BLOCK_START) + BLOCK_START.length;
-  const end = base.indexOf(BLOCK_END);
+  const base = current.includes(block.start) && current.includes(block.end) ? current : `${current.trimEnd()}\n\n${block.start}\n${block.end}\n`;
+  const start = base.indexOf(block.start) + block.start.length;
+  const end = base.indexOf(block.end);
   writeFileSync(file, `${base.slice(0, start)}\n${markdown}\n${base.slice(end)}`);
 }

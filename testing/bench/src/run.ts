@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, runBench, type BenchOptions, type BenchResult } from './bench';
+import { zlibZstd } from './kafka-clients/codecs';
 import { formatConsole, formatMarkdown, updateDoc } from './report';
 import { REPO_ROOT } from './sidecar-process';
 
@@ -30,7 +31,8 @@ Load
   --no-sync-before-latency  do not write the dirty page cache back (sync) before the latency phase
 Sidecar and Kafka
   --encoding json|protobuf  sidecar kafka.encoding (default ${DEFAULTS.encoding})
-  --compression none|gzip   sidecar kafka.compression, and ProducerPerformance's (default ${DEFAULTS.compression})
+  --compression none|gzip|lz4|zstd
+                            sidecar kafka.compression, and ProducerPerformance's (default ${DEFAULTS.compression}; zstd: Node 22.15+)
   --partitions N            topic partitions (default ${DEFAULTS.partitions})
   --sidecar-max-batch-records auto|default|N
                             kafka.maxBatchRecords (default: the sidecar's own; auto: what fits the
@@ -120,7 +122,10 @@ export function parseOptions(argv: string[]): {
   const encoding = values.encoding ?? DEFAULTS.encoding;
   if (encoding !== 'json' && encoding !== 'protobuf') throw new UsageError('--encoding must be json or protobuf');
   const compression = values.compression ?? DEFAULTS.compression;
-  if (compression !== 'none' && compression !== 'gzip') throw new UsageError('--compression must be none or gzip');
+  if (compression !== 'none' && compression !== 'gzip' && compression !== 'lz4' && compression !== 'zstd') throw new UsageError('--compression must be none, gzip, lz4 or zstd');
+  if (compression === 'zstd' && !zlibZstd()) {
+    throw new UsageError(`--compression zstd: the sidecar's zstd is node:zlib's (Node 22.15+), this is Node ${process.versions.node}; run with .cache/node-24/bin first on PATH`);
+  }
   const profile = values.profile ?? DEFAULTS.profile;
   if (profile !== 'auto' && profile !== 'always' && profile !== 'never') throw new UsageError('--profile must be auto, always or never');
   const mbr = values['sidecar-max-batch-records'] ?? 'default';
