@@ -19,6 +19,10 @@
 //     CLOSE_GRACE_MS (a broker that stopped reading would otherwise hold it).
 //   - Compression: none, gzip (node:zlib), lz4 (its wasm codec), zstd (node:zlib, where the
 //     runtime has it: Node 22.15+; the config check refuses it elsewhere).
+//   - The Produce requests themselves are built by produce-requests.ts and record-batch.ts on
+//     the library's connections, metadata, codecs and response parser, not by its send(): its
+//     per-record work was most of the producer's CPU (docs/benchmarks.md, "Produce requests").
+//     Brokers without Produce v9 (before Kafka 2.8) get the library's send().
 //   - @platformatic/kafka is loaded when a producer is built, not with this module: with
 //     kafka.client kafkajs it is never loaded (its wasm codecs are read from a file next to
 //     @platformatic/wasm-utils at import; a bundle must provide it or alias the package's
@@ -31,6 +35,7 @@ import { SINK_TUNING } from './connection';
 import type { Compression, KafkaLogger, KafkaProducer, ProducerRecord } from './client';
 import type { KafkaConnectionSettings, KafkaSasl } from './config';
 import { fromPlatformatic } from './platformatic-errors';
+import { ProduceRequests, type OutgoingRecord, type PlatformaticModule } from './produce-requests';
 
 type Msg = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 type Options = ProducerOptions<Buffer, Buffer, Buffer, Buffer>;
@@ -88,8 +93,10 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
   const options = platformaticOptions(conn, tuning);
   let created: Promise<PltProducer> | undefined;
   let producer: PltProducer | undefined;
+  let library: PlatformaticModule | undefined;
   const get = (): Promise<PltProducer> =>
     (created ??= import('@platformatic/kafka').then((mod) => {
+      library = mod;
       const roundRobin = new Map<string, number>();
       // murmur2 in JavaScript was 5% of the sidecar's profile: the same key Buffer (see send)
       // is hashed once per run of records.
@@ -125,6 +132,10 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
   get().catch(() => undefined);
   let initialized = false;
   let sending = false;
+  // Produce requests built here (produce-requests.ts) when the broker speaks Produce v9+
+  // (Kafka 2.8 and newer); the library's own send() otherwise. Chosen once per producer, so
+  // one set of sequence numbers is ever used.
+  let requests: ProduceRequests | undefined;
   let closing: Promise<void> | undefined;
 
   return {
@@ -135,6 +146,8 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
         if (!initialized) {
           // ApiVersions and InitProducerId on a bootstrap broker, as kafkajs's connect() does for an idempotent producer.
           await p.initIdempotentProducer({});
+          const version = ProduceRequests.versionFor(await p.listApis());
+          if (version !== undefined) requests = new ProduceRequests(library!, p, version);
           initialized = true;
         } else {
           await p.metadata({ topics: [], forceUpdate: true });
@@ -171,14 +184,14 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
       if (compression === 'zstd' && !zstdAvailable()) throw new Error(`kafka.compression zstd needs node:zlib zstd (Node 22.15+); this is Node ${process.versions.node}`);
       sending = true;
       try {
-        const messages: Msg[] = new Array(records.length);
+        const messages: OutgoingRecord[] = new Array(records.length);
         // Records of one application share their key (kafka-sink's key: appId): one Buffer for a
         // run of equal keys, which the partitioner then hashes once.
         let lastKey: string | undefined;
-        let lastKeyBytes: Buffer | undefined;
+        let lastKeyBytes: Buffer | null = null;
         for (let i = 0; i < records.length; i++) {
           const r = records[i];
-          let key: Buffer | undefined;
+          let key: Buffer | null = null;
           if (r.key !== null) {
             if (r.key !== lastKey) {
               lastKey = r.key;
@@ -189,7 +202,12 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
           messages[i] = { topic: r.topic, key, value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value };
         }
         const p = producer ?? (await get());
-        await p.send({ messages, idempotent: true, acks: -1, compression, autocreateTopics: false });
+        if (requests) {
+          await requests.send(messages, { timeoutMs: options.timeout!, retries: conn.retries, retryDelayMs: (attempt) => retryDelayMs(tuning, attempt), compression });
+        } else {
+          const msgs: Msg[] = messages.map((m) => ({ topic: m.topic, key: m.key ?? undefined, value: m.value }));
+          await p.send({ messages: msgs, idempotent: true, acks: -1, compression, autocreateTopics: false });
+        }
       } catch (err) {
         throw fromPlatformatic(err, 'kafka produce failed');
       } finally {

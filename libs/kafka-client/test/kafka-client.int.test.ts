@@ -14,6 +14,9 @@ import { makeTestPki } from '@sparkwire/testkit';
 import { createServer } from 'node:net';
 import { Partitioners } from 'kafkajs';
 import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
+import { fromPlatformatic } from '../src/platformatic-errors';
+import { platformaticOptions } from '../src/platformatic-producer';
+import { PRODUCE_VERSIONS, ProduceRequests } from '../src/produce-requests';
 import { createKafkaClient, KAFKA_CLIENTS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, zstdAvailable, type KafkaAdmin, type KafkaClient, type KafkaConnectionSettings, type KafkaProducer } from '../src/index';
 
 const SCRAM = { carol: 'carol-scram-secret' };
@@ -253,6 +256,48 @@ describe.each(KAFKA_CLIENTS)('the producer on %s against a real broker', (kind) 
       await expect(bad.connect()).rejects.toThrow(/SASL|authentication/i);
     } finally {
       await bad.disconnect();
+    }
+  });
+});
+
+describe('our Produce requests (produce-requests.ts) against a real broker', () => {
+  const topic = 'kc-produce-requests';
+  beforeAll(async () => {
+    await admin.createTopics([{ name: topic, partitions: 2, replicationFactor: 1 }]);
+  });
+
+  it('the broker takes our batches as idempotent: a resend with the same sequence numbers is written once, a wrong one is refused', async () => {
+    const mod = await import('@platformatic/kafka');
+    const p = new mod.Producer<Buffer, Buffer, Buffer, Buffer>(platformaticOptions(settings()));
+    try {
+      await p.initIdempotentProducer({});
+      const version = ProduceRequests.versionFor(await p.listApis());
+      expect(version).toBe(PRODUCE_VERSIONS.max); // Kafka 4.x speaks them all
+      const s = { timeoutMs: 10_000, retries: 1, retryDelayMs: () => 50, compression: 'none' };
+      const recs = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ topic, key: Buffer.from(`k${i % 2}`), value: Buffer.from(`${tag}-${i}`) }));
+      const first = new ProduceRequests(mod, p, version!);
+      await first.send(recs(6, 'a'), s);
+      await first.send(recs(4, 'b'), s);
+      // What a retry of a request that was written but not answered looks like to the broker:
+      // the same producer id and sequences. A second writer starts at sequence 0 again.
+      const again = new ProduceRequests(mod, p, version!);
+      await again.send(recs(6, 'a'), s);
+      const total = async () => (await admin.topicOffsets(topic)).reduce((n, o) => n + o.high - o.low, 0n);
+      expect(await total()).toBe(10n);
+      // Sequence 0 with other records: not a resend, refused by the broker with its name.
+      const err = await again.send(recs(2, 'c'), s).catch((e) => e);
+      expect(errorType(fromPlatformatic(err, 'produce'))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER');
+      // The first writer goes on where it was.
+      await first.send(recs(3, 'd'), { ...s, compression: 'gzip' }); // gzip: kafkajs reads it back below
+      expect(await total()).toBe(13n);
+      const read: string[] = [];
+      const offsets = await admin.topicOffsets(topic);
+      await admin.readRanges(offsets.map((o) => ({ topic, partition: o.partition, from: 0, to: Number(o.high) })), (_t, _k, v) => read.push(v.toString()), { timeoutMs: 30_000 });
+      expect(read.filter((v) => v.startsWith('a-')).sort()).toEqual(['a-0', 'a-1', 'a-2', 'a-3', 'a-4', 'a-5']);
+      expect(read.filter((v) => v.startsWith('d-')).sort()).toEqual(['d-0', 'd-1', 'd-2']);
+      expect(read.some((v) => v.startsWith('c-'))).toBe(false);
+    } finally {
+      await p.close();
     }
   });
 });
