@@ -21,7 +21,8 @@
 //     runtime has it: Node 22.15+; the config check refuses it elsewhere).
 //   - The Produce requests themselves are built by produce-requests.ts and record-batch.ts on
 //     the library's connections, metadata, codecs and response parser, not by its send(): its
-//     per-record work was most of the producer's CPU (docs/benchmarks.md, "Produce requests").
+//     per-record work was most of the producer's CPU (docs/benchmarks.md, "Produce requests built by
+//     the sidecar").
 //     Brokers without Produce v9 (before Kafka 2.8) get the library's send().
 //   - @platformatic/kafka is loaded when a producer is built, not with this module: with
 //     kafka.client kafkajs it is never loaded (its wasm codecs are read from a file next to
