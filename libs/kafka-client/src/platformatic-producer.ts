@@ -138,6 +138,14 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
   // one set of sequence numbers is ever used.
   let requests: ProduceRequests | undefined;
   let closing: Promise<void> | undefined;
+  // ApiVersions and InitProducerId on a bootstrap broker, as kafkajs's connect() does for an
+  // idempotent producer; then which path sends (above).
+  const initialize = async (p: PltProducer): Promise<void> => {
+    await p.initIdempotentProducer({});
+    const version = ProduceRequests.versionFor(await p.listApis());
+    if (version !== undefined) requests = new ProduceRequests(library!, p, version);
+    initialized = true;
+  };
 
   return {
     async connect() {
@@ -145,11 +153,7 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
       const p = await get();
       try {
         if (!initialized) {
-          // ApiVersions and InitProducerId on a bootstrap broker, as kafkajs's connect() does for an idempotent producer.
-          await p.initIdempotentProducer({});
-          const version = ProduceRequests.versionFor(await p.listApis());
-          if (version !== undefined) requests = new ProduceRequests(library!, p, version);
-          initialized = true;
+          await initialize(p);
         } else {
           await p.metadata({ topics: [], forceUpdate: true });
         }
@@ -203,6 +207,9 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
           messages[i] = { topic: r.topic, key, value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value };
         }
         const p = producer ?? (await get());
+        // A send before any connect() succeeded initializes first: the library's send() would
+        // otherwise start sequence numbers of its own that a later connect() does not know.
+        if (!initialized) await initialize(p);
         if (requests) {
           await requests.send(messages, { timeoutMs: options.timeout!, retries: conn.retries, retryDelayMs: (attempt) => retryDelayMs(tuning, attempt), compression });
         } else {
