@@ -36,6 +36,7 @@ import { SINK_TUNING } from './connection';
 import type { Compression, KafkaLogger, KafkaProducer, ProducerRecord } from './client';
 import type { KafkaConnectionSettings, KafkaSasl } from './config';
 import { fromPlatformatic } from './platformatic-errors';
+import { RecordPartitioner } from './partitioner';
 import { ProduceRequests, type OutgoingRecord, type PlatformaticModule } from './produce-requests';
 
 type Msg = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
@@ -95,26 +96,12 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
   let created: Promise<PltProducer> | undefined;
   let producer: PltProducer | undefined;
   let library: PlatformaticModule | undefined;
+  let partitions: RecordPartitioner | undefined;
   const get = (): Promise<PltProducer> =>
     (created ??= import('@platformatic/kafka').then((mod) => {
       library = mod;
-      const roundRobin = new Map<string, number>();
-      // murmur2 in JavaScript was 5% of the sidecar's profile: the same key Buffer (see send)
-      // is hashed once per run of records.
-      let hashedKey: Buffer | undefined;
-      let hash = 0;
-      const partitioner = (message: Msg, key: Buffer | undefined): number => {
-        if (key) {
-          if (key !== hashedKey) {
-            hash = mod.compatibilityPartitioner(message, key);
-            hashedKey = key;
-          }
-          return hash;
-        }
-        const n = roundRobin.get(message.topic) ?? 0;
-        roundRobin.set(message.topic, (n + 1) & 0x7fffffff);
-        return n;
-      };
+      partitions = new RecordPartitioner((key) => mod.compatibilityPartitioner(undefined as never, key));
+      const partitioner = (message: Msg, key: Buffer | undefined): number => partitions!.partitionOf(message.topic, key);
       const p: PltProducer = new mod.Producer<Buffer, Buffer, Buffer, Buffer>({ ...options, partitioner });
       p.on('client:broker:failed', (ev: { broker?: { host: string; port: number } }) => {
         log.debug?.({ component: 'platformatic-kafka', broker: ev?.broker ? `${ev.broker.host}:${ev.broker.port}` : undefined }, 'connection to a broker failed');
@@ -143,7 +130,7 @@ export function platformaticProducer(conn: KafkaConnectionSettings, log: KafkaLo
   const initialize = async (p: PltProducer): Promise<void> => {
     await p.initIdempotentProducer({});
     const version = ProduceRequests.versionFor(await p.listApis());
-    if (version !== undefined) requests = new ProduceRequests(library!, p, version);
+    if (version !== undefined) requests = new ProduceRequests(library!, p, version, partitions!);
     initialized = true;
   };
 

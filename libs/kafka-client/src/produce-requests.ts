@@ -11,9 +11,10 @@
 //     same batches with the same sequence numbers, so a request the broker wrote but did not
 //     answer is not written twice (the broker answers a duplicate batch with its first offset).
 //   - Sequence numbers advance once a leader acked its whole request.
-//   - Partitions: Java's murmur2 for keyed records, round robin per topic for the others.
+//   - Partitions: partitioner.ts, shared with the library's send().
 import { promisify } from 'node:util';
 import type { ClusterMetadata, Connection, Producer } from '@platformatic/kafka';
+import type { RecordPartitioner } from './partitioner';
 import { recordBatch, type BatchRecord } from './record-batch';
 
 export type PlatformaticModule = typeof import('@platformatic/kafka');
@@ -53,15 +54,13 @@ interface PartitionBatch {
 
 export class ProduceRequests {
   private readonly sequences = new Map<string, number>();
-  private readonly roundRobin = new Map<string, number>();
-  private hashedKey: Buffer | undefined;
-  private hash = 0;
 
   constructor(
     private readonly mod: PlatformaticModule,
     private readonly producer: PltProducer,
     /** The highest Produce version both this and the broker speak (PRODUCE_VERSIONS). */
     private readonly version: number,
+    private readonly partitions: RecordPartitioner,
   ) {}
 
   /** The Produce version to use with a broker that lists these APIs, or undefined when it speaks none of PRODUCE_VERSIONS. */
@@ -115,7 +114,7 @@ export class ProduceRequests {
     for (const r of records) {
       const topic = metadata.topics.get(r.topic);
       if (!topic) throw new this.mod.UserError(`Unknown topic ${r.topic}.`);
-      const partition = this.partitionOf(r) % topic.partitionsCount;
+      const partition = this.partitions.partitionOf(r.topic, r.key) % topic.partitionsCount;
       const k = `${r.topic}:${partition}`;
       let group = byPartition.get(k);
       if (!group) byPartition.set(k, (group = { topic: r.topic, partition, records: [] }));
@@ -130,20 +129,6 @@ export class ProduceRequests {
       out.push({ topic: g.topic, partition: g.partition, count: g.records.length, bytes });
     }
     return out;
-  }
-
-  private partitionOf(r: OutgoingRecord): number {
-    if (r.key) {
-      // Records of one application share one key Buffer (see the producer): hashed once per run.
-      if (r.key !== this.hashedKey) {
-        this.hash = this.mod.compatibilityPartitioner({ topic: r.topic, key: r.key } as never, r.key);
-        this.hashedKey = r.key;
-      }
-      return this.hash;
-    }
-    const n = this.roundRobin.get(r.topic) ?? 0;
-    this.roundRobin.set(r.topic, (n + 1) & 0x7fffffff);
-    return n;
   }
 
   /** One request per partition leader, all at once; resolves when every leader acked its own. */

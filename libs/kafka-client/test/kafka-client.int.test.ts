@@ -16,6 +16,7 @@ import { Partitioners } from 'kafkajs';
 import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';
 import { fromPlatformatic } from '../src/platformatic-errors';
 import { platformaticOptions } from '../src/platformatic-producer';
+import { RecordPartitioner } from '../src/partitioner';
 import { PRODUCE_VERSIONS, ProduceRequests } from '../src/produce-requests';
 import { createKafkaClient, KAFKA_CLIENTS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, zstdAvailable, type KafkaAdmin, type KafkaClient, type KafkaConnectionSettings, type KafkaProducer } from '../src/index';
 
@@ -275,12 +276,13 @@ describe('our Produce requests (produce-requests.ts) against a real broker', () 
       expect(version).toBe(PRODUCE_VERSIONS.max); // Kafka 4.x speaks them all
       const s = { timeoutMs: 10_000, retries: 1, retryDelayMs: () => 50, compression: 'none' };
       const recs = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ topic, key: Buffer.from(`k${i % 2}`), value: Buffer.from(`${tag}-${i}`) }));
-      const first = new ProduceRequests(mod, p, version!);
+      const partitions = () => new RecordPartitioner((key) => mod.compatibilityPartitioner(undefined as never, key));
+      const first = new ProduceRequests(mod, p, version!, partitions());
       await first.send(recs(6, 'a'), s);
       await first.send(recs(4, 'b'), s);
       // What a retry of a request that was written but not answered looks like to the broker:
       // the same producer id and sequences. A second writer starts at sequence 0 again.
-      const again = new ProduceRequests(mod, p, version!);
+      const again = new ProduceRequests(mod, p, version!, partitions());
       await again.send(recs(6, 'a'), s);
       const total = async () => (await admin.topicOffsets(topic)).reduce((n, o) => n + o.high - o.low, 0n);
       expect(await total()).toBe(10n);
