@@ -17,6 +17,7 @@ import { parseVariants } from './variants';
 import { parsePromSamples, testStateDir } from '@sparkwire/testkit';
 import { defaultSpoolDir, STATE_DIR_ENV } from '@sparkwire/spool';
 import { summarize } from './load';
+import { InKafkaLatencyMeter } from './in-kafka-latency';
 
 describe('batch building', () => {
   it('builds PublishRequests the real decoder reads, with unique event ids', () => {
@@ -155,6 +156,40 @@ describe('integrity check', () => {
   });
 });
 
+describe('event -> in Kafka', () => {
+  const pool = buildTemplatePool(0, 'json');
+  const record = (n: number, name: string) => Buffer.from(JSON.stringify({ name, eventId: benchEventId(pool.appId, n) }));
+
+  it('takes, per event of the window, the latest append of its records minus when its batch was due', () => {
+    const m = new InKafkaLatencyMeter(
+      [
+        { appId: pool.appId, first: 11, count: 2, atMs: 1_000 },
+        { appId: pool.appId, first: 1, count: 2, atMs: 900 },
+      ],
+      'json',
+    );
+    m.add(record(1, 'tasks_ended'), 950, true);
+    m.add(record(1, 'task_metrics'), 990, true); // the later record of event 1 decides: 90 ms
+    m.add(record(2, 'tasks_started'), 930, true); // 30 ms
+    m.add(record(11, 'tasks_started'), 1_200, true); // 200 ms
+    m.add(record(5, 'tasks_started'), 5_000, true); // not in the window (warm-up or throughput phase)
+    m.add(Buffer.from(JSON.stringify({ name: 'x', eventId: 'app-other-e000000000001' })), 9_000, true);
+    const r = m.result();
+    expect(r.events).toBe(4);
+    expect(r.missing).toBe(1); // event 12 never read back
+    expect(r.latencyMs.count).toBe(3);
+    expect(r.latencyMs.max).toBe(200);
+    expect(r.latencyMs.p50).toBe(90);
+    expect(r.notAppendTime).toBe(0);
+  });
+
+  it('counts records the broker did not stamp (a topic with CreateTime)', () => {
+    const m = new InKafkaLatencyMeter([{ appId: pool.appId, first: 1, count: 1, atMs: 0 }], 'json');
+    m.add(record(1, 'tasks_started'), 10, false);
+    expect(m.result()).toMatchObject({ events: 1, missing: 0, notAppendTime: 1 });
+  });
+});
+
 describe('options', () => {
   it('takes every compression the sidecar has, and names what it refuses', () => {
     for (const c of ['none', 'gzip', 'lz4']) expect(parseOptions(['--compression', c]).bench.compression).toBe(c);
@@ -210,6 +245,15 @@ describe('bench smoke run', () => {
     expect(lat.eventsAcked).toBe(lat.eventsSent);
     expect(lat.latencyMs.count).toBeGreaterThan(0);
     expect(lat.latencyMs.p50).toBeLessThanOrEqual(lat.latencyMs.p99);
+    // Event -> in Kafka: every event of the measured window read back with the broker's append time.
+    const k = lat.inKafka!;
+    expect(k, why).toBeDefined();
+    expect(k.notAppendTime, why).toBe(0);
+    expect(k.missing, why).toBe(0);
+    expect(k.events).toBeGreaterThan(0);
+    expect(k.latencyMs.count).toBe(k.events);
+    expect(k.latencyMs.p50).toBeLessThanOrEqual(k.latencyMs.p99);
+    expect(r.targets.find((t) => t.name.startsWith('p99 event->in Kafka'))?.measured, why).toMatch(/^\d+\.\d ms/);
 
     // The integrity condition: drained, then exact by count and by (event id, record).
     expect(r.integrity.drained, why).toBe(true);
@@ -237,7 +281,7 @@ describe('bench smoke run', () => {
 
     expect(r.sidecar.idleRssBytes).toBeGreaterThan(0);
     expect(r.sidecar.peakRssBytes).toBeGreaterThanOrEqual(r.sidecar.idleRssBytes);
-    expect(r.targets.map((t) => t.name)).toHaveLength(3); // no ProducerPerformance run, no ratio
+    expect(r.targets.map((t) => t.name)).toHaveLength(4); // no ProducerPerformance run, no ratio
 
     expect(formatConsole(r)).toContain('end to end');
     expect(formatConsole(r)).toContain('integrity (after the spool drained)');

@@ -12,6 +12,7 @@ import { KafkaProgress, type DrainResult, type ProgressSample } from './drain';
 import { IntegrityChecker, kafkaClient, ledgerOf, readTopicRange, recordsSince, topicOffsets, type IntegrityResult, type Offsets } from './integrity';
 import { buildTemplatePool, selfCheck, type Encoding, type TemplatePool } from './events';
 import { dirtyBytes, flushPageCache, type PageCacheFlush } from './page-cache';
+import { InKafkaLatencyMeter, useLogAppendTime, type InKafkaLatency, type PacedSend } from './in-kafka-latency';
 import { BenchClient, latencyPhase, throughputPhase, type LatencyResult, type ThroughputResult } from './load';
 import { spawnSidecar, type SidecarProcess } from '@sparkwire/testkit';
 import { cpuBetween, ProcessSampler, REPO_ROOT, type CpuSnapshot, type CpuUsage } from './sidecar-process';
@@ -115,6 +116,7 @@ export const TARGETS = {
   ratioToProducerPerformance: 0.6,
   p99Ms: 50,
   p99AtRate: 20_000,
+  p99InKafkaMs: 250,
   rssBytes: 200 * 1024 * 1024,
 };
 
@@ -149,7 +151,13 @@ export interface BenchResult {
   };
   sidecar: { pid: number; startMs: number; idleRssBytes: number; peakRssBytes: number; hwmBytes: number; rssTimeline: Array<{ t: number; rss: number }>; exitCode: number | null };
   throughput: ThroughputResult & { cpu?: CpuUsage; peakRssBytes: number; mbPerSec: number };
-  latency?: LatencyResult & { cpu?: CpuUsage; peakRssBytes: number; pageCache?: PageCacheFlush & { synced: boolean } };
+  latency?: Omit<LatencyResult, 'sends'> & {
+    cpu?: CpuUsage;
+    peakRssBytes: number;
+    pageCache?: PageCacheFlush & { synced: boolean };
+    /** Event -> in Kafka over the measured window (read back once the spool drained). */
+    inKafka?: InKafkaLatency;
+  };
   topic: { name: string; recordsExpected: number; recordsInTopic: number };
   /**
    * Events present in Kafka per second: from the first send of the throughput phase to the
@@ -257,6 +265,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     ];
     admin = kafkaClient(bootstrap).admin();
     await admin.connect();
+    // The broker stamps each record with its append time: event -> in Kafka (in-kafka-latency.ts).
+    await useLogAppendTime(admin, TOPIC, o.partitions);
     // What the topic held before (a --bootstrap broker may have older runs in it).
     const baseline = await topicOffsets(admin, TOPIC);
     if (o.build && !o.sidecarBin) buildSidecar(log);
@@ -358,6 +368,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
 
     // -- Phase 2: latency at a fixed rate (open loop) -------------------------------------
     let latency: BenchResult['latency'];
+    let pacedSends: PacedSend[] | undefined;
     if (o.rate > 0 && o.latencyDurationS > 0 && tpDrain.drained) {
       log(`latency: ${fmtInt(o.rate)} events/s paced, batches of ${o.latencyBatchSize}, ${o.latencyWarmupS} s warm-up + ${o.latencyDurationS} s measured`);
       // The previous phase's dirty pages written back first (page-cache.ts).
@@ -375,7 +386,9 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       });
       clearTimeout(lt);
       lsnaps.push(sampler.snapshot());
-      latency = { ...lat, cpu: lsnaps.length === 2 ? cpuBetween(lsnaps[0], lsnaps[1]) : undefined, peakRssBytes: sampler.phasePeak, pageCache };
+      const { sends, ...latRest } = lat;
+      pacedSends = sends;
+      latency = { ...latRest, cpu: lsnaps.length === 2 ? cpuBetween(lsnaps[0], lsnaps[1]) : undefined, peakRssBytes: sampler.phasePeak, pageCache };
       const l = lat.latencyMs;
       const lcpu = latency.cpu;
       log(
@@ -398,11 +411,22 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     const countOk = finalDrain.drained && recordsInTopic === recordsExpected;
     log(`topic ${TOPIC}: ${fmtInt(recordsInTopic)} records (expected ${fmtInt(recordsExpected)}) after the spool drained: ${countOk ? 'count exact' : 'MISMATCH'}`);
     let ids: IntegrityResult | undefined;
+    const meter = latency && pacedSends && finalDrain.drained ? new InKafkaLatencyMeter(pacedSends, o.encoding) : undefined;
     if (o.verifyIds && finalDrain.drained) {
       const t = performance.now();
-      ids = await verifyTopic(bootstrap, TOPIC, baseline, finalDrain.offsets, clients, pools, o.encoding);
+      ids = await verifyTopic(bootstrap, TOPIC, baseline, finalDrain.offsets, clients, pools, o.encoding, meter);
       log(`topic ${TOPIC}: by event id: ${ids.summary} (read back in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
       for (const e of ids.examples) log(`  ${e}`);
+    } else if (meter) {
+      // Count only: read back just the paced phase's records, for their append times.
+      await readTopicRange(bootstrap, TOPIC, tpDrain.offsets, finalDrain.offsets, (v, m) => meter.add(v, m.timestampMs, m.logAppendTime));
+    }
+    if (latency && meter) {
+      const k = (latency.inKafka = meter.result());
+      log(
+        `latency: event -> in Kafka p50 ${k.latencyMs.p50.toFixed(1)} ms, p99 ${k.latencyMs.p99.toFixed(1)} ms, max ${k.latencyMs.max.toFixed(1)} ms over ${fmtInt(k.events)} events` +
+          (k.missing || k.notAppendTime ? ` (${fmtInt(k.missing)} without a record, ${fmtInt(k.notAppendTime)} records not stamped by the broker)` : ''),
+      );
     }
     // Nothing may arrive once the spool said it was drained (a late retry would be a duplicate).
     const lateRecords = recordsSince(await topicOffsets(admin, TOPIC), finalDrain.offsets);
@@ -547,10 +571,15 @@ async function verifyTopic(
   clients: BenchClient[],
   pools: TemplatePool[],
   encoding: Encoding,
+  /** Fed the same records, for event -> in Kafka of the paced phase. */
+  meter?: InKafkaLatencyMeter,
 ): Promise<IntegrityResult> {
   const ledgers = clients.map((c, i) => ledgerOf(pools[i], c.ackedRanges, c.sentCounter));
   const checker = new IntegrityChecker(ledgers, encoding, clients.flatMap((c) => c.ackAnomalies));
-  await readTopicRange(bootstrap, topic, since, until, (v) => checker.add(v));
+  await readTopicRange(bootstrap, topic, since, until, (v, m) => {
+    checker.add(v);
+    meter?.add(v, m.timestampMs, m.logAppendTime);
+  });
   return checker.result();
 }
 
@@ -613,6 +642,22 @@ function checkTargets(
       measured: `${p99.toFixed(1)} ms${kept ? '' : ` (rate not kept: ${fmtInt(lat.achievedRate)}/s)`}${atRate}`,
       met: p99 <= TARGETS.p99Ms && kept,
       gap: p99 <= TARGETS.p99Ms && kept ? undefined : `${(p99 - TARGETS.p99Ms).toFixed(1)} ms over (${(p99 / TARGETS.p99Ms).toFixed(1)}x)`,
+    });
+    const k = lat.inKafka;
+    // Only a window whose every event was read back, stamped by the broker, is a measurement.
+    const valid = k !== undefined && k.missing === 0 && k.notAppendTime === 0 && k.events > 0;
+    const p99k = k?.latencyMs.p99 ?? NaN;
+    const metK = valid && p99k <= TARGETS.p99InKafkaMs && kept;
+    out.push({
+      name: `p99 event->in Kafka at ${fmtInt(o.rate)} events/s`,
+      target: `<= ${TARGETS.p99InKafkaMs} ms`,
+      measured: !k
+        ? 'not measured (the spool did not drain)'
+        : valid
+          ? `${p99k.toFixed(1)} ms${kept ? '' : ` (rate not kept: ${fmtInt(lat.achievedRate)}/s)`}${atRate}`
+          : `not measured: ${fmtInt(k.missing)} of ${fmtInt(k.events)} events without a record, ${fmtInt(k.notAppendTime)} records not stamped with LogAppendTime`,
+      met: metK,
+      gap: metK ? undefined : !valid ? 'no valid measurement' : p99k <= TARGETS.p99InKafkaMs ? 'rate not kept' : `${(p99k - TARGETS.p99InKafkaMs).toFixed(1)} ms over (${(p99k / TARGETS.p99InKafkaMs).toFixed(1)}x)`,
     });
   }
   out.push({

@@ -255,6 +255,20 @@ export function recordsSince(now: Offsets, since: Offsets): number {
 
 type Ranges = Map<number, { from: number; to: number }>;
 
+/** What a record read back carries besides its value: its timestamp, and whether the broker stamped it. */
+export interface RecordMeta {
+  timestampMs: number;
+  /** The batch's timestamp type is LogAppendTime (the topic's message.timestamp.type). */
+  logAppendTime: boolean;
+}
+type OnRecord = (value: Buffer | null, meta: RecordMeta) => void;
+/** The fields of a kafkajs message this reads (batchContext is there in 2.2.4, not in its types). */
+type FetchedMessage = { offset: string; value: Buffer | null; timestamp: string; isControlRecord?: boolean; batchContext?: { timestampType?: number } };
+const LOG_APPEND_TIME = 1; // kafkajs's TimestampTypes.LOG_APPEND_TIME
+function metaOf(m: FetchedMessage): RecordMeta {
+  return { timestampMs: Number(m.timestamp), logAppendTime: m.batchContext?.timestampType === LOG_APPEND_TIME };
+}
+
 /**
  * Reads every record of `topic` in [since (high watermark at the start; low when absent),
  * until) per partition, calling onRecord once for each (in offset order per partition).
@@ -270,7 +284,7 @@ export async function readTopicRange(
   topic: string,
   since: Offsets,
   until: Offsets,
-  onRecord: (value: Buffer | null) => void,
+  onRecord: OnRecord,
   timeoutMs = 120_000,
   via: 'fetch' | 'consumer group' = 'fetch',
 ): Promise<{ via: 'fetch' | 'consumer group' }> {
@@ -307,13 +321,13 @@ interface InternalCluster {
     }): Promise<{
       responses: Array<{
         topicName: string;
-        partitions: Array<{ partition: number; errorCode: number; messages: Array<{ offset: string; value: Buffer | null; isControlRecord?: boolean }> }>;
+        partitions: Array<{ partition: number; errorCode: number; messages: FetchedMessage[] }>;
       }>;
     }>;
   }>;
 }
 
-async function readByFetch(cluster: InternalCluster, topic: string, ranges: Ranges, onRecord: (value: Buffer | null) => void, timeoutMs: number): Promise<void> {
+async function readByFetch(cluster: InternalCluster, topic: string, ranges: Ranges, onRecord: OnRecord, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   await cluster.connect();
   try {
@@ -341,7 +355,7 @@ async function readByFetch(cluster: InternalCluster, topic: string, ranges: Rang
               // A record batch may start before the offset asked for; control records are not data.
               if (off < r.from || m.isControlRecord) continue;
               if (off >= r.to) break;
-              onRecord(m.value);
+              onRecord(m.value, metaOf(m));
               r.from = off + 1;
             }
             if (pd.messages.length > 0) {
@@ -358,7 +372,7 @@ async function readByFetch(cluster: InternalCluster, topic: string, ranges: Rang
   }
 }
 
-async function readByGroup(kafka: kafkajs.Kafka, topic: string, until: Offsets, ranges: Ranges, onRecord: (value: Buffer | null) => void, timeoutMs: number): Promise<void> {
+async function readByGroup(kafka: kafkajs.Kafka, topic: string, until: Offsets, ranges: Ranges, onRecord: OnRecord, timeoutMs: number): Promise<void> {
   const admin = kafka.admin();
   const groupId = `sparkwire-bench-check-${randomUUID()}`;
   await admin.connect();
@@ -385,7 +399,7 @@ async function readByGroup(kafka: kafkajs.Kafka, topic: string, until: Offsets, 
                 const off = Number(m.offset);
                 if (off < r.from) continue;
                 if (off >= r.to) break;
-                onRecord(m.value);
+                onRecord(m.value, metaOf(m as unknown as FetchedMessage));
                 r.from = off + 1;
               }
               if (r.from >= r.to || Number(batch.lastOffset()) >= r.to - 1) {

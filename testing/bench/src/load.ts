@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { sleep, StreamSession } from '@sparkwire/testkit';
 import { ListenerServiceService, type PublishAck, type PublishRequest } from '@sparkwire/proto';
 import { BatchBuilder, type TemplatePool } from './events';
+import type { PacedSend } from './in-kafka-latency';
 
 /** A PublishRequest whose serialized form is already built (see events.ts). */
 const ENCODED = Symbol('encoded');
@@ -68,7 +69,7 @@ export class BenchClient {
    * Sends the next batch; resolves with its ack and the number of events/records it
    * carried, or undefined when the stream failed (recorded in `errors`).
    */
-  async send(size: number): Promise<{ ack: PublishAck; events: number; records: number } | undefined> {
+  async send(size: number): Promise<{ ack: PublishAck; events: number; records: number; firstCounter: number } | undefined> {
     if (this.failed) return undefined;
     const batchSeq = ++this.seq;
     const b = this.builder.build(batchSeq, size);
@@ -94,7 +95,7 @@ export class BenchClient {
       if (ack.accepted === b.events && ack.duplicates === 0) this.ackedRanges.push({ first: b.firstCounter, count: b.events });
       else this.ackAnomalies.push(`batch ${batchSeq}: ${b.events} events, ack accepted ${ack.accepted}, duplicates ${ack.duplicates}`);
     }
-    return { ack, events: b.events, records: b.records };
+    return { ack, events: b.events, records: b.records, firstCounter: b.firstCounter };
   }
 
   async end(): Promise<void> {
@@ -245,6 +246,8 @@ export interface LatencyResult {
   eventsSent: number;
   eventsAcked: number;
   errors: string[];
+  /** The batches of the measured window that were acked whole, with when each was due: for event -> in Kafka (in-kafka-latency.ts). */
+  sends: PacedSend[];
 }
 
 /** Open loop: batches go out on a fixed schedule, whatever the acks do. */
@@ -255,6 +258,7 @@ export async function latencyPhase(clients: BenchClient[], o: LatencyOptions): P
   const measureFrom = t0 + o.warmupS * 1000;
   const endAt = measureFrom + o.durationS * 1000;
   const latencies: number[] = [];
+  const sends: PacedSend[] = [];
   let maxLag = 0;
   let skipped = 0;
   let measuredEvents = 0;
@@ -282,7 +286,10 @@ export async function latencyPhase(clients: BenchClient[], o: LatencyOptions): P
           const done = performance.now();
           if (!r || r.ack.errorCode !== 0) return;
           const { ack } = r;
-          if (scheduled >= measureFrom) latencies.push(done - scheduled);
+          if (scheduled >= measureFrom) {
+            latencies.push(done - scheduled);
+            if (ack.accepted === r.events && ack.duplicates === 0) sends.push({ appId: c.builder.pool.appId, first: r.firstCounter, count: r.events, atMs: performance.timeOrigin + scheduled });
+          }
           // The rate actually carried: acks that arrived inside the measured window.
           if (done >= measureFrom && done <= endAt) measuredEvents += ack.accepted;
         });
@@ -301,6 +308,7 @@ export async function latencyPhase(clients: BenchClient[], o: LatencyOptions): P
     eventsSent: sum(clients, (c) => c.eventsSent) - sentBefore,
     eventsAcked: sum(clients, (c) => c.eventsAcked) - ackedBefore,
     errors: clients.flatMap((c, i) => c.errors.slice(errorsBefore[i])),
+    sends,
   };
 }
 

@@ -57,6 +57,16 @@ function resultRows(r: BenchResult): string[][] {
     const l = r.latency;
     rows.push(
       [`latency at ${fmtInt(l.targetRate)} events/s (paced)`, `p50 ${ms(l.latencyMs.p50)}, p99 ${ms(l.latencyMs.p99)}, p99.9 ${ms(l.latencyMs.p999)}, max ${ms(l.latencyMs.max)} (${l.latencyMs.count} batches)`],
+      ...(l.inKafka
+        ? [
+            [
+              '  event -> in Kafka (broker append time)',
+              `p50 ${ms(l.inKafka.latencyMs.p50)}, p99 ${ms(l.inKafka.latencyMs.p99)}, p99.9 ${ms(l.inKafka.latencyMs.p999)}, max ${ms(l.inKafka.latencyMs.max)} (${fmtInt(l.inKafka.events)} events` +
+                (l.inKafka.missing || l.inKafka.notAppendTime ? `; ${fmtInt(l.inKafka.missing)} without a record, ${fmtInt(l.inKafka.notAppendTime)} records not LogAppendTime` : '') +
+                ')',
+            ] as [string, string],
+          ]
+        : []),
       ['  rate carried', `${fmtInt(l.achievedRate)} events/s, ${l.skippedBatches} batches skipped (client window full), max send lag ${ms(l.maxSendLagMs)}`],
       ...(l.pageCache
         ? [['  page cache before it', l.pageCache.synced ? `synced first: ${l.pageCache.dirtyBeforeBytes === undefined ? '?' : mb(l.pageCache.dirtyBeforeBytes)} dirty, written back in ${ms(l.pageCache.syncMs)}` : `not synced (--no-sync-before-latency): ${l.pageCache.dirtyBeforeBytes === undefined ? '?' : mb(l.pageCache.dirtyBeforeBytes)} dirty`] as [string, string]]
