@@ -90,6 +90,22 @@ export class RunChecker {
     }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics(), fromBeginning: true });
+    // consumer.run() returns before the group is joined, and a consumer that crashed (on a
+    // fresh broker the first join can fail while __consumer_offsets is created) is rebuilt by
+    // kafkajs with nothing paused: pause()/resume() throw in between ("Consumer group was not
+    // initialized"). So the wanted state is kept here and applied on every join.
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the checker consumer did not join its group within 120 s')), 120_000);
+      this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        this.groupReady = true;
+        this.applyPaused();
+        resolve();
+      });
+    });
+    this.consumer.on(this.consumer.events.CRASH, () => {
+      this.groupReady = false;
+    });
     await this.consumer.run({
       autoCommit: true,
       eachBatch: async ({ batch }) => {
@@ -105,7 +121,28 @@ export class RunChecker {
         if (batch.messages.length) this.lastRecordAt = Date.now();
       },
     });
-    this.consumer.pause(this.topics().map((topic) => ({ topic })));
+    await joined;
+  }
+
+  private groupReady = false;
+  /** Paused while a Spark job runs, from the start. */
+  private wantPaused = true;
+
+  private setPaused(paused: boolean): void {
+    this.wantPaused = paused;
+    this.applyPaused();
+  }
+
+  private applyPaused(): void {
+    if (!this.groupReady) return; // applied on the next join
+    const tps = this.topics().map((topic) => ({ topic }));
+    try {
+      if (this.wantPaused) this.consumer.pause(tps);
+      else this.consumer.resume(tps);
+    } catch {
+      // A crash is being handled (its CRASH event comes after kafkajs dropped the group): the next join applies it.
+      this.groupReady = false;
+    }
   }
 
   private tally(topic: string, key: string | undefined, value: Buffer): void {
@@ -161,7 +198,7 @@ export class RunChecker {
    * flushed at application end, and the sidecar drains its spool continuously).
    */
   private async collect(done: () => boolean, timeoutMs: number, quietMs = 2000, stallMs = 20_000): Promise<boolean> {
-    this.consumer.resume(this.topics().map((topic) => ({ topic })));
+    this.setPaused(false);
     const start = Date.now();
     this.lastRecordAt = Math.max(this.lastRecordAt, start);
     try {
@@ -172,7 +209,7 @@ export class RunChecker {
       }
       return done();
     } finally {
-      this.consumer.pause(this.topics().map((topic) => ({ topic })));
+      this.setPaused(true);
     }
   }
 
