@@ -7,7 +7,8 @@
 // same clock as the load generator (one machine). Each record's event id (events.ts) names
 // its client and counter, and the paced phase keeps, per client, the counter runs it sent and
 // when each was due: the latency of an event is the latest append of its records minus that.
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+// kafkajs is CommonJS: its enums come through the default export under ESM (tsx).
+import kafkajs, { type Admin } from 'kafkajs';
 import { parseBenchEventId, type Encoding } from './events';
 import { recordIdentity } from './integrity';
 import { summarize, type LatencySummary } from './load';
@@ -47,7 +48,7 @@ export async function useLogAppendTime(admin: Admin, topic: string, partitions: 
     });
     return;
   }
-  await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: TIMESTAMP_TYPE, value: 'LogAppendTime' }] }] });
+  await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: TIMESTAMP_TYPE, value: 'LogAppendTime' }] }] });
 }
 
 /** Feed it the records of the paced phase's offset range (add), then ask for the summary. */
