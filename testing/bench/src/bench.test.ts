@@ -17,7 +17,7 @@ import { parseVariants } from './variants';
 import { parsePromSamples, testStateDir } from '@sparkwire/testkit';
 import { defaultSpoolDir, STATE_DIR_ENV } from '@sparkwire/spool';
 import { summarize } from './load';
-import { InKafkaLatencyMeter } from './in-kafka-latency';
+import { InKafkaLatencyMeter, untilPartitionsAnswer } from './in-kafka-latency';
 
 describe('batch building', () => {
   it('builds PublishRequests the real decoder reads, with unique event ids', () => {
@@ -153,6 +153,22 @@ describe('integrity check', () => {
     expect(failureOf({ ...r, integrity: { ...r.integrity, ok: true } } as BenchResult)).toBeUndefined();
     // Saved results from before the check: the count alone decides.
     expect(failureOf({ ...r, integrity: undefined, topic: { recordsExpected: 10, recordsInTopic: 9 } } as unknown as BenchResult)).toBeDefined();
+  });
+});
+
+describe('a just-created topic', () => {
+  const notLeader = () => Object.assign(new Error('This server is not the leader for that topic-partition'), { retriable: true });
+  it('is waited for while its partitions answer with a retriable error, then used', async () => {
+    let calls = 0;
+    const admin = { fetchTopicOffsets: async () => (++calls < 3 ? Promise.reject(notLeader()) : []) };
+    await untilPartitionsAnswer(admin as never, 't', 5_000, 1);
+    expect(calls).toBe(3);
+  });
+  it('fails at once on an error that is not retriable, and after the deadline on one that is', async () => {
+    const fatal = { fetchTopicOffsets: async () => Promise.reject(Object.assign(new Error('Not authorized'), { retriable: false })) };
+    await expect(untilPartitionsAnswer(fatal as never, 't', 5_000, 1)).rejects.toThrow(/topic t: its partitions do not answer ListOffsets: Not authorized/);
+    const stuck = { fetchTopicOffsets: async () => Promise.reject(notLeader()) };
+    await expect(untilPartitionsAnswer(stuck as never, 't', 30, 5)).rejects.toThrow(/after 30 ms: This server is not the leader/);
   });
 });
 

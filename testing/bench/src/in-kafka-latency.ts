@@ -46,9 +46,30 @@ export async function useLogAppendTime(admin: Admin, topic: string, partitions: 
       waitForLeaders: true,
       topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: [{ name: TIMESTAMP_TYPE, value: 'LogAppendTime' }] }],
     });
+    await untilPartitionsAnswer(admin, topic);
     return;
   }
   await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: TIMESTAMP_TYPE, value: 'LogAppendTime' }] }] });
+}
+
+/**
+ * Waits until every partition of a just-created topic answers ListOffsets. waitForLeaders sees
+ * the leaders in the metadata, but the broker itself may not yet act as their leader: the
+ * first ListOffsets then fails with NOT_LEADER_OR_FOLLOWER (seen in the smoke test, about 1 run
+ * in 5), which kafkajs's admin does not retry.
+ */
+export async function untilPartitionsAnswer(admin: Pick<Admin, 'fetchTopicOffsets'>, topic: string, timeoutMs = 30_000, pauseMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return;
+    } catch (err) {
+      const retriable = (err as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() >= deadline) throw new Error(`topic ${topic}: its partitions do not answer ListOffsets${retriable ? ` after ${timeoutMs} ms` : ''}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
 }
 
 /** Feed it the records of the paced phase's offset range (add), then ask for the summary. */
