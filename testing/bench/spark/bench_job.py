@@ -1,8 +1,8 @@
 """One run of the Spark listener overhead benchmark (testing/bench/spark/run.ts).
 
 Settings (JSON argument): {"mode": "none" | "sparkwire-extended" | "sparkwire-stage" |
-"sparkmeasure", "tasks": int, "warmup_tasks": int, "endpoint": "host:port" (sparkwire),
-"sparkmeasure_jars": [paths], "kafka_broker": "host:port", "kafka_topic": str (sparkmeasure),
+"sparkmeasure" | "listener-disabled", "tasks": int, "warmup_tasks": int,
+"endpoint": "host:port" (sparkwire), "sparkmeasure_jars": [paths], "kafka_broker": "host:port", "kafka_topic": str (sparkmeasure),
 "app": str}. "sparkwire" is the old name of "sparkwire-extended".
 
 A fresh SparkSession (local[2]) with the Spark UI on a free port (every mode, so the only
@@ -14,7 +14,12 @@ difference is the listener), then:
   3. the listener bus drained (LiveListenerBus.waitUntilEmpty), then Spark's own
      LiveListenerBus metrics read from the driver's /metrics/json before and after (2):
      listenerProcessingTime.<listener class> timers (Codahale: count, mean, percentiles of
-     an exponentially decaying reservoir) and numEventsPosted.
+     an exponentially decaying reservoir) and numEventsPosted;
+  4. the listeners on the driver's listener bus and, for each sparkwire listener, whether it
+     holds a client (py4j reflection on its private field; null: every callback returns at
+     once): run.ts checks a listener-disabled run with it.
+listener-disabled registers the listener exactly as sparkwire-stage does (sparkwire.configure)
+with enabled=False (spark.sparkwire.enabled=false).
 Prints one JSON line starting with "SPARKWIRE_BENCH ".
 """
 from __future__ import annotations
@@ -46,11 +51,13 @@ b = (
 )
 if mode == "sparkwire":
     mode = "sparkwire-extended"
-if mode in ("sparkwire-extended", "sparkwire-stage"):
+if mode in ("sparkwire-extended", "sparkwire-stage", "listener-disabled"):
     import sparkwire
 
+    # listener-disabled: the stage-level configuration plus spark.sparkwire.enabled=false
+    disabled = {"enabled": False} if mode == "listener-disabled" else {}
     b = sparkwire.configure(b, endpoint=cfg["endpoint"], extended=mode == "sparkwire-extended",
-                            labels={"bench": "spark-listener"}, flush_timeout_ms=300_000)
+                            labels={"bench": "spark-listener"}, flush_timeout_ms=300_000, **disabled)
 elif mode == "sparkmeasure":
     # sparkMeasure 0.28 as its docs attach it: both sinks, kafka-clients next to its jar.
     b = (
@@ -146,6 +153,33 @@ def noop_job(n: int) -> None:
     spark.range(0, n * 10, 1, n).write.format("noop").mode("overwrite").save()
 
 
+LISTENER_CLASS = "io.sparkwire.spark.SparkwireListener"
+
+
+def listener_probe() -> dict:
+    """The listeners on the driver's LiveListenerBus (every queue) and, per SparkwireListener,
+    whether its client field is set; spark.sparkwire.enabled and spark.extraListeners."""
+    try:
+        names: list[str] = []
+        clients: list[bool] = []
+        for listener in sc._jsc.sc().listenerBus().listeners():
+            name = listener.getClass().getName()
+            names.append(name)
+            if name == LISTENER_CLASS:
+                field = listener.getClass().getDeclaredField("client")
+                field.setAccessible(True)
+                clients.append(field.get(listener) is not None)
+        conf = sc.getConf()
+        return {
+            "listeners": names,
+            "sparkwire_clients": clients,
+            "enabled_conf": conf.get("spark.sparkwire.enabled", None),
+            "extra_listeners": conf.get("spark.extraListeners", None),
+        }
+    except Exception as e:  # reported, and a listener-disabled run without it fails
+        return {"error": f"{type(e).__name__}: {e}"[:500]}
+
+
 noop_job(warmup)
 drain()
 before = bus_metrics()
@@ -164,6 +198,7 @@ cpu = {
 print("SPARKWIRE_BENCH " + json.dumps({
     "mode": mode, "appId": sc.applicationId, "tasks": tasks, "startup_s": startup_s, "job_s": job_s,
     "drain_s": drain_s, "before": before, "after": after, "jvm_cpu": cpu,
+    "listener_probe": listener_probe(),  # after the measured job and its metrics: not timed
 }), flush=True)
 t = time.perf_counter()
 spark.stop()

@@ -74,6 +74,8 @@ export interface Summary {
   rounds: number[];
   /** sparkwire-extended / sparkmeasure, paired per round. */
   paired?: RatioStats;
+  /** sparkwire-stage / listener-disabled, paired per round: sparkwire's own work beyond Spark's cost of a registered listener. */
+  pairedStage?: RatioStats;
   skipped: Record<string, string>;
 }
 
@@ -104,15 +106,18 @@ export function summarize(runs: Run[], arms: Arm[], skipped: Record<string, stri
       brokerCpuS: median(good.map((r) => r.brokerCpuS)),
     };
   });
-  let paired: RatioStats | undefined;
-  if (arms.includes('sparkwire-extended') && arms.includes('sparkmeasure')) {
-    paired = ratioStats(rounds.flatMap((k) => {
-      const a = okRun(runs, k, 'sparkwire-extended');
-      const b = okRun(runs, k, 'sparkmeasure');
-      return a && b ? [a.jobS / b.jobS] : [];
-    }));
-  }
-  return { arms: out, rounds, paired, skipped };
+  /** a / b over the rounds where both succeeded, when both arms ran. */
+  const pairedRatio = (a: Arm, b: Arm): RatioStats | undefined =>
+    arms.includes(a) && arms.includes(b)
+      ? ratioStats(rounds.flatMap((k) => {
+          const x = okRun(runs, k, a);
+          const y = okRun(runs, k, b);
+          return x && y ? [x.jobS / y.jobS] : [];
+        }))
+      : undefined;
+  const paired = pairedRatio('sparkwire-extended', 'sparkmeasure');
+  const pairedStage = pairedRatio('sparkwire-stage', 'listener-disabled');
+  return { arms: out, rounds, paired, ...(pairedStage ? { pairedStage } : {}), skipped };
 }
 
 const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
@@ -145,6 +150,35 @@ export function verdicts(s: Summary): Array<{ target: string; value: string; met
     } else out.push({ target: "sparkwire extended below sparkMeasure's ratio", value: 'not evaluated (failed runs)', met: undefined });
   }
   return out;
+}
+
+/**
+ * When both sparkwire-stage and listener-disabled ran: how much of the stage level's ratio to
+ * none is Spark's own cost of a registered listener and how much is sparkwire's work. Per round
+ * ln(stage / none) = ln(disabled / none) + ln(stage / disabled), so over the same rounds the
+ * geometric means multiply exactly: stage = disabled x (stage / disabled).
+ */
+export function stageVsDisabled(s: Summary): string | undefined {
+  const by = (arm: Arm) => s.arms.find((a) => a.arm === arm);
+  const stage = by('sparkwire-stage');
+  const dis = by('listener-disabled');
+  if (!stage || !dis) return undefined;
+  const p = s.pairedStage;
+  const head = 'sparkwire stage level vs the sparkwire listener registered, disabled (paired per round)';
+  if (!publishable(stage) || !publishable(dis) || !p || p.n === 0) return `${head}: not evaluated (failed runs).`;
+  const sig = p.p !== undefined && p.p < 0.05;
+  const sg = stage.ratio!.geoMean;
+  const dg = dis.ratio!.geoMean;
+  const share = sg > 1 && dg > 1 ? `, ${Math.round((Math.log(dg) / Math.log(sg)) * 100)}% of the stage level's overhead on the log scale` : '';
+  const dm = dis.ratio!.median;
+  const budget = dm < TARGETS.stage
+    ? `Spark's own cost (listener-disabled median ${f3(dm)}) is below the stage-level target of ${TARGETS.stage}x, leaving sparkwire's own work x${f3(TARGETS.stage / dm)} (${pct(TARGETS.stage / dm)})`
+    : `Spark's own cost (listener-disabled median ${f3(dm)}) is already at or above the stage-level target of ${TARGETS.stage}x: no listener registered through spark.extraListeners can meet it on this machine`;
+  const verdict = sig ? `stage level significantly ${p.geoMean > 1 ? 'slower' : 'faster'} than the disabled listener` : 'difference not significant';
+  return (
+    `${head}, ${p.n} rounds: stage / disabled ${f3(p.geoMean)} ${ci(p)} (median ${f3(p.median)}), p ${pText(p.p)}: ${verdict} at 5%. ` +
+    `Of the stage level's geometric mean ratio to none, ${f3(sg)} (${pct(sg)}), Spark's listener bus with one registered listener accounts for ${f3(dg)} (${pct(dg)}; listener-disabled / none${share}) and sparkwire's own work for ${f3(p.geoMean)} (${pct(p.geoMean)}; stage / disabled). ${budget}.`
+  );
 }
 
 export interface ReportContext {
@@ -194,6 +228,7 @@ export function markdown(runs: Run[], s: Summary, o: ReportContext): string {
     '| --- | --- | --- |',
     ...verdicts(s).map((v) => `| ${v.target} | ${v.value} | ${v.met === undefined ? 'not evaluated' : v.met ? 'met' : '**missed**'} |`),
     '',
+    ...(stageVsDisabled(s) ? [stageVsDisabled(s)!, ''] : []),
     `Per round (job wall time in seconds, ratio to none in parentheses; the order the arms ran in):`,
     '',
     `| round | order | ${arms.map((a) => a).join(' | ')} | load (1 min) at the start |`,
@@ -228,7 +263,13 @@ the 2-core machine):
 npx tsx testing/bench/spark/run.ts --rounds 12
 \`\`\`
 
-Flags: \`--rounds\` (default 12: a multiple of 4 balances the Williams design), \`--arms\` (default all four), \`--tasks\` (50,000), \`--warmup-tasks\` (5,000),
+Flags: \`--rounds\` (default 12; the Williams design is balanced over a multiple of the number of arms when it is even,
+of twice it when it is odd: 12 for the default four arms, 6 for three), \`--arms\` (default the four above;
+\`listener-disabled\` only when listed: the sparkwire listener registered as at stage level but with
+\`spark.sparkwire.enabled=false\`, i.e. Spark's own cost of one registered listener; nothing is sent, and a run
+fails unless exactly one sparkwire listener was on the listener bus with no client and received the job's
+events; reported with a paired stage level / listener-disabled comparison, e.g.
+\`--arms none,listener-disabled,sparkwire-stage --rounds 12\`), \`--tasks\` (50,000), \`--warmup-tasks\` (5,000),
 \`--order williams|random\` and \`--seed\`, \`--sparkmeasure-jar PATH\` (default
 \`$SPARKWIRE_SPARKMEASURE_JAR\`, else \`../shared/vendor/sparkmeasure/spark-measure_2.13-0.28.jar\` beside the
 checkout; the arm is skipped when it is missing),

@@ -4,19 +4,27 @@
  *   none                no listener;
  *   sparkwire-extended  the JVM listener, extended mode -> the sidecar process -> a real Kafka broker;
  *   sparkwire-stage     the same at stage level (extended off: no task events);
- *   sparkmeasure        sparkMeasure 0.28 KafkaSink + KafkaSinkExtended -> the same broker, own topic.
+ *   sparkmeasure        sparkMeasure 0.28 KafkaSink + KafkaSinkExtended -> the same broker, own topic;
+ *   listener-disabled   only with --arms: the sparkwire listener registered as at stage level but
+ *                       with spark.sparkwire.enabled=false (Spark's own cost of one registered
+ *                       listener); nothing is sent, each run is verified disabled instead.
  *
- *   npx tsx testing/bench/spark/run.ts [--rounds 12] [--arms none,sparkwire-extended,sparkwire-stage,sparkmeasure]
+ *   npx tsx testing/bench/spark/run.ts [--rounds 12]
+ *        [--arms LIST: default none,sparkwire-extended,sparkwire-stage,sparkmeasure; also listener-disabled]
  *        [--tasks 50000] [--warmup-tasks 5000] [--order williams|random] [--seed N]
  *        [--sparkmeasure-jar PATH] [--kafka-clients-jar PATH]
  *        [--no-docs] [--docs docs/benchmarks.md] [--output-json f.json] [--nice N] [--debug-threads]
  *
  * The arms' order within a round follows a Williams design (arms.ts, stats.ts) or is shuffled
- * (--order random). Per arm: the median ratio to the none run of the same round and a 95% t
- * interval on the log ratios; sparkwire extended vs sparkMeasure paired per round, with its
- * interval and a t test (stats.ts). Targets: extended <= 1.05x and below sparkMeasure's ratio,
- * stage level <= 1.01x. After every run the topics are read back (integrity.ts); a run that
- * fails its check is reported, never published as a number. Listener processing time per
+ * (--order random). The design is balanced over a multiple of k rounds for an even number k of
+ * arms and of 2k rounds for an odd k (12 for the default four arms, 6 for three, e.g.
+ * --arms none,listener-disabled,sparkwire-stage). Per arm: the median ratio to the none run of
+ * the same round and a 95% t interval on the log ratios; sparkwire extended vs sparkMeasure and
+ * sparkwire stage level vs listener-disabled paired per round, with their intervals and t tests
+ * (stats.ts). Targets: extended <= 1.05x and below sparkMeasure's ratio, stage level <= 1.01x.
+ * After every run the topics are read back (integrity.ts), and a listener-disabled run is
+ * checked to have had the listener on the bus with no client (arms.ts verifyDisabled); a run
+ * that fails its check is reported, never published as a number. Listener processing time per
  * event comes from Spark's own listenerProcessingTime.<class> timers (LiveListenerBus metrics,
  * read from the driver's /metrics/json). Writes the "## Spark listener overhead" section of
  * docs/benchmarks.md (report.ts; only that section; it is appended when missing).
@@ -29,10 +37,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBroker, type Broker } from '@sparkwire/kafka-broker';
 import { spawnSidecar } from '@sparkwire/testkit';
-import { ARMS, parseArms, SPARKMEASURE_LISTENERS, sparkMeasureJars, type Arm } from './arms';
+import { armsFlag, balancedRounds, DEFAULT_ARMS, parseArms, roundOrders, SPARKMEASURE_LISTENERS, sparkMeasureJars, verifyDisabled, type Arm } from './arms';
 import { RunChecker } from './integrity';
 import { markdown, SECTION, summarize, updateDoc, type Run, type Timer } from './report';
-import { rng, williamsRows } from './stats';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const PYTHON = path.join(ROOT, '.venv/bin/python');
@@ -50,7 +57,7 @@ function parse() {
     options: {
       rounds: { type: 'string', default: '12' },
       pairs: { type: 'string' },
-      arms: { type: 'string', default: ARMS.join(',') },
+      arms: { type: 'string', default: DEFAULT_ARMS.join(',') },
       order: { type: 'string', default: 'williams' },
       seed: { type: 'string' },
       'sparkmeasure-jar': { type: 'string' },
@@ -216,6 +223,19 @@ async function runJob(round: number, position: number, mode: Arm, o: RunOptions,
     run.timer = { count: x.count, mean: k.mean + x.mean, p50: k.p50 + x.p50, p99: k.p99 + x.p99, max: k.max + x.max };
     run.listenerEvents = x.count - (timerOf(before, SM_TIMERS[1])?.count ?? 0);
   }
+  if (mode === 'listener-disabled') {
+    const t = timerOf(after, TIMER);
+    if (t) {
+      run.timer = t;
+      run.listenerEvents = t.count - (timerOf(before, TIMER)?.count ?? 0);
+    }
+    const v = verifyDisabled(res.listener_probe, stderr, run.listenerEvents, o.tasks);
+    if (!v.ok) {
+      console.error(`round ${round} listener-disabled: the job's stderr (last 3000 characters):\n${stderr.slice(-3000)}`);
+      throw new Error(`listener-disabled run not verified: ${v.summary}`); // the summary alone is the report's error line
+    }
+    run.integrity = { ok: true, summary: v.summary, records: 0, names: {} };
+  }
   if (mode === 'sparkwire-extended' || mode === 'sparkwire-stage') {
     const t = timerOf(after, TIMER);
     if (!t) throw new Error(`no ${TIMER} in the driver's metrics: is the listener attached?\n${stderr.slice(-3000)}`);
@@ -228,23 +248,6 @@ async function runJob(round: number, position: number, mode: Arm, o: RunOptions,
 }
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-
-/** The order of the arms in each round: rows of a Williams design (cycled), or seeded shuffles. */
-function roundOrders(arms: Arm[], rounds: number, order: 'williams' | 'random', seed: number): Arm[][] {
-  if (order === 'williams') {
-    const rows = williamsRows(arms.length);
-    return Array.from({ length: rounds }, (_, r) => rows[r % rows.length].map((i) => arms[i]));
-  }
-  const rand = rng(seed);
-  return Array.from({ length: rounds }, () => {
-    const a = [...arms];
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [a[i], a[j]] = [a[j], a[i]];
-    }
-    return a;
-  });
-}
 
 /** Reads the run's records back from the broker; a failed check marks the run failed. */
 async function checkRun(checker: RunChecker, r: Run, o: { tasks: number; warmupTasks: number }): Promise<number> {
@@ -281,7 +284,9 @@ async function main(): Promise<void> {
     }
   }
   const orders = roundOrders(o.arms, o.rounds, o.order, o.seed);
-  console.log(`arms ${o.arms.join(', ')}; ${o.rounds} rounds; order ${o.order}${o.order === 'random' ? ` (seed ${o.seed})` : ''}`);
+  const period = balancedRounds(o.arms.length);
+  const unbalanced = o.order === 'williams' && o.rounds % period !== 0 ? `not balanced: ${o.rounds} rounds is not a multiple of ${period} for ${o.arms.length} arms` : undefined;
+  console.log(`arms ${o.arms.join(', ')}; ${o.rounds} rounds; order ${o.order}${o.order === 'random' ? ` (seed ${o.seed})` : ''}${unbalanced ? ` (${unbalanced})` : ''}`);
   console.log('starting a Kafka broker and the sidecar (--extended)');
   const broker: Broker = await startBroker();
   const checker = new RunChecker(broker.bootstrap, TOPIC, smJars ? SM_TOPIC : undefined);
@@ -305,7 +310,7 @@ async function main(): Promise<void> {
           `round ${round} ${mode.padEnd(18)} job ${r.jobS.toFixed(2)} s (drain ${r.drainS.toFixed(2)} s, process ${r.processS.toFixed(1)} s, load ${r.load1.toFixed(1)})` +
             `; JVM CPU ${r.jvmCpu!.process.toFixed(1)} s (${Object.entries(r.jvmCpu!.threads).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; GC ${r.jvmCpu!.gc_wall.toFixed(2)} s)` +
             (r.timer ? `; listener ${fmt(r.listenerEvents!)} events, mean ${(r.timer.mean * 1000).toFixed(1)} µs/event; sidecar CPU ${r.sidecarCpuS.toFixed(1)} s, broker ${r.brokerCpuS.toFixed(1)} s${r.delivery ? `; delivery ${JSON.stringify(r.delivery)}` : ''}` : '') +
-            (r.integrity ? `; integrity (${readS.toFixed(1)} s to read back): ${r.integrity.summary}` : ''),
+            (r.integrity ? `; ${r.arm === 'listener-disabled' ? 'verified' : `integrity (${readS.toFixed(1)} s to read back)`}: ${r.integrity.summary}` : ''),
         );
       }
     }
@@ -315,8 +320,9 @@ async function main(): Promise<void> {
     await broker.stop();
   }
   const s = summarize(runs, o.arms, skipped);
-  const command = `npx tsx testing/bench/spark/run.ts --rounds ${o.rounds} --tasks ${o.tasks} --warmup-tasks ${o.warmupTasks}${o.arms.length + Object.keys(skipped).length < ARMS.length ? ` --arms ${o.arms.join(',')}` : ''}${o.order === 'random' ? ` --order random --seed ${o.seed}` : ''}${o.nice ? ` --nice ${o.nice}` : ''}`;
-  const md = markdown(runs, s, { command, tasks: o.tasks, warmupTasks: o.warmupTasks, nice: o.nice, tookS: (Date.now() - t0) / 1000, loadBefore, order: o.order === 'random' ? `shuffled, seed ${o.seed}` : 'Williams design' });
+  // the arms asked for: a skipped sparkmeasure arm stays in the command that reproduces the run
+  const command = `npx tsx testing/bench/spark/run.ts --rounds ${o.rounds} --tasks ${o.tasks} --warmup-tasks ${o.warmupTasks}${armsFlag([...o.arms, ...(Object.keys(skipped) as Arm[])])}${o.order === 'random' ? ` --order random --seed ${o.seed}` : ''}${o.nice ? ` --nice ${o.nice}` : ''}`;
+  const md = markdown(runs, s, { command, tasks: o.tasks, warmupTasks: o.warmupTasks, nice: o.nice, tookS: (Date.now() - t0) / 1000, loadBefore, order: o.order === 'random' ? `shuffled, seed ${o.seed}` : `Williams design${unbalanced ? `, ${unbalanced}` : ''}` });
   console.log(`\n${md}\n`);
   if (o.outputJson) writeFileSync(path.resolve(o.outputJson), `${JSON.stringify({ runs, summary: s, sidecarStats }, null, 2)}\n`);
   const failed = runs.filter((r) => !r.ok);
