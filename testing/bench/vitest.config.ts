@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
+    // spark/: the Spark listener benchmark's own logic (arms, ordering, statistics, report); none starts Spark.
+    include: ['src/**/*.test.ts', 'spark/**/*.test.ts'],
     // The smoke test starts a real broker (a JVM) and the sidecar: one file at a time.
     testTimeout: 90_000,
     hookTimeout: 90_000,
