@@ -5,7 +5,9 @@
 //    external (resolved from the workspace's node_modules). bin/sparkwire.js runs it; the tests
 //    in the workspace use it. The sidecar runs from a bundle rather than through tsx because tsx
 //    compiles with keepNames, which wraps every closure created on the hot path in a
-//    defineProperty call (measured: ~8x slower JSON encoding).
+//    defineProperty call (measured: ~8x slower JSON encoding). What the code imports
+//    dynamically goes to dist/chunks/: without splitting, the npm packages such a module imports
+//    would be imported by cli.mjs itself, at start (the event log codecs of `replay`: 5 MB).
 //  - dist/sparkwire.mjs (`--standalone`, or `--all`): the standalone single file, every npm
 //    dependency inlined, runs with nothing but `node` (no node_modules): what the container image
 //    and the npm package @sparkwire/sidecar contain. The .proto files that @grpc/proto-loader
@@ -15,7 +17,7 @@
 //
 // Usage: node apps/sidecar/build.mjs [--standalone | --all]
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,18 +40,29 @@ const externalNpm = {
 };
 
 if (wantCli) {
-  await build({
-    entryPoints: [join(here, 'src/cli.ts')],
-    outfile: join(here, 'dist/cli.mjs'),
+  const chunks = join(here, 'dist/chunks');
+  const result = await build({
+    entryPoints: { cli: join(here, 'src/cli.ts') },
+    // The same output (and chunk names) from whichever directory the build runs in.
+    absWorkingDir: root,
+    outdir: join(here, 'dist'),
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     sourcemap: true,
+    metafile: true,
     logLevel: 'warning',
     define,
     plugins: [externalNpm],
   });
+  // Chunks of earlier builds (their names carry a content hash) go. `serve` has loaded all its
+  // code at start; a `replay` started before the rebuild may then miss its chunk.
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => resolve(root, f)));
+  for (const f of existsSync(chunks) ? readdirSync(chunks) : []) if (!written.has(join(chunks, f))) rmSync(join(chunks, f), { force: true });
 }
 
 // ---- standalone -------------------------------------------------------------------------

@@ -4,9 +4,10 @@
 // from its path: kafka.maxBatchRecords <-> --kafka-max-batch-records <->
 // SPARKWIRE_KAFKA_MAX_BATCH_RECORDS. Anything unknown is an error naming it.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { configSchema, ConfigError } from '@sparkwire/sdk';
 import { STATE_DIR_ENV } from '@sparkwire/spool';
+import { loadPackage } from './load-package';
 
 export type LeafKind = 'string' | 'number' | 'boolean' | 'enum' | 'array';
 
@@ -85,9 +86,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(`config file ${path}: ${(err as Error).message}`, 'config');
   }
+  const yaml = loadPackage<typeof Yaml>('yaml', `config file ${path}`, () => require('yaml'));
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = yaml.parse(text);
   } catch (err) {
     throw new ConfigError(`config file ${path}: not valid YAML or JSON: ${(err as Error).message}`, 'config');
   }

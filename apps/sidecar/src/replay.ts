@@ -9,11 +9,15 @@
 // Exit codes: 0 done (bad lines are skipped and counted), 1 failure (Kafka unreachable, a
 // publish failed, a corrupt compressed stream), 2 usage (a missing file, an unsupported codec,
 // bad configuration).
+//
+// The event log reader (with its zstd, lz4 and snappy codecs: lz4js alone allocates 5 MB when
+// loaded) and the progress bar are loaded when a replay runs, not by every `sparkwire` command.
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 import { createLogger, createPipeline, PipelineError, Status, type SparkwireConfig } from '@sparkwire/sdk';
-import { EventLogError, mapEventLog, newStats, resolveLogs, type BadLine, type EventLogSource, type LogStats, type ReadProgress } from '@sparkwire/event-log';
+import type { BadLine, EventLogSource, LogStats, ReadProgress } from '@sparkwire/event-log';
 import type { SparkEvent } from '@sparkwire/proto';
+import { loadPackage } from './load-package';
 import { readReplayedIds } from './replay-read-back';
 
 export interface ReplayDeps {
@@ -80,6 +84,7 @@ export function addReplayCommand(program: Command, deps: ReplayDeps): void {
         io.err(`sparkwire replay: --batch-size must be a positive integer\n`);
         return EXIT_USAGE;
       }
+      const { EventLogError, resolveLogs } = await import('@sparkwire/event-log');
       let sources: EventLogSource[];
       try {
         sources = resolveLogs(paths);
@@ -115,6 +120,7 @@ export interface ReplayOptions {
 /** Replays the logs through one pipeline built from the configuration; never throws (the summary carries the error). */
 export async function replay(sources: EventLogSource[], cfg: SparkwireConfig, o: ReplayOptions): Promise<ReplaySummary> {
   const started = Date.now();
+  const { mapEventLog, newStats } = await import('@sparkwire/event-log');
   const summary: ReplaySummary = {
     logs: [], eventsRead: 0, mapped: 0, skipped: 0, skippedByEvent: {}, published: 0, duplicates: 0, filtered: 0, badLines: 0, bad: [], problems: [], phasesMs: { start: 0, readBack: 0, publish: 0, close: 0 }, ms: 0,
   };
@@ -236,7 +242,7 @@ function sum(m: Record<string, number> | Map<string, number>): number {
 
 /** Progress on stderr: a bar (cli-progress) on a terminal, a plain line every interval otherwise. */
 class Progress {
-  private bar: cliProgress.SingleBar | undefined;
+  private bar: CliProgress.SingleBar | undefined;
   private timer: NodeJS.Timeout | undefined;
   private last = { bytes: 0, events: 0 };
   private readonly tty: boolean;
@@ -250,6 +256,7 @@ class Progress {
 
   start(): void {
     if (this.tty) {
+      const cliProgress = loadPackage<typeof CliProgress>('cli-progress', 'the replay progress bar', () => require('cli-progress'));
       this.bar = new cliProgress.SingleBar(
         { format: 'replay [{bar}] {percentage}% | {events} events | {rate} events/s | {bad} bad', stream: process.stderr, hideCursor: true, clearOnComplete: false },
         cliProgress.Presets.shades_classic,

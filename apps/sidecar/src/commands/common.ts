@@ -2,10 +2,12 @@
 // progress on stderr, exit codes, and errors that are the user's (exit 2) or the run's (exit 1).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
+import type CliTable from 'cli-table3';
 import { createKafkaClient, kafkaConnectionSettings, type KafkaAdmin, type KafkaClient, type KafkaConnectionConfig } from '@sparkwire/kafka-client';
 import { ConfigError, parseConfig } from '@sparkwire/sdk';
 import { configFilePath, fromEnv, mergeSources, readConfigFile } from '../config-sources';
+import { loadPackage } from '../load-package';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -150,7 +152,7 @@ export function progress(io: Io, label: string, opts: { afterMs?: number; everyM
   const started = Date.now();
   const afterMs = opts.afterMs ?? 2000;
   const everyMs = opts.everyMs ?? 5000;
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   let lastLine = 0;
   let done = 0;
   let total = 0;
@@ -159,6 +161,7 @@ export function progress(io: Io, label: string, opts: { afterMs?: number; everyM
     if (Date.now() - started < afterMs) return;
     if (io.stderrIsTTY) {
       if (!bar) {
+        const cliProgress = loadPackage<typeof CliProgress>('cli-progress', 'a progress bar', () => require('cli-progress'));
         bar = new cliProgress.SingleBar(
           { format: `${label} [{bar}] {percentage}% | {value}/{total} records | {rate}/s | {eta_formatted} left`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
           cliProgress.Presets.shades_classic,
@@ -193,9 +196,8 @@ export function toJson(v: unknown, pretty = true): string {
 
 // ---------------------------------------------------------------- tables
 
-import Table from 'cli-table3';
-
 /** A compact table (no lines between rows), plain header. */
-export function table(head: string[]): InstanceType<typeof Table> {
+export function table(head: string[]): CliTable.Table {
+  const Table = loadPackage<typeof CliTable>('cli-table3', 'a table', () => require('cli-table3'));
   return new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
 }

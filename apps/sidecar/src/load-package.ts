@@ -1,0 +1,27 @@
+// npm packages that only some commands or settings use, loaded when one does rather than at
+// import, so that `serve` does not carry them: the YAML parser (a config file), the table and
+// progress-bar packages (the operator commands and replay).
+// (The same helper as libs/otel-traces/src/load-package.ts: the app has no library to share it from.)
+import { createRequire } from 'node:module';
+
+/**
+ * The package `name`, loaded now. Synchronous, so that the code needing it stays synchronous;
+ * a package that cannot be loaded fails the call with `need` in the message.
+ *
+ * `bundled` must be the literal `() => require(name)`: a bundle that inlines npm packages
+ * (the standalone sidecar) finds the package through it and has a working `require`. The
+ * bundle that keeps npm packages external (dist/cli.mjs) has none (esbuild's stand-in
+ * throws), nor has this file run as an ES module from source: those require the package from here.
+ */
+export function loadPackage<T>(name: string, need: string, bundled: () => T): T {
+  try {
+    return hasRequire() ? bundled() : (createRequire(import.meta.url)(name) as T);
+  } catch (err) {
+    throw new Error(`${need} needs the npm package ${name}, which could not be loaded: ${(err as Error).message}`);
+  }
+}
+
+// esbuild's stand-in for a missing require is a function too, but without require.resolve.
+function hasRequire(): boolean {
+  return typeof require === 'function' && typeof require.resolve === 'function';
+}
