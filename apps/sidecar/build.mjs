@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// Builds the sidecar with esbuild, two ways:
+// Builds the sidecar with esbuild, two ways, both with every npm dependency inlined:
 //
-//  - dist/cli.mjs: the sidecar's own TypeScript (apps/sidecar + libs/*) bundled, npm packages
-//    external (resolved from the workspace's node_modules). bin/sparkwire.js runs it; the tests
-//    in the workspace use it. The sidecar runs from a bundle rather than through tsx because tsx
-//    compiles with keepNames, which wraps every closure created on the hot path in a
-//    defineProperty call (measured: ~8x slower JSON encoding). What the code imports
-//    dynamically goes to dist/chunks/: without splitting, the npm packages such a module imports
-//    would be imported by cli.mjs itself, at start (the event log codecs of `replay`: 5 MB).
-//  - dist/sparkwire.mjs (`--standalone`, or `--all`): the standalone single file, every npm
-//    dependency inlined, runs with nothing but `node` (no node_modules): what the container image
-//    and the npm package @sparkwire/sidecar contain. The .proto files that @grpc/proto-loader
-//    reads at run time (sparkwire.v1, grpc.health.v1, grpc.reflection) are embedded: they live
-//    under a virtual directory that only the proto loaders' `fs` sees. dist/package/ is the
-//    npm package staged for `npm pack` (package.json generated here, version from the root).
+//  - dist/cli.mjs (+ dist/chunks/): what bin/sparkwire.js runs and the tests in the workspace
+//    use. Code that is imported dynamically (replay's event log reader, @platformatic/kafka) is
+//    in chunks, loaded when used; source maps beside each file. The sidecar runs from a bundle
+//    rather than through tsx because tsx compiles with keepNames, which wraps every closure
+//    created on the hot path in a defineProperty call (measured: ~8x slower JSON encoding); and
+//    with the npm packages inlined rather than loaded from node_modules because loading some
+//    1,000 module files one by one costs memory for as long as the process runs: their source
+//    text with comments, the loaders' records, a young generation grown to its limit by all
+//    that start-up allocation (idle RSS with Kafka, medians of 5: 124.6 against 106.3 MB).
+//  - dist/sparkwire.mjs (`--standalone`, or `--all`): the same as one file, runs with nothing but
+//    `node` (no node_modules): what the container image and the npm package @sparkwire/sidecar
+//    contain. dist/package/ is the npm package staged for `npm pack` (package.json generated
+//    here, version from the root).
+//
+// The .proto files that @grpc/proto-loader reads at run time (sparkwire.v1, grpc.health.v1,
+// grpc.reflection) are embedded in both: they live under a virtual directory that only the
+// proto loaders' `fs` sees.
 //
 // Usage: node apps/sidecar/build.mjs [--standalone | --all]
 import { build } from 'esbuild';
@@ -31,41 +35,7 @@ const args = new Set(process.argv.slice(2));
 const wantCli = !args.has('--standalone') || args.has('--all');
 const wantStandalone = args.has('--standalone') || args.has('--all');
 
-/** Workspace packages (@sparkwire/*) are bundled; everything from npm stays external. */
-const externalNpm = {
-  name: 'external-npm',
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@sparkwire/') ? undefined : { path: args.path, external: true }));
-  },
-};
-
-if (wantCli) {
-  const chunks = join(here, 'dist/chunks');
-  const result = await build({
-    entryPoints: { cli: join(here, 'src/cli.ts') },
-    // The same output (and chunk names) from whichever directory the build runs in.
-    absWorkingDir: root,
-    outdir: join(here, 'dist'),
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: true,
-    metafile: true,
-    logLevel: 'warning',
-    define,
-    plugins: [externalNpm],
-  });
-  // Chunks of earlier builds (their names carry a content hash) go. `serve` has loaded all its
-  // code at start; a `replay` started before the rebuild may then miss its chunk.
-  const written = new Set(Object.keys(result.metafile.outputs).map((f) => resolve(root, f)));
-  for (const f of existsSync(chunks) ? readdirSync(chunks) : []) if (!written.has(join(chunks, f))) rmSync(join(chunks, f), { force: true });
-}
-
-// ---- standalone -------------------------------------------------------------------------
+// ---- what both builds share -------------------------------------------------------------
 
 /** Files read at run time, embedded under this directory (which does not exist on disk). */
 const VROOT = '/__sparkwire_embedded__';
@@ -128,9 +98,57 @@ const embedFiles = {
   },
 };
 
+// CommonJS packages inside an ES module need require(); __filename/__dirname are not used by
+// any code path the sidecar takes (checked by the standalone test from an empty dir).
+const REQUIRE_BANNER = "import { createRequire as __swCreateRequire } from 'node:module';\nconst require = __swCreateRequire(import.meta.url);";
+
+/** esbuild options of both builds. */
+const inlined = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Without comments and indentation the source text V8 keeps is smaller; the names stay.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  metafile: true,
+  define,
+  plugins: [embedFiles],
+  // @platformatic/kafka's wasm helpers read native.wasm from beside their own file; the
+  // package's /bundled entry carries the wasm inline, which a single-file build needs.
+  alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
+};
+
+// ---- dist/cli.mjs -----------------------------------------------------------------------
+
+async function buildCli() {
+  const chunks = join(here, 'dist/chunks');
+  const result = await build({
+    ...inlined,
+    entryPoints: { cli: join(here, 'src/cli.ts') },
+    // The same output (and chunk names) from whichever directory the build runs in.
+    absWorkingDir: root,
+    outdir: join(here, 'dist'),
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: true,
+    logLevel: 'warning',
+    banner: { js: REQUIRE_BANNER },
+  });
+  // Chunks of earlier builds (their names carry a content hash) go. `serve` has loaded its code
+  // by the time it is serving; a `replay` started before the rebuild may then miss its chunk.
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => resolve(root, f)));
+  for (const f of existsSync(chunks) ? readdirSync(chunks) : []) if (!written.has(join(chunks, f))) rmSync(join(chunks, f), { force: true });
+}
+
+// ---- dist/sparkwire.mjs -----------------------------------------------------------------
+
 async function buildStandalone() {
   const outfile = join(here, 'dist/sparkwire.mjs');
   const result = await build({
+    ...inlined,
     stdin: {
       // The same as bin/sparkwire.js, with the CLI bundled in.
       contents: "import { main } from './src/cli.ts';\nprocess.exitCode = await main(process.argv);\n",
@@ -139,26 +157,9 @@ async function buildStandalone() {
       loader: 'ts',
     },
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
     sourcemap: false,
-    metafile: true,
     logLevel: 'error',
-    define,
-    // CommonJS packages inside an ES module need require(); __filename/__dirname are not used
-    // by any code path the sidecar takes (checked by the standalone test from an empty dir).
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __swCreateRequire } from 'node:module';\nconst require = __swCreateRequire(import.meta.url);",
-    },
-    plugins: [embedFiles],
-    // @platformatic/kafka's wasm helpers read native.wasm from beside their own file; the
-    // package's /bundled entry carries the wasm inline, which a single-file build needs.
-    alias: { '@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
+    banner: { js: `#!/usr/bin/env node\n${REQUIRE_BANNER}` },
   });
   chmodSync(outfile, 0o755);
   const inputs = Object.keys(result.metafile.inputs);
@@ -196,6 +197,7 @@ async function buildStandalone() {
   return { bytes: statSync(outfile).size, packages: packages.size };
 }
 
+if (wantCli) await buildCli();
 if (wantStandalone) {
   const { bytes, packages } = await buildStandalone();
   console.log(`standalone: apps/sidecar/dist/sparkwire.mjs ${(bytes / 1024 / 1024).toFixed(2)} MiB (${packages} npm packages inlined); npm package staged in apps/sidecar/dist/package`);

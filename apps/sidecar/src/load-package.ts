@@ -8,10 +8,10 @@ import { createRequire } from 'node:module';
  * The package `name`, loaded now. Synchronous, so that the code needing it stays synchronous;
  * a package that cannot be loaded fails the call with `need` in the message.
  *
- * `bundled` must be the literal `() => require(name)`: a bundle that inlines npm packages
- * (the standalone sidecar) finds the package through it and has a working `require`. The
- * bundle that keeps npm packages external (dist/cli.mjs) has none (esbuild's stand-in
- * throws), nor has this file run as an ES module from source: those require the package from here.
+ * `bundled` must be the literal `() => require(name)`: the sidecar's bundles (build.mjs) inline
+ * the package, find it through it and have a working `require`. Run from source, as an ES module,
+ * this file has none (a bundle without one would have esbuild's stand-in, which throws): the
+ * package is then required from here.
  */
 export function loadPackage<T>(name: string, need: string, bundled: () => T): T {
   try {

@@ -9,9 +9,10 @@ import { createRequire } from 'node:module';
  * message, not a later export.
  *
  * `bundled` must be the literal `() => require(name)`: a bundle that inlines npm packages
- * (the standalone sidecar) finds the package through it and has a working `require`. The
- * bundles that keep npm packages external have none (esbuild's stand-in throws), nor has
- * this file run as an ES module from source: those require the package from here.
+ * (the sidecar's, apps/sidecar/build.mjs) finds the package through it and has a working
+ * `require`. A bundle that keeps them external (the SDK's npm package) has none (esbuild's
+ * stand-in throws), nor has this file run from source as an ES module: those require the
+ * package from here.
  */
 export function loadPackage<T>(name: string, need: string, bundled: () => T): T {
   try {
