@@ -280,7 +280,7 @@ Method: every run is a fresh Python process and JVM (\`testing/bench/spark/bench
 listeners are a static \`spark.extraListeners\` setting, so one SparkSession cannot be measured
 with and without one, and a fresh JVM gives every arm the same JIT and GC state. Each round runs
 every arm once; the order within a round follows a Williams design (every arm in every position,
-and after every other arm, equally often over ${'`k`'} rounds for ${'`k`'} arms), so drift in the
+and after every other arm, equally often over ${'`k`'} rounds for an even number ${'`k`'} of arms, ${'`2k`'} for an odd one), so drift in the
 machine's load and carry-over from the previous run hit all arms alike. Each arm's result is its
 ratio to the \`none\` run of the same round: the median over rounds, and the geometric mean with a
 95% Student t interval computed on the logarithms of the per-round ratios. sparkwire extended vs
