@@ -331,12 +331,21 @@ describe('real PySpark -> listener -> sidecar -> Kafka', () => {
     expect(run.result.listenerBus.timers['listenerProcessingTime.io.sparkwire.spark.SparkwireListener']?.count).toBeGreaterThanOrEqual(2 * TASKS);
   });
 
-  it('sidecar stopped and restarted mid-job: the job wall time is unaffected (vs the same job with the sidecar up)', (ctx) => {
+  it("sidecar stopped and restarted mid-job: Spark's listener thread is not held up (vs the same job with the sidecar up)", (ctx) => {
     if (OUTAGES_SKIPPED) return ctx.skip(OUTAGES_SKIPPED);
     expect(restartRun && fullRun, 'needs both runs above').toBeTruthy();
     const work = restartRun!.result.work_s as number;
     const base = fullRun!.result.work_s as number;
-    console.log(`restart vs sidecar up: ${work.toFixed(1)} s vs ${base.toFixed(1)} s of work (ratio ${(work / base).toFixed(3)})`);
-    expect(work <= base * SLACK_RATIO || work - base <= SLACK_S, `work ${work.toFixed(1)} s vs baseline ${base.toFixed(1)} s`).toBe(true);
+    // Spark's own timer of the listener's callbacks (Codahale, milliseconds): a listener that
+    // waited for the sidecar during the outage would show it here (and in dropped events, checked
+    // above), whatever the machine's speed. The job's wall time is logged, not asserted: on these
+    // 2 cores it also carries the CPU of the restarted sidecar catching up with the backlog beside
+    // the tasks (+29% on a slow day, 2026-12-02), which is the benchmarks' business.
+    const timer = (r: JobRun) => (r.result.listenerBus.timers as Record<string, { count: number; mean: number; p99: number }>)['listenerProcessingTime.io.sparkwire.spark.SparkwireListener'];
+    const during = timer(restartRun!);
+    const up = timer(fullRun!);
+    console.log(`restart vs sidecar up: ${work.toFixed(1)} s vs ${base.toFixed(1)} s of work (ratio ${(work / base).toFixed(3)}); listener callback mean ${during.mean.toFixed(4)} vs ${up.mean.toFixed(4)} ms, p99 ${during.p99.toFixed(4)} vs ${up.p99.toFixed(4)} ms`);
+    expect(during.count).toBeGreaterThanOrEqual(2 * TASKS);
+    expect(during.mean, 'mean callback time (ms) during the outage run').toBeLessThanOrEqual(Math.max(3 * up.mean, up.mean + 0.01));
   });
 });
