@@ -1,7 +1,6 @@
 // npm packages that only some commands or settings use, loaded when one does rather than at
 // import, so that `serve` does not carry them: the YAML parser (a config file), the table and
 // progress-bar packages (the operator commands and replay).
-// (The same helper as libs/otel-traces/src/load-package.ts: the app has no library to share it from.)
 import { createRequire } from 'node:module';
 
 /**

@@ -1,16 +1,12 @@
 // Metrics as one unit: a MeterProvider with the Prometheus exporter (pull, on our own
 // HTTP server) and optionally a periodic OTLP push, the Spark observer and the sidecar
 // health instruments, configured by sparkwire's config with OTEL_* variables as fallback.
-//
-// The OTLP exporters are loaded only when push is on (load-package.ts): off by default, and
-// they bring the OTLP transformer and exporter bases with them.
 import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
-import type * as OtlpGrpc from '@opentelemetry/exporter-metrics-otlp-grpc';
-import type * as OtlpProto from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import { loadPackage } from './load-package';
 import { startPrometheusServer, type PrometheusServer } from './prometheus-server';
 import { ATTR_SERVICE_NAME } from './semconv';
 import { SidecarMetrics } from './sidecar-metrics';
@@ -75,15 +71,9 @@ function httpSignalUrl(endpoint: string): string {
   return u.toString();
 }
 
-/** Throws, naming the package, when the protocol's exporter package cannot be loaded. */
 function createPushExporter(s: ResolvedMetrics): PushMetricExporter {
-  const need = `OTLP metrics push over ${s.protocol}`;
-  if (s.protocol === 'grpc') {
-    const { OTLPMetricExporter } = loadPackage<typeof OtlpGrpc>('@opentelemetry/exporter-metrics-otlp-grpc', need, () => require('@opentelemetry/exporter-metrics-otlp-grpc'));
-    return new OTLPMetricExporter({ url: s.url });
-  }
-  const { OTLPMetricExporter } = loadPackage<typeof OtlpProto>('@opentelemetry/exporter-metrics-otlp-proto', need, () => require('@opentelemetry/exporter-metrics-otlp-proto'));
-  return new OTLPMetricExporter({ url: s.url });
+  if (s.protocol === 'grpc') return new GrpcMetricExporter({ url: s.url });
+  return new ProtoMetricExporter({ url: s.url });
 }
 
 export interface Metrics {

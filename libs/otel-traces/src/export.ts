@@ -1,16 +1,11 @@
 // Where spans go: the SDK's BatchSpanProcessor in front of an OTLP exporter (gRPC or
 // HTTP/protobuf), configured by sparkwire's own settings with the standard OTEL_*
 // variables as fallback.
-//
-// The exporters and the processor are loaded only by the functions that build them
-// (load-package.ts): with tracing off, as by default, none of them is in the process.
 import type { MeterProvider } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type * as OtlpGrpc from '@opentelemetry/exporter-trace-otlp-grpc';
-import type * as OtlpProto from '@opentelemetry/exporter-trace-otlp-proto';
-import type * as SdkTrace from '@opentelemetry/sdk-trace-base';
-import type { BatchSpanProcessor, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { loadPackage } from './load-package';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export type OtlpProtocol = 'grpc' | 'http/protobuf';
 
@@ -72,16 +67,9 @@ export function httpSignalUrl(endpoint: string, signalPath: '/v1/traces' | '/v1/
   return u.toString();
 }
 
-/** Throws, naming the package, when the protocol's exporter package cannot be loaded. */
 export function createSpanExporter(s: Pick<TraceExportSettings, 'protocol' | 'url' | 'timeoutMs'> & { concurrencyLimit?: number }): SpanExporter {
-  const options = { url: s.url, timeoutMillis: s.timeoutMs, concurrencyLimit: s.concurrencyLimit };
-  const need = `OTLP trace export over ${s.protocol}`;
-  if (s.protocol === 'grpc') {
-    const { OTLPTraceExporter } = loadPackage<typeof OtlpGrpc>('@opentelemetry/exporter-trace-otlp-grpc', need, () => require('@opentelemetry/exporter-trace-otlp-grpc'));
-    return new OTLPTraceExporter(options);
-  }
-  const { OTLPTraceExporter } = loadPackage<typeof OtlpProto>('@opentelemetry/exporter-trace-otlp-proto', need, () => require('@opentelemetry/exporter-trace-otlp-proto'));
-  return new OTLPTraceExporter(options);
+  if (s.protocol === 'grpc') return new GrpcTraceExporter({ url: s.url, timeoutMillis: s.timeoutMs, concurrencyLimit: s.concurrencyLimit });
+  return new ProtoTraceExporter({ url: s.url, timeoutMillis: s.timeoutMs, concurrencyLimit: s.concurrencyLimit });
 }
 
 export interface SpanExportPipeline {
@@ -89,9 +77,7 @@ export interface SpanExportPipeline {
   exporter: CountingExporter;
 }
 
-/** Throws, naming the package, when the exporter or the SDK's processor cannot be loaded. */
 export function createSpanExportPipeline(s: TraceExportSettings): SpanExportPipeline {
-  const { BatchSpanProcessor } = loadPackage<typeof SdkTrace>('@opentelemetry/sdk-trace-base', `OTLP trace export over ${s.protocol}`, () => require('@opentelemetry/sdk-trace-base'));
   // A flush (shutdown, forceFlush) sends the whole queue as concurrent batches; the
   // exporter must accept that many or it fails the rest ("Concurrent export limit reached").
   const batch = s.maxExportBatchSize ?? envInt('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 512;
