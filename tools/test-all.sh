@@ -72,7 +72,28 @@ done
 printf '\n==> type check\n'
 npx tsc -p tsconfig.json
 printf '\n==> tests (all projects)\n'
-npx nx run-many -t test --parallel=1 --outputStyle=stream
+# The output is also kept, so that a failure ends with the failed projects' own last lines: a
+# log cut to its tail (as CI shows it) then still says what failed, not only which project.
+nx_log=$(mktemp -t sparkwire-test-all.XXXXXX)
+trap 'rm -f "$nx_log"' EXIT
+set +e
+npx nx run-many -t test --parallel=1 --outputStyle=stream 2>&1 | tee "$nx_log"
+nx_rc=${PIPESTATUS[0]}
+set -e
+if [ "$nx_rc" != 0 ]; then
+  plain=$(sed 's/\x1b\[[0-9;]*m//g' "$nx_log")
+  failed=$(printf '%s\n' "$plain" | sed -n '/^Failed tasks:/,$p' | sed -n 's/^- \([A-Za-z0-9_.@/-]*\):test.*/\1/p')
+  for p in $failed; do
+    own=$(printf '%s\n' "$plain" | grep -a "^$p: " || true)
+    printf '\n==> %s failed: the failed tests and vitest'"'"'s report of each\n' "$p"
+    printf '%s\n' "$own" | grep -a -E '^[^ ]+: +(×|✗) ' | head -n 20 || true
+    report=$(printf '%s\n' "$own" | grep -a -A 40 -E '^[^ ]+: +FAIL ' | head -n 160 || true)
+    # No vitest report (a setup that threw, a non-vitest target): its last lines instead.
+    if [ -n "$report" ]; then printf '%s\n' "$report"; else printf '%s\n' "$own" | tail -n 60; fi
+  done
+  printf '\n==> test-all: failed: %s\n' "$(echo $failed)"
+  exit "$nx_rc"
+fi
 if [ $split = 0 ]; then
   printf '\n==> the whole suite passed on Node %s (tools/test-node-lts.sh skipped with --node)\n' "$(node --version)"
   exit 0
