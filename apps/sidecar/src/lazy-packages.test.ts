@@ -1,8 +1,8 @@
 // npm packages that only some commands or settings use (the YAML parser, the table and
 // progress-bar packages, the event log codecs of `replay`) are loaded when one does: a `serve`
 // carries none of them. Seen in Node's CommonJS module cache (these packages are CommonJS);
-// the test file runs in a process of its own. Each command's help lists its configuration
-// options.
+// the test file runs in a process of its own. The configuration options each command has are
+// added when it runs, and its help still lists them.
 import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ describe('packages loaded on use', () => {
   });
 });
 
-describe('configuration options in each command', () => {
+describe('configuration options added when the command runs', () => {
   it.each(['serve --help', 'help serve', 'print-config --help', 'replay --help', 'dead-letter list --help', 'dead-letter help discard'])('%s lists them', async (line) => {
     const r = await run(line.split(' '));
     expect(r.code).toBe(0);
