@@ -72,8 +72,9 @@ done
 printf '\n==> type check\n'
 npx tsc -p tsconfig.json
 printf '\n==> tests (all projects)\n'
-# The output is also kept, so that a failure ends with the failed projects' own last lines: a
-# log cut to its tail (as CI shows it) then still says what failed, not only which project.
+# The output is also kept, so that a failure ends with what each failed project reported (its
+# failed tests and vitest's report of each): a log cut to its tail (as CI shows it) then still
+# says what failed, not only which project.
 nx_log=$(mktemp -t sparkwire-test-all.XXXXXX)
 trap 'rm -f "$nx_log"' EXIT
 set +e

@@ -68,8 +68,8 @@ export function httpSignalUrl(endpoint: string, signalPath: '/v1/traces' | '/v1/
 }
 
 export function createSpanExporter(s: Pick<TraceExportSettings, 'protocol' | 'url' | 'timeoutMs'> & { concurrencyLimit?: number }): SpanExporter {
-  if (s.protocol === 'grpc') return new GrpcTraceExporter({ url: s.url, timeoutMillis: s.timeoutMs, concurrencyLimit: s.concurrencyLimit });
-  return new ProtoTraceExporter({ url: s.url, timeoutMillis: s.timeoutMs, concurrencyLimit: s.concurrencyLimit });
+  const options = { url: s.url, timeoutMillis: s.timeoutMs, concurrencyLimit: s.concurrencyLimit };
+  return s.protocol === 'grpc' ? new GrpcTraceExporter(options) : new ProtoTraceExporter(options);
 }
 
 export interface SpanExportPipeline {
