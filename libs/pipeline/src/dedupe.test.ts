@@ -92,3 +92,90 @@ describe('EventIdWindow at scale', () => {
     expect(w.has('e49001')).toBe(true);
   });
 });
+
+describe('EventIdWindow against a model', () => {
+  // The model is the window as it was before the hash table: a ring of ids plus a Map.
+  class ModelWindow {
+    private readonly slotOf = new Map<string, number>();
+    private readonly ring: Array<string | undefined>;
+    private next = 0;
+    constructor(private readonly capacity: number) {
+      this.ring = new Array(capacity);
+    }
+    has(id: string): boolean {
+      return this.slotOf.has(id);
+    }
+    add(id: string): void {
+      if (this.capacity <= 0 || this.slotOf.has(id)) return;
+      const old = this.ring[this.next];
+      if (old !== undefined && this.slotOf.get(old) === this.next) this.slotOf.delete(old);
+      this.ring[this.next] = id;
+      this.slotOf.set(id, this.next);
+      this.next = (this.next + 1) % this.capacity;
+    }
+    delete(id: string): void {
+      this.slotOf.delete(id);
+    }
+    get size(): number {
+      return this.slotOf.size;
+    }
+  }
+
+  // A small deterministic generator, so a failure replays.
+  function rng(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+      return s / 0x100000000;
+    };
+  }
+
+  // Small tables (4 to 64 pairs) make home buckets collide and probe chains wrap around the
+  // end of the table, which is where the backward shift on removal can go wrong.
+  for (const [capacity, universe] of [
+    [0, 10],
+    [1, 5],
+    [3, 12],
+    [7, 40],
+    [32, 200],
+    [1000, 5000],
+  ] as const) {
+    it(`answers like the model: capacity ${capacity}, ${universe} distinct ids, random add/has/delete`, () => {
+      for (let seed = 1; seed <= 5; seed++) {
+        const next = rng(seed * 7919 + capacity);
+        const w = new EventIdWindow(capacity);
+        const m = new ModelWindow(capacity);
+        // The first divergence, if any (one expect per step would dominate the run time).
+        let diverged = '';
+        for (let step = 0; step < 20_000 && !diverged; step++) {
+          const id = `app-${Math.floor(next() * universe)}`;
+          const op = next();
+          if (op < 0.55) {
+            w.add(id);
+            m.add(id);
+          } else if (op < 0.9) {
+            if (w.has(id) !== m.has(id)) diverged = `step ${step}: has(${id}) is ${w.has(id)}, the model says ${m.has(id)}`;
+          } else {
+            w.delete(id);
+            m.delete(id);
+          }
+          if (w.size !== m.size) diverged = `step ${step}: size ${w.size}, the model says ${m.size}`;
+        }
+        expect(diverged, `seed ${seed}`).toBe('');
+        for (let u = 0; u < universe; u++) expect(w.has(`app-${u}`), `seed ${seed} app-${u}`).toBe(m.has(`app-${u}`));
+      }
+    });
+  }
+
+  it('compares ids exactly: ids that differ in one code unit or only in normalization are different', () => {
+    const w = new EventIdWindow(10);
+    w.add('caf\u00e9');
+    expect(w.has('cafe\u0301')).toBe(false);
+    expect(w.has('caf\u00e9')).toBe(true);
+    w.add('id\ufffd1');
+    expect(w.has('id\u00fe1')).toBe(false);
+    expect(w.has('')).toBe(false);
+    w.add('');
+    expect(w.has('')).toBe(true);
+  });
+});

@@ -143,6 +143,7 @@ export class Pipeline {
   private async write(events: SparkEvent[], raw?: Uint8Array[]): Promise<BatchOutcome> {
     const records: OutRecord[] = [];
     const fresh: SparkEvent[] = [];
+    const freshHashes: number[] = [];
     let duplicates = 0;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
@@ -152,12 +153,14 @@ export class Pipeline {
         PipelineStats.add(this.stats.filtered, kind);
         continue;
       }
-      if (this.published.has(ev.eventId)) {
+      const idHash = this.published.hash(ev.eventId);
+      if (this.published.has(ev.eventId, idHash)) {
         duplicates++;
         PipelineStats.add(this.stats.duplicates, kind);
         continue;
       }
       fresh.push(ev);
+      freshHashes.push(idHash);
       const first = records.length;
       this.router.route(ev, records, raw?.[i]);
       this.fitter.check(ev, i, records, first, events.length);
@@ -181,9 +184,9 @@ export class Pipeline {
     }
     // Remembered only once published: a duplicate racing an in-flight original is
     // published twice rather than risk acking something that then fails.
-    for (const ev of fresh) {
-      this.published.add(ev.eventId);
-      PipelineStats.add(this.stats.published, ev.body!.$case);
+    for (let i = 0; i < fresh.length; i++) {
+      this.published.add(fresh[i].eventId, freshHashes[i]);
+      PipelineStats.add(this.stats.published, fresh[i].body!.$case);
     }
     for (const o of this.options.observers ?? []) {
       try {

@@ -3,7 +3,7 @@
 // realistic batches (500 taskStart/taskEnd events with metrics, labels). Run it bundled, as
 // the sidecar runs (tsx's keepNames would distort it):
 //
-//   node testing/bench/decode-bench.mjs [--batches 400] [--size 500]
+//   node testing/bench/micro.mjs decode [--batches 400] [--size 500]
 import { PublishRequest } from '@sparkwire/proto';
 import { decodePublishRequest, requestSchema } from '@sparkwire/grpc-receiver/src/decode';
 import { WireValidator } from '@sparkwire/grpc-receiver/src/wire-validate';
