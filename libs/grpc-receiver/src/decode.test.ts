@@ -127,6 +127,22 @@ describe('what stays accepted', () => {
   });
 });
 
+describe('strings read by Node from the frame (ValidatedReader)', () => {
+  it('decode exactly as the generated decoder does, frames at any offset of a larger buffer included', () => {
+    const rng = new Rng(7);
+    for (let i = 0; i < 300; i++) {
+      const own = frame(randomRequest(rng));
+      // grpc-js may hand a frame as a view into a larger buffer: positions must stay relative to the view.
+      const padded = Buffer.alloc(own.length + 13, 0xff);
+      own.copy(padded, 5);
+      const view = padded.subarray(5, 5 + own.length);
+      const d = decodePublishRequest(view);
+      if (!d.ok) throw new Error(`${d.error}\n${own.toString('hex')}`);
+      expect(d.request).toEqual(PublishRequest.decode(own));
+    }
+  });
+});
+
 describe('limits, checked before the work they bound', () => {
   it('a frame over maxBatchBytes is RESOURCE_EXHAUSTED with its batch_seq (so a stream can ack it), without reading its events', () => {
     const dec = createRequestDecoder({ maxBatchBytes: 100 });

@@ -7,6 +7,7 @@
 // and only then the generated decoder, on bytes known to be well-formed. The deserializer never throws: every frame
 // becomes a Decoded, and a refused one says what is wrong and where (field path, byte offset).
 import { status } from '@grpc/grpc-js';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { descriptorSet, PublishRequest } from '@sparkwire/proto';
 import { RECEIVER_DEFAULTS } from './config';
 import { compileSchema, schemaFromDescriptorSet, type CompiledSchema } from './wire-schema';
@@ -73,6 +74,28 @@ export function decodePublishRequest(buf: Buffer): Decoded {
   return defaultDecoder(buf);
 }
 
+/**
+ * The generated decoder's reader, with strings read by Node's own UTF-8 decoder straight from the
+ * frame. Why: protobuf-es's string() builds an Array of char codes per ASCII string (8 bytes per
+ * character) for String.fromCharCode, the largest allocation of the decode and a sixth of all the
+ * sidecar allocated per event under load (a sampling allocation profile). Only for frames the
+ * validator passed: their strings are valid UTF-8, which Buffer#toString decodes exactly as
+ * the strict TextDecoder would (it would put U+FFFD in place of invalid sequences).
+ */
+class ValidatedReader extends BinaryReader {
+  constructor(private readonly frame: Buffer) {
+    super(frame);
+  }
+
+  override string(): string {
+    const len = this.uint32();
+    const start = this.pos;
+    this.pos += len;
+    if (this.pos > this.len) throw new RangeError('premature EOF');
+    return this.frame.toString('utf8', start, this.pos);
+  }
+}
+
 function decodeWith(v: WireValidator, l: DecodeLimits, buf: Buffer): Decoded {
   const bytes = buf.length;
   try {
@@ -86,7 +109,7 @@ function decodeWith(v: WireValidator, l: DecodeLimits, buf: Buffer): Decoded {
     const events = v.rootCount(EVENTS_FIELD);
     if (events > l.maxBatchEvents) return refuseForLimit(v, buf, `events: ${events} events exceed max_batch_events ${l.maxBatchEvents}; send smaller batches`);
     const rawEvents = slices(v.listRanges, buf);
-    const request = PublishRequest.decode(buf);
+    const request = PublishRequest.decode(new ValidatedReader(buf));
     if (request.events.length !== rawEvents.length) return malformed(`decoded ${request.events.length} events but found ${rawEvents.length}`, bytes);
     return { ok: true, request, bytes, rawEvents };
   } catch (err) {
