@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MapEventIdWindow } from '@sparkwire/testkit';
 import { BatchLedger, EventIdWindow, batchFingerprint, sameFingerprint } from './dedupe';
 
 describe('EventIdWindow', () => {
@@ -93,34 +94,7 @@ describe('EventIdWindow at scale', () => {
   });
 });
 
-describe('EventIdWindow against a model', () => {
-  // The model is the window as it was before the hash table: a ring of ids plus a Map.
-  class ModelWindow {
-    private readonly slotOf = new Map<string, number>();
-    private readonly ring: Array<string | undefined>;
-    private next = 0;
-    constructor(private readonly capacity: number) {
-      this.ring = new Array(capacity);
-    }
-    has(id: string): boolean {
-      return this.slotOf.has(id);
-    }
-    add(id: string): void {
-      if (this.capacity <= 0 || this.slotOf.has(id)) return;
-      const old = this.ring[this.next];
-      if (old !== undefined && this.slotOf.get(old) === this.next) this.slotOf.delete(old);
-      this.ring[this.next] = id;
-      this.slotOf.set(id, this.next);
-      this.next = (this.next + 1) % this.capacity;
-    }
-    delete(id: string): void {
-      this.slotOf.delete(id);
-    }
-    get size(): number {
-      return this.slotOf.size;
-    }
-  }
-
+describe('EventIdWindow against a model (the Map window it replaced)', () => {
   // A small deterministic generator, so a failure replays.
   function rng(seed: number): () => number {
     let s = seed >>> 0;
@@ -144,7 +118,7 @@ describe('EventIdWindow against a model', () => {
       for (let seed = 1; seed <= 5; seed++) {
         const next = rng(seed * 7919 + capacity);
         const w = new EventIdWindow(capacity);
-        const m = new ModelWindow(capacity);
+        const m = new MapEventIdWindow(capacity);
         // The first divergence, if any (one expect per step would dominate the run time).
         let diverged = '';
         for (let step = 0; step < 20_000 && !diverged; step++) {

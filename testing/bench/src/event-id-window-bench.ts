@@ -3,11 +3,12 @@
 // string per event, a window of 100,000, each batch of 500 looked up (has) and then remembered
 // (add), as Pipeline.write does, with other short-lived garbage per event so the young
 // generation is as busy as in the sidecar. Compared with the Map-based window it replaced
-// (kept below as it was) and with no window at all. Run it bundled:
+// (testing/kit's MapEventIdWindow) and with no window at all. Run it bundled:
 //
 //   node testing/bench/micro.mjs event-id-window [--events 2000000] [--window 100000] [--rounds 5]
 import { randomUUID } from 'node:crypto';
 import { EventIdWindow } from '@sparkwire/pipeline';
+import { MapEventIdWindow } from '@sparkwire/testkit/src/map-event-id-window';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,27 +23,6 @@ interface Window {
   hash?(id: string): number;
   has(id: string, h?: number): boolean;
   add(id: string, h?: number): void;
-}
-
-/** The window before session 11: a ring of ids plus a Map from id to slot. */
-class MapWindow implements Window {
-  private readonly slotOf = new Map<string, number>();
-  private readonly ring: Array<string | undefined>;
-  private next = 0;
-  constructor(private readonly capacity: number) {
-    this.ring = new Array(capacity);
-  }
-  has(id: string): boolean {
-    return this.slotOf.has(id);
-  }
-  add(id: string): void {
-    if (this.capacity <= 0 || this.slotOf.has(id)) return;
-    const old = this.ring[this.next];
-    if (old !== undefined && this.slotOf.get(old) === this.next) this.slotOf.delete(old);
-    this.ring[this.next] = id;
-    this.slotOf.set(id, this.next);
-    this.next = (this.next + 1) % this.capacity;
-  }
 }
 
 const none: Window = { has: () => false, add: () => undefined };
@@ -78,7 +58,7 @@ function nsPerEvent(make: () => Window): number {
 
 const arms: Array<[string, () => Window]> = [
   ['no window (ids and garbage only)', () => none],
-  ['Map window (before)', () => new MapWindow(WINDOW)],
+  ['Map window (before)', () => new MapEventIdWindow(WINDOW)],
   ['EventIdWindow (hash table)', () => new EventIdWindow(WINDOW)],
 ];
 const results = new Map<string, number[]>(arms.map(([n]) => [n, []]));

@@ -18,3 +18,4 @@ export * from './frame-gen';
 export { syntheticApplication, taskMetrics, zeroMetrics, batches, ISSUE_SPEC, type SyntheticAppSpec } from './synthetic-app';
 export { ListenerClient, StreamSession, type ClientOptions } from './listener-client';
 export { spoolTestOptions } from './spool-options';
+export { MapEventIdWindow } from './map-event-id-window';
