@@ -79,8 +79,8 @@ export function decodePublishRequest(buf: Buffer): Decoded {
  * frame. Why: protobuf-es's string() builds an Array of char codes per ASCII string (8 bytes per
  * character) for String.fromCharCode, the largest allocation of the decode and a sixth of all the
  * sidecar allocated per event under load (a sampling allocation profile). Only for frames the
- * validator passed: their strings are valid UTF-8, which Buffer#toString decodes exactly as
- * the strict TextDecoder would (it would put U+FFFD in place of invalid sequences).
+ * validator passed: their strings are valid UTF-8, which Buffer#toString decodes exactly. On
+ * invalid UTF-8 it would substitute U+FFFD, which is why nothing else may use this reader.
  */
 class ValidatedReader extends BinaryReader {
   constructor(private readonly frame: Buffer) {

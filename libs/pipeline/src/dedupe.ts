@@ -110,7 +110,8 @@ export class BatchLedger {
  * table is a flat typed array the garbage collector does not walk. Ids are still compared
  * exactly (===): a hash collision costs a string comparison, never a dropped event.
  *
- * The hash is seeded per window so that a client cannot choose ids that all land on one chain.
+ * The hash is seeded per window (per process), so ids made to collide in one sidecar's table
+ * do not collide in another's; clients are also authenticated when the port is exposed.
  */
 export class EventIdWindow {
   private readonly ring: Array<string | undefined>;
