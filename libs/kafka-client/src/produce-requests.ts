@@ -14,6 +14,7 @@
 //   - Partitions: partitioner.ts, shared with the library's send().
 import { promisify } from 'node:util';
 import type { ClusterMetadata, Connection, Producer } from '@platformatic/kafka';
+import { loadCrc32c, type Crc32c } from './crc32c';
 import type { RecordPartitioner } from './partitioner';
 import { recordBatch, type BatchRecord } from './record-batch';
 
@@ -54,6 +55,7 @@ interface PartitionBatch {
 
 export class ProduceRequests {
   private readonly sequences = new Map<string, number>();
+  private readonly crc32c: Crc32c;
 
   constructor(
     private readonly mod: PlatformaticModule,
@@ -61,7 +63,10 @@ export class ProduceRequests {
     /** The highest Produce version both this and the broker speak (PRODUCE_VERSIONS). */
     private readonly version: number,
     private readonly partitions: RecordPartitioner,
-  ) {}
+  ) {
+    const lib = this.mod;
+    this.crc32c = loadCrc32c((b) => lib.crc32c(b)).crc32c;
+  }
 
   /** The Produce version to use with a broker that lists these APIs, or undefined when it speaks none of PRODUCE_VERSIONS. */
   static versionFor(apis: Array<{ apiKey: number; minVersion: number; maxVersion: number }>): number | undefined {
@@ -121,7 +126,7 @@ export class ProduceRequests {
       group.records.push(r);
     }
     const now = Date.now();
-    const crc32c = (b: Buffer) => this.mod.crc32c(b);
+    const crc32c = this.crc32c;
     const compression = codec ? { bitmask: codec.bitmask, compress: (b: Buffer) => codec.compressSync(b) } : undefined;
     const out: PartitionBatch[] = [];
     for (const [k, g] of byPartition) {

@@ -1,6 +1,9 @@
-// CRC-32 (IEEE 802.3, the zlib/PNG/gzip polynomial) of every spool entry. Node 20.15+ has
-// it natively in node:zlib; older runtimes get the classic table-driven version, which
-// gives the same values (a test checks both against known vectors).
+// CRC-32 (IEEE 802.3, the zlib/PNG/gzip polynomial) of every spool entry. @node-rs/crc32 (a
+// dependency of the Kafka library, a SIMD CRC) where it loads: 0.085 ns per byte on 400 KB
+// entries against 0.23 for node:zlib's (Node 20.20.2, this machine); else node:zlib's (Node
+// 20.15+); else the classic table-driven version. All give the same values (a test checks
+// them against known vectors and each other).
+import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 
 type Crc32 = (data: Uint8Array, value?: number) => number;
@@ -22,7 +25,21 @@ export function crc32Table(data: Uint8Array, value = 0): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-const native = (zlib as unknown as { crc32?: Crc32 }).crc32;
+function loadNodeRs(): Crc32 | undefined {
+  try {
+    // A require() of our own making: a bundler leaves it to run time (the package has a .node file).
+    const f = (createRequire(import.meta.url)('@node-rs/crc32') as { crc32?: Crc32 }).crc32;
+    return typeof f === 'function' ? f : undefined;
+  } catch {
+    return undefined; // not installed (the standalone bundle), or no binary for this platform
+  }
+}
+
+const nodeRs = loadNodeRs();
+const zlibCrc32 = (zlib as unknown as { crc32?: Crc32 }).crc32;
+
+/** Which implementation crc32() is. */
+export const crc32Implementation: 'node-rs' | 'node:zlib' | 'table' = nodeRs ? 'node-rs' : zlibCrc32 ? 'node:zlib' : 'table';
 
 /** CRC-32 of data, continuing from value (0 to start). */
-export const crc32: Crc32 = native ? (data, value = 0) => native(data, value) >>> 0 : crc32Table;
+export const crc32: Crc32 = nodeRs ? (data, value = 0) => nodeRs(data, value) >>> 0 : zlibCrc32 ? (data, value = 0) => zlibCrc32(data, value) >>> 0 : crc32Table;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutRecord } from '@sparkwire/pipeline';
-import { crc32, crc32Table } from './crc32';
+import * as zlib from 'node:zlib';
+import { crc32, crc32Implementation, crc32Table } from './crc32';
 import { decodePayload, encodePayload, payloadSummary } from './entry-codec';
 import { EntryReader, fileHeader, frameEntry, type BadRange } from './segment-format';
 
@@ -27,6 +28,16 @@ describe('crc32', () => {
     // Continuing from a previous value equals the CRC of the concatenation.
     expect(crc32(random.subarray(100), crc32(random.subarray(0, 100)))).toBe(crc32(random));
     expect(crc32Table(random.subarray(100), crc32Table(random.subarray(0, 100)))).toBe(crc32(random));
+  });
+
+  it('is the SIMD one in the workspace (installed with the Kafka library) and equals node:zlib on views at any offset', () => {
+    expect(crc32Implementation).toBe('node-rs');
+    const big = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 2654435761) >>> 24));
+    for (const len of [0, 1, 31, 32, 33, 1000, 65_537]) {
+      const view = big.subarray(5, 5 + len);
+      expect(crc32(view)).toBe(zlib.crc32(view) >>> 0);
+      expect(crc32(view, 0xdeadbeef)).toBe(zlib.crc32(view, 0xdeadbeef) >>> 0);
+    }
   });
 });
 

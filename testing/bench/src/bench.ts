@@ -118,6 +118,9 @@ export const TARGETS = {
   p99AtRate: 20_000,
   p99InKafkaMs: 250,
   rssBytes: 200 * 1024 * 1024,
+  idleRssBytes: 80 * 1024 * 1024,
+  /** Sidecar CPU per task event, end to end, without compression (compression is not counted in them). */
+  cpuUsPerEvent: { json: 6, protobuf: 4 } as Record<'json' | 'protobuf', number>,
 };
 
 export interface TargetCheck {
@@ -514,7 +517,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         }
       : undefined;
 
-    const targets = checkTargets(o, endToEnd, latency, ratio?.records, Math.max(sidecarResult.peakRssBytes, sidecarResult.hwmBytes || 0));
+    const targets = checkTargets(o, endToEnd, latency, ratio?.records, Math.max(sidecarResult.peakRssBytes, sidecarResult.hwmBytes || 0), idleRss);
 
     // -- Profile: where the sidecar's time goes under the same closed-loop load ----------
     let profile: BenchResult['profile'];
@@ -617,6 +620,7 @@ function checkTargets(
   lat: BenchResult['latency'],
   ratio: number | undefined,
   peakRss: number,
+  idleRss: number,
 ): TargetCheck[] {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const out: TargetCheck[] = [];
@@ -665,6 +669,26 @@ function checkTargets(
       gap: metK ? undefined : !valid ? 'no valid measurement' : p99k <= TARGETS.p99InKafkaMs ? 'rate not kept' : `${(p99k - TARGETS.p99InKafkaMs).toFixed(1)} ms over (${(p99k / TARGETS.p99InKafkaMs).toFixed(1)}x)`,
     });
   }
+  const us = e2e.sidecarCpuUsPerEvent;
+  const usTarget = TARGETS.cpuUsPerEvent[o.encoding];
+  // The CPU targets are for records as they are; compressing them is extra work they do not count.
+  if (o.compression === 'none') {
+    const measuredUs = Number.isFinite(us);
+    out.push({
+      name: `sidecar CPU per event, ${o.encoding} (first send -> spool drained)`,
+      target: `<= ${usTarget} us`,
+      measured: measuredUs ? `${us.toFixed(1)} us` : 'not measured (the spool did not drain)',
+      met: measuredUs && us <= usTarget,
+      gap: measuredUs && us <= usTarget ? undefined : !measuredUs ? 'no valid measurement' : `${(us - usTarget).toFixed(1)} us over (${(us / usTarget).toFixed(1)}x)`,
+    });
+  }
+  out.push({
+    name: 'sidecar idle RSS (serving, Kafka up, no client)',
+    target: `<= ${mb(TARGETS.idleRssBytes)}`,
+    measured: mb(idleRss),
+    met: idleRss <= TARGETS.idleRssBytes,
+    gap: idleRss <= TARGETS.idleRssBytes ? undefined : `${mb(idleRss - TARGETS.idleRssBytes)} over`,
+  });
   out.push({
     name: 'sidecar peak RSS',
     target: `<= ${mb(TARGETS.rssBytes)}`,

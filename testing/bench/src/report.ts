@@ -81,7 +81,8 @@ function resultRows(r: BenchResult): string[][] {
       : ['records in topic', `${fmtInt(r.topic.recordsInTopic)} (expected ${fmtInt(r.topic.recordsExpected)}${r.topic.recordsInTopic === r.topic.recordsExpected ? ', exact' : ', MISMATCH'})`],
   );
   for (const p of r.producerPerformance) {
-    rows.push([`ProducerPerformance (${p.label})`, `${fmtInt(p.recordsPerSec)} records/s = ${p.mbPerSec.toFixed(1)} MB/s, avg latency ${p.avgLatencyMs} ms (${fmtInt(p.numRecords)} x ${p.recordSize} B; ${p.config})`]);
+    const cpu = p.cpuS === undefined ? '' : `, its JVM ${p.cpuS.toFixed(1)} CPU-s = ${((p.cpuS * 1e6) / p.numRecords).toFixed(1)} us per record (start-up and JIT included)`;
+    rows.push([`ProducerPerformance (${p.label})`, `${fmtInt(p.recordsPerSec)} records/s = ${p.mbPerSec.toFixed(1)} MB/s, avg latency ${p.avgLatencyMs} ms${cpu} (${fmtInt(p.numRecords)} x ${p.recordSize} B; ${p.config})`]);
   }
   if (r.ratio) {
     rows.push([

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmtInt, mb, runBench, type BenchOptions, type BenchResult } from './bench';
+import { TARGETS, fmtInt, mb, runBench, type BenchOptions, type BenchResult } from './bench';
 import { zlibZstd } from './kafka-clients/codecs';
 import { updateDoc } from './report';
 import { failureOf } from './run';
@@ -29,8 +29,6 @@ export interface Variant {
   compression: Compression;
 }
 
-/** Issue 9's CPU targets per event, end to end: json 6 us, protobuf 4 us (compression not counted in them). */
-export const CPU_TARGET_US: Record<Encoding, number> = { json: 6, protobuf: 4 };
 
 const DEFAULT_VARIANTS = 'json/none,protobuf/none,json/gzip,json/lz4,json/zstd';
 
@@ -55,7 +53,7 @@ export function formatVariants(rows: VariantRow[], command: string): string {
   const head = ['encoding', 'compression', 'events/s in Kafka (end to end)', 'records/s', 'MB/s (record values)', 'acked events/s', 'sidecar us/event (target)', 'cores: sidecar / broker', 'peak RSS', 'integrity'];
   const body = rows.map(({ variant: v, result: r }) => {
     const e = r.endToEnd;
-    const target = v.compression === 'none' ? CPU_TARGET_US[v.encoding] : undefined;
+    const target = v.compression === 'none' ? TARGETS.cpuUsPerEvent[v.encoding] : undefined;
     const us = e.sidecarCpuUsPerEvent;
     const cpu = r.throughput.cpu;
     const valueMb = (e.recordsPerSec * r.load.avgRecordBytes) / 1e6;

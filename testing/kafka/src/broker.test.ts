@@ -3,6 +3,7 @@
  * the first run also fetches the jars with Maven.
  */
 import * as net from 'node:net';
+import * as os from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import kafkajs, { type KafkaConfig } from 'kafkajs';
 import { runProducerPerformance, startBroker, type Broker } from './broker.js';
@@ -153,6 +154,9 @@ describe('local Kafka broker', () => {
     expect(result.avgLatencyMs).toBeGreaterThanOrEqual(0);
     expect(result.maxLatencyMs).toBeGreaterThanOrEqual(result.avgLatencyMs);
     expect(result.raw).toContain('20000 records sent');
+    // Its JVM's CPU: a JVM start alone takes well over 100 ms of CPU, and it cannot exceed its wall time on all cores.
+    expect(result.cpuS).toBeGreaterThan(0.1);
+    expect(result.cpuS!).toBeLessThan((20_000 / result.recordsPerSec + 30) * os.cpus().length);
   });
 });
 
