@@ -14,7 +14,7 @@ import { buildTemplatePool, selfCheck, type Encoding, type TemplatePool } from '
 import { dirtyBytes, flushPageCache, type PageCacheFlush } from './page-cache';
 import { InKafkaLatencyMeter, useLogAppendTime, type InKafkaLatency, type PacedSend } from './in-kafka-latency';
 import { BenchClient, latencyPhase, throughputPhase, type LatencyResult, type ThroughputResult } from './load';
-import { spawnSidecar, type SidecarProcess } from '@sparkwire/testkit';
+import { processCpuMs, spawnSidecar, type SidecarProcess } from '@sparkwire/testkit';
 import { cpuBetween, ProcessSampler, REPO_ROOT, type CpuSnapshot, type CpuUsage } from './sidecar-process';
 
 export interface BenchOptions {
@@ -137,6 +137,11 @@ export interface ProducerPerfRun extends Omit<ProducerPerformanceResult, 'raw'> 
   config: string;
   numRecords: number;
   recordSize: number;
+  /**
+   * CPU-seconds (user + system, all threads) of the tool's JVM, start-up and JIT included: from
+   * /proc every 50 ms while it runs (the last sample before it exits). Undefined without /proc.
+   */
+  cpuS?: number;
 }
 
 export interface BenchResult {
@@ -488,7 +493,10 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           r.lingerMs !== undefined ? `linger.ms=${r.lingerMs}` : 'linger.ms=default (5)',
         ].join(', ');
         log(`ProducerPerformance (${r.label}): ${fmtInt(o.ppRecords)} records of ${recordSize} B, ${config}`);
+        let cpuMs: number | undefined;
+        let sampler: NodeJS.Timeout | undefined;
         const res = await runProducerPerformance({
+          onSpawn: (pid) => (sampler = setInterval(() => (cpuMs = processCpuMs(pid) ?? cpuMs), 50)),
           bootstrap,
           topic,
           numRecords: o.ppRecords,
@@ -497,9 +505,9 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           compression: o.compression,
           batchSize: r.batchSize,
           lingerMs: r.lingerMs,
-        });
+        }).finally(() => clearInterval(sampler));
         const { raw: _raw, ...rest } = res;
-        producerPerformance.push({ ...rest, label: r.label, config, numRecords: o.ppRecords, recordSize });
+        producerPerformance.push({ ...rest, label: r.label, config, numRecords: o.ppRecords, recordSize, cpuS: cpuMs === undefined ? undefined : cpuMs / 1000 });
         log(`ProducerPerformance (${r.label}): ${fmtInt(res.recordsPerSec)} records/s, ${res.mbPerSec.toFixed(1)} MB/s, avg latency ${res.avgLatencyMs} ms`);
       }
     }

@@ -658,6 +658,8 @@ export interface ProducerPerformanceOptions {
   lingerMs?: number;
   /** Kill the tool after this long (default 5 min), e.g. when the broker is unreachable. */
   timeoutMs?: number;
+  /** Called with the tool's process id once it runs, e.g. to sample its CPU from /proc. */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ProducerPerformanceResult {
@@ -665,12 +667,6 @@ export interface ProducerPerformanceResult {
   mbPerSec: number;
   avgLatencyMs: number;
   maxLatencyMs: number;
-  /**
-   * CPU-seconds (user + system, all threads) of the tool's JVM, start-up and JIT included: read
-   * from /proc every 50 ms while it runs (the last sample before it exits), so a lower bound of
-   * the whole process's and an upper bound of the producing itself. Undefined without /proc.
-   */
-  cpuS?: number;
   /** Everything the tool printed. */
   raw: string;
 }
@@ -700,7 +696,7 @@ export async function runProducerPerformance(opts: ProducerPerformanceOptions): 
     '--throughput', '-1',
     '--producer-props', ...producerProps,
   ];
-  const { code, output, timedOut, cpuMs } = await runCollect(javaBin(), args, { timeoutMs: opts.timeoutMs ?? 300_000, sampleCpu: true });
+  const { code, output, timedOut } = await runCollect(javaBin(), args, { timeoutMs: opts.timeoutMs ?? 300_000, onSpawn: opts.onSpawn });
   if (timedOut) throw new Error(`ProducerPerformance did not finish within ${(opts.timeoutMs ?? 300_000) / 1000}s:\n${tail(output, 20)}`);
   if (code !== 0) throw new Error(`ProducerPerformance failed (exit ${code}):\n${tail(output, 30)}`);
 
@@ -713,7 +709,6 @@ export async function runProducerPerformance(opts: ProducerPerformanceOptions): 
     mbPerSec: Number(last[3]),
     avgLatencyMs: Number(last[4]),
     maxLatencyMs: Number(last[5]),
-    cpuS: cpuMs === undefined ? undefined : cpuMs / 1000,
     raw: output,
   };
 }
@@ -751,12 +746,11 @@ function tail(text: string, lines: number): string {
 function runCollect(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; timeoutMs?: number; sampleCpu?: boolean },
-): Promise<{ code: number | null; output: string; spawnError?: NodeJS.ErrnoException; timedOut?: boolean; cpuMs?: number }> {
+  opts: { cwd?: string; timeoutMs?: number; onSpawn?: (pid: number) => void },
+): Promise<{ code: number | null; output: string; spawnError?: NodeJS.ErrnoException; timedOut?: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let cpuMs: number | undefined;
-    const sampler = opts.sampleCpu && child.pid !== undefined ? setInterval(() => (cpuMs = procCpuMs(child.pid!) ?? cpuMs), 50) : undefined;
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     // Tools run as children too: make sure they die with us.
     installExitHooks();
     liveChildren.add(child);
@@ -772,32 +766,17 @@ function runCollect(
       : undefined;
     child.once('error', (spawnError) => {
       clearTimeout(timer);
-      clearInterval(sampler);
       liveChildren.delete(child);
       resolve({ code: null, output, spawnError });
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      clearInterval(sampler);
       liveChildren.delete(child);
-      resolve({ code, output, timedOut, cpuMs });
+      resolve({ code, output, timedOut });
     });
   });
 }
 
-/** utime + stime of a process (all its threads) in ms, from /proc/<pid>/stat; undefined once it is gone. */
-function procCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces, inside parentheses): utime is the 14th field, stime the 15th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return undefined;
-  }
-}
-/** USER_HZ: 100 on every Linux architecture Node runs on (sysconf(_SC_CLK_TCK)). */
-const CLOCK_TICKS_PER_S = 100;
 
 function freePorts(count: number): Promise<number[]> {
   // Hold all sockets open together so the OS cannot hand out the same port twice.
