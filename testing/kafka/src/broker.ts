@@ -777,7 +777,6 @@ function runCollect(
   });
 }
 
-
 function freePorts(count: number): Promise<number[]> {
   // Hold all sockets open together so the OS cannot hand out the same port twice.
   const servers = Array.from({ length: count }, () => net.createServer());
