@@ -346,6 +346,10 @@ describe('real PySpark -> listener -> sidecar -> Kafka', () => {
     const up = timer(fullRun!);
     console.log(`restart vs sidecar up: ${work.toFixed(1)} s vs ${base.toFixed(1)} s of work (ratio ${(work / base).toFixed(3)}); listener callback mean ${during.mean.toFixed(4)} vs ${up.mean.toFixed(4)} ms, p99 ${during.p99.toFixed(4)} vs ${up.p99.toFixed(4)} ms`);
     expect(during.count).toBeGreaterThanOrEqual(2 * TASKS);
-    expect(during.mean, 'mean callback time (ms) during the outage run').toBeLessThanOrEqual(Math.max(3 * up.mean, up.mean + 0.01));
+    // The additive floor is for means of a few tens of microseconds, where a busy machine alone
+    // moves them by 10 us (0.0334 against 0.0232 ms failed the old +0.01 floor, 2026-12-03): a
+    // callback that waited for the sidecar costs milliseconds, so 1% of them held up for 5 ms
+    // already passes +0.05.
+    expect(during.mean, 'mean callback time (ms) during the outage run').toBeLessThanOrEqual(Math.max(3 * up.mean, up.mean + 0.05));
   });
 });
