@@ -1,8 +1,8 @@
 // CRC-32C of a record batch (record-batch.ts): the CRC Kafka's magic-2 batches carry.
 //
 // @platformatic/kafka's crc32c already uses @node-rs/crc32 (a hardware CRC, one of its own
-// dependencies, and one of this package's) when it loads, but hands it `new Uint8Array(buffer)`, a copy of the
-// whole batch: 0.72 ns per byte on 400 KB batches against 0.20 for @node-rs/crc32 called on
+// dependencies, and one of this package's) when it loads, but hands it
+// `new Uint8Array(buffer)`, a copy of the whole batch: 0.72 ns per byte on 400 KB batches against 0.20 for @node-rs/crc32 called on
 // the Buffer itself (Node 20.20.2, this machine; the library's WebAssembly fallback 0.68),
 // about 0.5 us of the sidecar's CPU per json task event. Without the native package (the
 // standalone bundle has no node_modules) the library's own function is used.
